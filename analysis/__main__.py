@@ -1,0 +1,44 @@
+"""Command line: ``python -m analysis build | figures | add``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis import config
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Build the tidy tables and figures of the education-plan corpus.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="regenerate data/processed/ (and figures/) from data/raw/")
+    build.add_argument("--raw-dir", type=Path, default=config.RAW_DIR)
+    build.add_argument("--out-dir", type=Path, default=config.PROCESSED_DIR)
+    build.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from analysis.corpus import ManifestError
+    from analysis.read import ReadError
+
+    try:
+        if args.command == "build":
+            from analysis.build import build
+
+            build(raw_dir=args.raw_dir, out_dir=args.out_dir, verbose=not args.quiet)
+            return 0
+    except (ReadError, ManifestError) as error:
+        # Bad input is the user's to fix: say what and where, no traceback.
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    raise AssertionError(f"unhandled command {args.command!r}")  # argparse rejects unknown ones
+
+
+if __name__ == "__main__":
+    sys.exit(main())

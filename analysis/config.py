@@ -1,0 +1,51 @@
+"""Every path and default the package uses, in one place.
+
+Paths are resolved from the repository root so that the CLI, the tests and the
+notebooks agree whatever the working directory is.  Nothing else in the package
+builds a path from a literal.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT: Path = Path(__file__).resolve().parent.parent
+
+DATA_DIR: Path = ROOT / "data"
+RAW_DIR: Path = DATA_DIR / "raw"
+PROCESSED_DIR: Path = DATA_DIR / "processed"
+MANIFEST_PATH: Path = RAW_DIR / "manifest.csv"
+FIGURES_DIR: Path = ROOT / "figures"
+NOTEBOOKS_DIR: Path = ROOT / "notebooks"
+BENCHMARKS_DIR: Path = ROOT / "benchmarks"
+
+# Editable rule files (codebook, dictionaries, stopwords, chrome and repair
+# rules).  They ship inside the package so an installed copy finds them too.
+RULES_DIR: Path = Path(__file__).resolve().parent / "data"
+CHROME_RULES_PATH: Path = RULES_DIR / "chrome_rules.yml"
+SPIN_RULES_PATH: Path = RULES_DIR / "spin_repairs.yml"
+STRUCTURE_RULES_PATH: Path = RULES_DIR / "structure_rules.yml"
+
+# Project-local cache (segmentation cache, jieba's own dictionary cache).
+CACHE_DIR: Path = Path(os.environ.get("ANALYSIS_CACHE_DIR", ROOT / ".cache"))
+
+# One seed for everything random (topic models, sampling, word-cloud layout).
+RANDOM_STATE: int = 20210914
+
+# Raw files larger than this are refused before they are read (bytes).
+MAX_RAW_BYTES: int = 50 * 1024 * 1024
+
+# A document whose spin score reaches this is treated as spun and repaired.
+SPIN_THRESHOLD: float = 0.5
+
+# --- ingest: format extraction and safety limits (analysis/formats.py) -------
+# A .docx is a zip package; these bound what opening one may unpack, so a zip
+# bomb is refused before python-docx reads it.  Real plans use a few MB.
+MAX_ZIP_MEMBERS: int = 2000
+MAX_ZIP_MEMBER_BYTES: int = 64 * 1024 * 1024
+MAX_ZIP_TOTAL_BYTES: int = 256 * 1024 * 1024
+# Word XML compresses about 5–20:1; bombs reach 1000:1.  Checked only for
+# members larger than ZIP_RATIO_MIN_BYTES (small files can compress further).
+MAX_ZIP_RATIO: int = 100
+ZIP_RATIO_MIN_BYTES: int = 1024 * 1024

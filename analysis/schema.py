@@ -1,0 +1,183 @@
+"""The columns of every table the package writes, in output order.
+
+Tests assert these lists against the files in ``data/processed/`` and
+``data/processed/README.md`` documents each column.  A module that writes a
+table imports its column list from here instead of spelling the names again.
+"""
+
+from __future__ import annotations
+
+MANIFEST: list[str] = [
+    "region_id", "file", "name_zh", "name_en", "province_zh", "province_en",
+    "prefecture_zh", "admin_level", "plan_year", "doc_type_zh", "doc_type_en",
+    "published", "source_note", "inferred_fields",
+]
+
+ADMIN_LEVELS: tuple[str, ...] = ("county", "district", "prefecture_city", "province", "nation")
+
+REGIONS: list[str] = MANIFEST + [
+    "title_zh", "publisher", "issued_date", "page_date", "index_no",
+    "page_views", "source_site", "encoding", "sha256",
+    "n_chars_read", "n_chars_kept", "n_chars_removed", "n_chars_repaired_delta",
+    "n_whitespace_removed", "n_punct_normalised",
+    "spin_score", "spun", "n_repairs",
+    "n_parts", "n_sections", "n_items", "n_units", "n_sentences",
+    "structure_recognised", "quality_notes",
+]
+
+UNITS: list[str] = [
+    "region_id", "unit_id", "part", "section_no", "section_title",
+    "item_no", "item_no_inferred", "item_title", "subitem_no", "subitem_title",
+    "clause_type", "unit_kind", "sentence_no", "line_no", "text", "n_chars",
+]
+
+# unit_kind values: what a row is in the document's hierarchy.
+UNIT_KINDS: tuple[str, ...] = (
+    "part_heading", "section_heading", "item_title", "subitem_title", "sentence",
+)
+PARTS: tuple[str, ...] = ("review", "plan")
+
+REMOVED: list[str] = ["region_id", "line_no", "text", "reason"]
+
+REPAIRS: list[str] = ["region_id", "unit_id", "line_no", "before", "after", "rule_id"]
+
+# --- themes (analysis/themes.py, analysis/validation.py) ---------------------------
+
+# Columns code_units adds to the units table.
+UNITS_THEME_COLUMNS: list[str] = [
+    "theme", "theme_secondary", "theme_score", "theme_evidence", "theme_fallback_reason",
+]
+
+CODEBOOK: list[str] = [
+    "theme_id", "theme_zh", "theme_en", "domain", "domain_zh", "domain_en",
+    "definition", "include", "exclude", "terms", "n_terms", "n_rules", "umbrella",
+]
+
+THEME_BY_REGION: list[str] = [
+    "region_id", "part", "theme_id", "theme_zh", "theme_en", "domain",
+    "n_sentences", "n_chars", "share_chars", "share_sentences",
+]
+
+DOMAIN_BY_REGION: list[str] = [
+    "region_id", "part", "domain", "domain_zh", "domain_en",
+    "n_sentences", "n_chars", "share_chars", "share_sentences",
+]
+
+THEME_FALLBACK: list[str] = [
+    "region_id", "part", "reason", "route", "n_sentences", "share_sentences", "unassigned",
+]
+
+# The hand-coded validation sample (data/validation/).
+THEME_SAMPLE: list[str] = [
+    "sample_no", "region_id", "unit_id", "part", "unit_kind", "half",
+    "section_title", "item_title", "subitem_title", "text",
+]
+THEME_GOLD: list[str] = [
+    "sample_no", "region_id", "unit_id", "half", "text", "gold_theme", "gold_secondary", "note",
+]
+
+THEME_VALIDATION: list[str] = ["half", "level", "n", "accuracy", "macro_f1", "kappa"]
+THEME_VALIDATION_BY_THEME: list[str] = [
+    "half", "level", "theme", "precision", "recall", "f1", "support", "n_predicted",
+]
+THEME_CONFUSION: list[str] = ["half", "level", "gold", "predicted", "n"]
+
+# --- Text statistics: tokens, keywords, keyness, KWIC, co-occurrence -------------------
+# Written by analysis/tokens.py and analysis/keyness.py; the docstrings there give units.
+
+# One row per kept token; position is the 0-based index among the unit's tokens.
+TOKENS: list[str] = ["region_id", "unit_id", "position", "token"]
+
+# keyword_frequencies(by="region_id"); with another `by` the first column takes its name.
+KEYWORD_FREQUENCIES: list[str] = ["region_id", "token", "n", "per_10k", "doc_freq", "n_docs"]
+
+KEYNESS: list[str] = [
+    "comparison", "target", "reference", "token",
+    "n_target", "n_reference", "total_target", "total_reference",
+    "per_10k_target", "per_10k_reference",
+    "g2", "p_value", "log_ratio", "log_odds", "log_odds_z",
+]
+
+# kwic(); a "theme" column follows item_title when the units table carries one.
+KWIC: list[str] = [
+    "region_id", "unit_id", "part", "section_no", "section_title", "item_no", "item_title",
+    "position", "left", "keyword", "right",
+]
+
+COOCCURRENCE: list[str] = [
+    "source", "target", "n_units", "n_source", "n_target", "n_units_total", "pmi", "npmi",
+]
+
+# --- Policy instruments, measurable targets, commitment strength, cited documents
+# (analysis/instruments.py, targets.py, modality.py, citations.py and their validation).
+
+# Columns code_instruments() adds to the units table ("none" when no instrument).
+UNITS_INSTRUMENT_COLUMNS: list[str] = [
+    "instrument", "instrument_subtype", "instrument_evidence",
+    "instrument_secondary", "instrument_secondary_subtype",
+]
+INSTRUMENT_TYPES: tuple[str, ...] = ("supply", "environment", "demand", "none")
+
+# instrument_table(): region x theme x instrument, zeros included; share = n_sentences / n_total.
+INSTRUMENT_TABLE: list[str] = [
+    "region_id", "theme", "instrument", "n_sentences", "n_total", "share",
+]
+
+# Columns classify_modality() adds to the units table.
+UNITS_MODALITY_COLUMNS: list[str] = ["modality", "modality_evidence"]
+MODALITY_LEVELS: tuple[str, ...] = ("binding", "directive", "encouraging", "none")
+
+# modality_table(): region x theme x modality, zeros included.
+MODALITY_TABLE: list[str] = [
+    "region_id", "theme", "modality", "n_sentences", "n_total", "share",
+]
+
+# extract_targets(): one row per quantified commitment; span == text[start:end].
+TARGETS: list[str] = [
+    "region_id", "unit_id", "part", "theme", "span", "indicator", "value", "unit",
+    "comparator", "qualifier", "target_type", "start", "end",
+]
+TARGET_TYPES: tuple[str, ...] = ("rate", "count", "money", "ranking")
+
+# extract_citations(): one row per 《title》 cited.
+CITATIONS: list[str] = ["region_id", "unit_id", "title", "title_norm", "level", "level_evidence"]
+CITATION_LEVELS: tuple[str, ...] = ("central", "provincial", "local", "unknown")
+
+# citation_network(): region-document edges (a bipartite network).
+CITATION_NETWORK: list[str] = ["title_norm", "level", "region_id", "n_mentions", "n_regions"]
+
+# shared_citations(): region x region, every unordered pair, zeros included.
+CITATION_PAIRS: list[str] = ["region_a", "region_b", "n_shared", "shared_titles"]
+
+# Validation data (data/validation/) and results.
+INSTRUMENT_SAMPLE: list[str] = ["sample_id", "half", "region_id", "unit_id", "part", "text"]
+INSTRUMENT_GOLD: list[str] = [
+    "sample_id", "unit_id", "instrument", "instrument_subtype",
+    "instrument_secondary", "instrument_secondary_subtype", "note",
+]
+# validate_instruments(): per half, one row per type (one-vs-rest on the primary
+# instrument) and one "overall" row (all four labels).
+INSTRUMENT_VALIDATION: list[str] = [
+    "half", "label", "n", "n_gold", "n_pred", "n_agree", "accuracy", "kappa",
+]
+TARGETS_GOLD: list[str] = [
+    "region_id", "span", "indicator", "value", "unit", "comparator", "qualifier",
+    "target_type", "note",
+]
+# validate_targets(): per split and region plus an "all" row per split.
+TARGET_VALIDATION: list[str] = [
+    "split", "region_id", "n_gold", "n_pred", "n_matched", "precision", "recall", "f1",
+]
+# match_targets(): every gold and predicted target with its fate.
+TARGET_MATCHES: list[str] = [
+    "split", "region_id", "unit_id", "status", "gold_span", "pred_span",
+    "gold_value", "pred_value", "gold_unit", "pred_unit", "start", "end",
+]
+
+# ----------------------------------------------------------------------------- figures
+# figures/manifest.csv: one row per figure file pair (PNG + PDF, optionally SVG);
+# sources are the processed-table stems it was drawn from, joined by ";".
+FIGURE_MANIFEST: list[str] = [
+    "figure_id", "title", "caption", "sources", "command",
+    "png_sha256", "pdf_sha256", "svg_sha256",
+]

@@ -1,0 +1,75 @@
+"""Reading the processed tables, and small summaries of the corpus tables.
+
+Notebooks and figures read tables through :func:`load_table`, which runs the
+build first when ``data/processed/`` has not been built yet, so a fresh clone
+works top to bottom.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import config
+from analysis.io import read_table
+
+
+def load_table(name: str, *, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:
+    """Return the processed table ``name`` (e.g. ``"units"``) as a DataFrame.
+
+    Builds ``data/processed/`` first if the table is missing.
+    """
+    if not (processed_dir / f"{name}.parquet").exists():
+        from analysis.build import build
+
+        build(out_dir=processed_dir)
+    return read_table(name, processed_dir)
+
+
+def load_units(*, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:
+    """One row per sentence or heading (columns: ``data/processed/README.md``)."""
+    return load_table("units", processed_dir=processed_dir)
+
+
+def load_regions(*, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:
+    """One row per plan: the manifest plus what the loader found."""
+    return load_table("regions", processed_dir=processed_dir)
+
+
+def structure_summary(units: pd.DataFrame) -> pd.DataFrame:
+    """Count parts, sections, items, sub-items and sentences per region and part.
+
+    Returns one row per ``region_id`` × ``part`` with columns ``n_sections``,
+    ``n_items``, ``n_items_inferred``, ``n_subitems``, ``n_sentences``,
+    ``n_units`` and ``n_chars``, in the order the regions appear.
+    """
+    order = list(dict.fromkeys(units["region_id"]))
+    kinds = units["unit_kind"]
+    frame = units.assign(
+        is_section=kinds.eq("section_heading"),
+        is_item=kinds.eq("item_title"),
+        is_inferred=kinds.eq("item_title") & units["item_no_inferred"].astype(bool),
+        is_subitem=kinds.eq("subitem_title"),
+        is_sentence=kinds.eq("sentence"),
+    )
+    summary = frame.groupby(["region_id", "part"], sort=False).agg(
+        n_sections=("is_section", "sum"), n_items=("is_item", "sum"),
+        n_items_inferred=("is_inferred", "sum"), n_subitems=("is_subitem", "sum"),
+        n_sentences=("is_sentence", "sum"), n_units=("unit_id", "size"), n_chars=("n_chars", "sum"),
+    ).reset_index()
+    summary["region_id"] = pd.Categorical(summary["region_id"], categories=order, ordered=True)
+    return summary.sort_values(["region_id", "part"], kind="stable").reset_index(drop=True)
+
+
+def removed_summary(removed: pd.DataFrame) -> pd.DataFrame:
+    """Characters and spans removed per region and reason (tidy, zeros omitted).
+
+    Returns columns ``region_id``, ``reason``, ``n_spans``, ``n_chars``.
+    """
+    return (
+        removed.assign(n_chars=removed["text"].str.len())
+        .groupby(["region_id", "reason"], sort=True)
+        .agg(n_spans=("text", "size"), n_chars=("n_chars", "sum"))
+        .reset_index()
+    )

@@ -1,0 +1,28 @@
+# Sourced by bin/build and bin/test: make sure .venv/ exists and holds the
+# project with its test extras, installed from pyproject.toml.  Re-installs
+# when pyproject.toml changes (the stamp file records its hash).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+python_bin="${PYTHON:-python3}"
+if ! "$python_bin" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+  echo "error: Python 3.10 or newer is needed (set PYTHON=/path/to/python3.x)" >&2
+  exit 1
+fi
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -x .venv/bin/python ]; then
+  echo "creating .venv/ with $("$python_bin" --version)" >&2
+  "$python_bin" -m venv .venv
+fi
+if [ ! -f "$stamp" ]; then
+  echo "installing the project and its dependencies into .venv/ (once)" >&2
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[test,dask]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+export PATH="$root/.venv/bin:$PATH"
+# Keep jieba's dictionary cache and our segmentation cache inside the project.
+export ANALYSIS_CACHE_DIR="${ANALYSIS_CACHE_DIR:-$root/.cache}"
+# Figures and PDFs carry this date instead of "now", so rebuilds are identical.
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1609459200}"
