@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -60,7 +60,7 @@ def map_documents(func: Callable[[T], R], items: Sequence[T], *, n_jobs: int | N
     progress : bool, optional
         Show a progress bar; by default only for more than 20 items.
     """
-    if n_jobs is not None and n_jobs < 1:
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1):
         raise ValueError(f"n_jobs must be a positive integer or None; got {n_jobs!r}")
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     show = len(items) > 20 if progress is None else progress

@@ -1,0 +1,514 @@
+"""Keyword statistics on the token table: frequencies, keyness, KWIC, co-occurrence.
+
+Every function takes the tidy token table of :func:`analysis.tokens.tokens_from_units`
+(schema.TOKENS, usually after :func:`analysis.tokens.remove_stopwords`) and returns
+a new tidy table; none mutates its input.  Counts and totals are always those of
+the table passed in: after stopword removal, "per 10,000 tokens" means per 10,000
+*kept* tokens.
+
+Keyness statistics (two groups of tokens, target T and reference R)
+------------------------------------------------------------------
+For a token w with count a in T and b in R, group sizes N_T and N_R, N = N_T + N_R:
+
+G² (Dunning 1993)
+    The log-likelihood ratio statistic of the 2x2 table [[a, b], [N_T-a, N_R-b]]:
+    G² = 2 Σ O ln(O/E) over the four cells, E from the margins, 0 ln 0 = 0 — the
+    same number as ``scipy.stats.chi2_contingency(table, correction=False,
+    lambda_="log-likelihood")``.  ``p_value`` is its upper tail under χ² with 1
+    degree of freedom (rough when expected counts are small: that is what
+    ``min_freq`` is for).  G² has no sign: read the direction from ``log_ratio``.
+    (Rayson & Garside's two-cell shortcut, used by some web calculators, gives
+    slightly different numbers.)
+log ratio (Hardie 2014)
+    log2((a/N_T) / (b/N_R)), the binary log of the ratio of relative frequencies:
+    +1 means twice as frequent in T.  A zero count is replaced by 0.5 (Hardie's
+    adjustment), so a token absent from R gets a finite, conservative value.
+weighted log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008)
+    α_w = α0 · f_w / F, where f_w is the token's count in the *whole* table passed
+    in (all groups, not only T and R), F the table's size, and α0 = ``prior``.
+    δ_w = ln[(a+α_w)/(N_T+α0-a-α_w)] - ln[(b+α_w)/(N_R+α0-b-α_w)]   (``log_odds``)
+    σ²_w ≈ 1/(a+α_w) + 1/(b+α_w);  z_w = δ_w / σ_w                   (``log_odds_z``)
+    α0 is the prior's total weight in pseudo-tokens, shared out by background
+    frequency: at the default α0 = 1000, a token with 10 of 11,500 tokens gets
+    α_w ≈ 0.87.  Larger α0 pulls rare tokens harder towards the background rate
+    (no difference between the groups); α0 = F (the table size, so α_w = f_w) is
+    the "empirical Bayes" prior of R's tidylo.  |z| > 1.96 is the conventional,
+    uncorrected threshold.
+
+References
+----------
+Bouma, G. (2009). Normalized (pointwise) mutual information in collocation
+    extraction. Proceedings of GSCL, 31-40.
+Dunning, T. (1993). Accurate methods for the statistics of surprise and
+    coincidence. Computational Linguistics, 19(1), 61-74.
+Hardie, A. (2014). Log Ratio - an informal introduction. ESRC Centre for
+    Corpus Approaches to Social Science (CASS), Lancaster University.
+Monroe, B. L., Colaresi, M. P., & Quinn, K. M. (2008). Fightin' words: Lexical
+    feature selection and evaluation for identifying the content of political
+    conflict. Political Analysis, 16(4), 372-403. doi:10.1093/pan/mpn018
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from analysis import schema
+
+_CONTEXT_COLS: tuple[str, ...] = (
+    "part", "section_no", "section_title", "item_no", "item_title",
+)
+_LABEL_MAX_VALUES: int = 5
+
+
+def _require(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{name} is missing columns {missing}")
+
+
+def keyword_frequencies(tokens: pd.DataFrame, *, by: str = "region_id") -> pd.DataFrame:
+    """Raw and relative frequency of every token in each group, with document frequency.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Token table (schema.TOKENS), possibly after stopword removal.
+    by : str, default "region_id"
+        Column defining the groups ("documents"); any column of ``tokens``.
+
+    Returns
+    -------
+    DataFrame with columns schema.KEYWORD_FREQUENCIES (first column named ``by``):
+        <by> : the group.
+        token : str.
+        n : int, occurrences of the token in the group.
+        per_10k : float, n per 10,000 tokens of the group (n / group size * 10,000).
+        doc_freq : int, number of groups in which the token occurs at least once.
+        n_docs : int, number of groups in the table.
+    Sorted by group, then n descending, then token.
+
+    References
+    ----------
+    Manning, C. D., Raghavan, P., & Schütze, H. (2008). Introduction to
+    Information Retrieval, ch. 6 (document frequency).
+    """
+    _require(tokens, "tokens", [by, "token"])
+    counts = tokens.groupby([by, "token"], sort=False).size().rename("n").reset_index()
+    totals = tokens.groupby(by, sort=False).size()
+    counts["per_10k"] = counts["n"] / counts[by].map(totals).astype(float) * 10_000
+    counts["doc_freq"] = counts.groupby("token")[by].transform("size")
+    counts["n_docs"] = len(totals)
+    counts["n"] = counts["n"].astype("int64")
+    counts["doc_freq"] = counts["doc_freq"].astype("int64")
+    counts["n_docs"] = counts["n_docs"].astype("int64")
+    counts = counts.sort_values([by, "n", "token"], ascending=[True, False, True], kind="mergesort")
+    columns = [by] + schema.KEYWORD_FREQUENCIES[1:]
+    return counts.loc[:, columns].reset_index(drop=True)
+
+
+def g2_statistic(a: np.ndarray, b: np.ndarray, n_target: float, n_reference: float) -> np.ndarray:
+    """Dunning's G² for counts ``a`` (target) and ``b`` (reference) in groups of the given sizes."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    total = n_target + n_reference
+    row = a + b
+    observed = (a, b, n_target - a, n_reference - b)
+    expected = (
+        n_target * row / total,
+        n_reference * row / total,
+        n_target * (total - row) / total,
+        n_reference * (total - row) / total,
+    )
+    g2 = np.zeros_like(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for o, e in zip(observed, expected, strict=True):
+            g2 += np.where(o > 0, o * np.log(o / e), 0.0)
+    # Rounding can leave -1e-13 for identical proportions; G² is non-negative.
+    return np.maximum(2.0 * g2, 0.0)
+
+
+def log_ratio(a: np.ndarray, b: np.ndarray, n_target: float, n_reference: float) -> np.ndarray:
+    """Hardie's log ratio, log2 of the ratio of relative frequencies; zero counts become 0.5."""
+    a = np.where(np.asarray(a) == 0, 0.5, np.asarray(a, dtype=float))
+    b = np.where(np.asarray(b) == 0, 0.5, np.asarray(b, dtype=float))
+    return np.log2((a / n_target) / (b / n_reference))
+
+
+def weighted_log_odds(
+    a: np.ndarray, b: np.ndarray, n_target: float, n_reference: float,
+    alpha: np.ndarray, alpha0: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Monroe et al.'s log-odds difference δ and its z-score, for prior pseudo-counts ``alpha``."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    alpha = np.asarray(alpha, dtype=float)
+    delta = np.log((a + alpha) / (n_target + alpha0 - a - alpha)) - np.log(
+        (b + alpha) / (n_reference + alpha0 - b - alpha)
+    )
+    variance = 1.0 / (a + alpha) + 1.0 / (b + alpha)
+    return delta, delta / np.sqrt(variance)
+
+
+def _as_values(value: Hashable | Sequence[Hashable]) -> list[Hashable]:
+    if isinstance(value, str) or not isinstance(
+        value, Sequence | set | frozenset | pd.Index | np.ndarray
+    ):
+        return [value]
+    return list(value)
+
+
+def _label(values: Sequence[Hashable], group_col: str) -> str:
+    shown = sorted(str(v) for v in values)
+    if len(shown) <= _LABEL_MAX_VALUES:
+        return "+".join(shown)
+    return f"{len(shown)} {group_col} values"
+
+
+def keyness(
+    tokens: pd.DataFrame,
+    *,
+    target: Hashable | Sequence[Hashable],
+    reference: Hashable | Sequence[Hashable] | None = None,
+    group_col: str = "region_id",
+    min_freq: int = 5,
+    prior: float = 1000.0,
+    labels: tuple[str, str] | None = None,
+) -> pd.DataFrame:
+    """Keyness of the tokens of one group of rows against another.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Token table (schema.TOKENS), possibly after stopword removal, possibly
+        with extra columns to group by (e.g. a theme merged in from the units).
+    target : value or list of values of ``group_col``
+        Rows whose ``group_col`` is among these form the target group.
+    reference : value or list of values, or None (default)
+        The reference group; ``None`` means every row not in the target.
+    group_col : str, default "region_id"
+        Column that defines the groups.  To compare two arbitrary sets of units
+        (say theme X in region A against theme X in region B), pass
+        ``group_col="unit_id"`` with the two lists of unit ids.
+    min_freq : int, default 5
+        Keep tokens with n_target + n_reference >= min_freq.  Totals and the
+        prior always use every token, before this filter.
+    prior : float, default 1000.0
+        α0, the total pseudo-count of the informative Dirichlet prior; each
+        token's share is its relative frequency in the whole ``tokens`` table.
+    labels : (str, str) or None
+        Names for the target and reference in the output; by default the sorted
+        group values joined with "+" (or "<k> <group_col> values" beyond five).
+
+    Returns
+    -------
+    DataFrame with columns schema.KEYNESS, one row per token:
+        comparison : str, "<target> vs <reference>".
+        target, reference : str, the two labels.
+        token : str.
+        n_target, n_reference : int, occurrences in each group.
+        total_target, total_reference : int, group sizes in tokens.
+        per_10k_target, per_10k_reference : float, occurrences per 10,000 tokens.
+        g2 : float, Dunning's log-likelihood G² (non-negative).
+        p_value : float, P(χ²₁ >= g2), not corrected for multiple comparisons.
+        log_ratio : float, Hardie's log ratio in bits (log2), >0 = more frequent in target.
+        log_odds : float, δ, weighted log-odds difference (natural log), target minus reference.
+        log_odds_z : float, δ / σ, the z-score of δ.
+    Sorted by log_odds_z descending, then token.
+
+    References
+    ----------
+    Dunning (1993); Hardie (2014); Monroe, Colaresi & Quinn (2008) — see the module docstring.
+    """
+    _require(tokens, "tokens", [group_col, "token"])
+    if not isinstance(min_freq, int | np.integer) or min_freq < 1:
+        raise ValueError(f"min_freq must be an int >= 1; got {min_freq!r}")
+    if not isinstance(prior, int | float | np.number) or not np.isfinite(prior) or prior <= 0:
+        raise ValueError(f"prior must be a positive number (alpha0); got {prior!r}")
+    present = set(tokens[group_col].unique())
+    target_values = _as_values(target)
+    unknown = [v for v in target_values if v not in present]
+    if unknown:
+        raise ValueError(f"target values {unknown} do not occur in column {group_col!r}")
+    if reference is None:
+        reference_values = sorted(present - set(target_values), key=str)
+    else:
+        reference_values = _as_values(reference)
+        unknown = [v for v in reference_values if v not in present]
+        if unknown:
+            raise ValueError(f"reference values {unknown} do not occur in column {group_col!r}")
+    overlap = set(target_values) & set(reference_values)
+    if overlap:
+        raise ValueError(f"target and reference share values {sorted(overlap, key=str)}")
+    if not reference_values:
+        raise ValueError("the reference group is empty: target covers every group")
+
+    background = tokens["token"].value_counts()
+    in_target = tokens[group_col].isin(target_values)
+    in_reference = tokens[group_col].isin(reference_values)
+    counts_t = tokens.loc[in_target, "token"].value_counts()
+    counts_r = tokens.loc[in_reference, "token"].value_counts()
+    n_t, n_r = int(counts_t.sum()), int(counts_r.sum())
+
+    vocab = counts_t.index.union(counts_r.index)
+    a = counts_t.reindex(vocab, fill_value=0).to_numpy(dtype="int64")
+    b = counts_r.reindex(vocab, fill_value=0).to_numpy(dtype="int64")
+    alpha = prior * background.reindex(vocab).to_numpy(dtype=float) / background.sum()
+    keep = (a + b) >= min_freq
+    vocab, a, b, alpha = vocab[keep], a[keep], b[keep], alpha[keep]
+
+    g2 = g2_statistic(a, b, n_t, n_r)
+    delta, z = weighted_log_odds(a, b, n_t, n_r, alpha, prior)
+    target_label, reference_label = labels or (
+        _label(target_values, group_col), _label(reference_values, group_col)
+    )
+    out = pd.DataFrame(
+        {
+            "comparison": f"{target_label} vs {reference_label}",
+            "target": target_label,
+            "reference": reference_label,
+            "token": pd.Series(list(vocab), dtype="str"),
+            "n_target": a,
+            "n_reference": b,
+            "total_target": np.int64(n_t),
+            "total_reference": np.int64(n_r),
+            "per_10k_target": a / n_t * 10_000,
+            "per_10k_reference": b / n_r * 10_000,
+            "g2": g2,
+            "p_value": stats.chi2.sf(g2, df=1),
+            "log_ratio": log_ratio(a, b, n_t, n_r),
+            "log_odds": delta,
+            "log_odds_z": z,
+        },
+        columns=schema.KEYNESS,
+    )
+    out = out.sort_values(["log_odds_z", "token"], ascending=[False, True], kind="mergesort")
+    return out.reset_index(drop=True)
+
+
+def keyness_by_region(
+    tokens: pd.DataFrame,
+    *,
+    group_col: str = "region_id",
+    min_freq: int = 5,
+    prior: float = 1000.0,
+) -> pd.DataFrame:
+    """Keyness of each group against all the others (see :func:`keyness`).
+
+    Returns the tables of ``keyness(tokens, target=g, reference=None, ...)`` for
+    every value g of ``group_col`` in sorted order, stacked (schema.KEYNESS).
+    The prior is the whole table in every comparison.
+    """
+    _require(tokens, "tokens", [group_col, "token"])
+    groups = sorted(tokens[group_col].unique(), key=str)
+    if len(groups) < 2:
+        raise ValueError(f"need at least two values of {group_col!r}; got {groups}")
+    tables = [
+        keyness(tokens, target=g, group_col=group_col, min_freq=min_freq, prior=prior)
+        for g in groups
+    ]
+    return pd.concat(tables, ignore_index=True)
+
+
+def _token_offsets(text: str, tokens: Sequence[str], unit_id: str) -> list[tuple[int, int]]:
+    """Character span of each token in ``text``, found left to right."""
+    spans = []
+    cursor = 0
+    for token in tokens:
+        start = text.find(token, cursor)
+        if start < 0:
+            raise ValueError(
+                f"token {token!r} of unit {unit_id!r} is not in its text after offset {cursor}; "
+                "were the tokens made from these units?"
+            )
+        spans.append((start, start + len(token)))
+        cursor = start + len(token)
+    return spans
+
+
+def kwic(
+    units: pd.DataFrame,
+    tokens: pd.DataFrame,
+    term: str | Sequence[str],
+    *,
+    window: int = 10,
+) -> pd.DataFrame:
+    """Keyword in context: every occurrence of a term, with its left and right context.
+
+    Parameters
+    ----------
+    units : DataFrame
+        The units table (schema.UNITS): ``region_id``, ``unit_id``, ``text`` and,
+        when present, the structure columns part, section_no, section_title,
+        item_no, item_title, and a ``theme`` column if one has been merged in
+        (one value per unit).
+    tokens : DataFrame
+        Tokens of those units (schema.TOKENS), with or without stopwords.
+    term : str or sequence of str
+        Token(s) to find; matching is exact and whole-token (use the user
+        dictionary to make a multi-word term one token).
+    window : int, default 10
+        Context size in token positions on each side.  The context is the unit's
+        own text (with its punctuation) from the first kept token at or after
+        ``position - window`` to the keyword, and from the keyword to the end of
+        the last kept token at or before ``position + window``; when the window
+        takes in the unit's first (last) kept token, the context runs to the
+        start (end) of the text.  Context never crosses the unit (sentence)
+        boundary.
+
+    Returns
+    -------
+    DataFrame with columns schema.KWIC (+ ``theme`` after item_title if ``units`` has it):
+        region_id, unit_id, part, section_no, section_title, item_no, item_title :
+            from ``units`` (missing structure columns are filled with NA).
+        position : int, the keyword's token position in the unit.
+        left, keyword, right : str, text before, the token, text after.
+    Rows follow the order of ``units``, then position.
+
+    References
+    ----------
+    Luhn, H. P. (1960). Key word-in-context index for technical literature.
+    American Documentation, 11(4), 288-295.
+    """
+    _require(units, "units", ["region_id", "unit_id", "text"])
+    _require(tokens, "tokens", ["unit_id", "position", "token"])
+    if not isinstance(window, int | np.integer) or window < 0:
+        raise ValueError(f"window must be an int >= 0; got {window!r}")
+    terms = {term} if isinstance(term, str) else set(term)
+    if not terms or not all(isinstance(t, str) and t for t in terms):
+        raise ValueError(f"term must be a non-empty string or strings; got {term!r}")
+
+    has_theme = "theme" in units.columns
+    columns = list(schema.KWIC)
+    if has_theme:
+        columns.insert(columns.index("item_title") + 1, "theme")
+    hit_units = set(tokens.loc[tokens["token"].isin(terms), "unit_id"])
+    unit_rows = units.loc[units["unit_id"].isin(hit_units)]
+    if unit_rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    by_unit = {
+        uid: group.sort_values("position", kind="mergesort")
+        for uid, group in tokens.loc[tokens["unit_id"].isin(hit_units)].groupby("unit_id")
+    }
+    rows = []
+    for unit in unit_rows.itertuples(index=False):
+        group = by_unit[unit.unit_id]
+        toks = group["token"].tolist()
+        positions = group["position"].to_numpy()
+        spans = _token_offsets(unit.text, toks, unit.unit_id)
+        for i, tok in enumerate(toks):
+            if tok not in terms:
+                continue
+            pos = positions[i]
+            first = int(np.searchsorted(positions, pos - window, side="left"))
+            last = int(np.searchsorted(positions, pos + window, side="right")) - 1
+            start, end = spans[i]
+            # A window that reaches the unit's first (last) token also takes the
+            # punctuation before (after) it, e.g. an opening quotation mark.
+            left_from = 0 if first == 0 else spans[first][0]
+            right_to = len(unit.text) if last == len(toks) - 1 else spans[last][1]
+            row = {c: getattr(unit, c, pd.NA) for c in ("region_id", "unit_id", *_CONTEXT_COLS)}
+            if has_theme:
+                row["theme"] = unit.theme
+            row.update(
+                position=int(pos),
+                left=unit.text[left_from:start],
+                keyword=tok,
+                right=unit.text[end:right_to],
+            )
+            rows.append(row)
+    out = pd.DataFrame(rows, columns=columns)
+    out["position"] = out["position"].astype("int64")
+    return out
+
+
+def cooccurrence(
+    tokens: pd.DataFrame,
+    *,
+    min_count: int = 3,
+    unit_col: str = "unit_id",
+) -> pd.DataFrame:
+    """Pairs of tokens that occur in the same unit (sentence), as an undirected edge table.
+
+    Each unit counts once per pair however often the tokens repeat in it.  The
+    association measure is normalised pointwise mutual information over units
+    (Bouma 2009): with U units, n_a and n_b units containing each token and n_ab
+    containing both,
+        pmi = ln(n_ab · U / (n_a · n_b))
+        npmi = pmi / -ln(n_ab / U)      in [-1, 1]; 1 = always together, 0 = independent.
+    (npmi is set to 1 when both tokens are in every unit, where the formula is 0/0.)
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Token table (schema.TOKENS); remove stopwords first for a readable network.
+    min_count : int, default 3
+        Keep pairs that share at least this many units.
+    unit_col : str, default "unit_id"
+        The co-occurrence window; any column of ``tokens`` (e.g. an item id).
+
+    Returns
+    -------
+    DataFrame with columns schema.COOCCURRENCE, one row per pair:
+        source, target : str, the two tokens, source < target in code-point order.
+        n_units : int, units containing both.
+        n_source, n_target : int, units containing each.
+        n_units_total : int, U, units in the table.
+        pmi : float, natural log.
+        npmi : float.
+    Sorted by n_units descending, npmi descending, source, target.
+
+    References
+    ----------
+    Bouma (2009) — see the module docstring.
+    """
+    _require(tokens, "tokens", [unit_col, "token"])
+    if not isinstance(min_count, int | np.integer) or min_count < 1:
+        raise ValueError(f"min_count must be an int >= 1; got {min_count!r}")
+    pairs = tokens[[unit_col, "token"]].drop_duplicates()
+    n_units_total = int(tokens[unit_col].nunique())
+    unit_freq = pairs["token"].value_counts()
+    # A pair cannot share more units than either token occurs in.
+    vocab = np.sort(unit_freq.index[unit_freq >= min_count].to_numpy(dtype=object))
+    pairs = pairs.loc[pairs["token"].isin(vocab)]
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in schema.COOCCURRENCE})
+    if len(vocab) < 2:
+        return empty
+    token_codes = np.searchsorted(vocab, pairs["token"].to_numpy(dtype=object))
+    unit_codes, _ = pd.factorize(pairs[unit_col])
+    presence = sparse.csr_matrix(
+        (np.ones(len(pairs), dtype=np.int64), (unit_codes, token_codes)),
+        shape=(int(unit_codes.max()) + 1, len(vocab)),
+    )
+    together = sparse.triu(presence.T @ presence, k=1).tocoo()
+    keep = together.data >= min_count
+    i, j, n_ab = together.row[keep], together.col[keep], together.data[keep].astype("int64")
+    if len(n_ab) == 0:
+        return empty
+    n_a = unit_freq.reindex(vocab[i]).to_numpy(dtype="int64")
+    n_b = unit_freq.reindex(vocab[j]).to_numpy(dtype="int64")
+    pmi = np.log(n_ab * n_units_total / (n_a * n_b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        npmi = np.where(n_ab == n_units_total, 1.0, pmi / -np.log(n_ab / n_units_total))
+    out = pd.DataFrame(
+        {
+            "source": pd.Series(vocab[i], dtype="str"),
+            "target": pd.Series(vocab[j], dtype="str"),
+            "n_units": n_ab,
+            "n_source": n_a,
+            "n_target": n_b,
+            "n_units_total": np.int64(n_units_total),
+            "pmi": pmi,
+            "npmi": npmi,
+        },
+        columns=schema.COOCCURRENCE,
+    )
+    out = out.sort_values(
+        ["n_units", "npmi", "source", "target"],
+        ascending=[False, False, True, True],
+        kind="mergesort",
+    )
+    return out.reset_index(drop=True)

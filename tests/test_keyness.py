@@ -1,0 +1,305 @@
+"""Tests for analysis.keyness: each statistic against hand-worked values and
+independent implementations (scipy for G², the `logodds` package for log-odds)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+
+from analysis import keyness as kn
+from analysis import schema
+from analysis import tokens as tk
+
+
+def tokens_table(groups: dict[str, list[list[str]]]) -> pd.DataFrame:
+    """A token table from {region: [[tokens of unit 1], [tokens of unit 2], ...]}."""
+    rows = []
+    for region, units in groups.items():
+        for u, unit_tokens in enumerate(units, 1):
+            for p, token in enumerate(unit_tokens):
+                rows.append((region, f"{region}-{u:04d}", p, token))
+    return pd.DataFrame(rows, columns=schema.TOKENS)
+
+
+# Tiny corpus worked by hand.  Target A: x x x y (4 tokens).  Reference B:
+# x y y y y z (6 tokens).  Whole table: x 4, y 5, z 1 (10 tokens).
+TINY = tokens_table({"A": [["x", "x", "x", "y"]], "B": [["x", "y", "y", "y", "y", "z"]]})
+
+# G² for x: table [[3, 1], [1, 5]], margins 4/6 and 4/6, N = 10, so
+# E = [[1.6, 2.4], [2.4, 3.6]] and
+# G² = 2 (3 ln(3/1.6) + 1 ln(1/2.4) + 1 ln(1/2.4) + 5 ln(5/3.6)) = 3.5548176768...
+G2_X = 2 * (3 * math.log(3 / 1.6) + 2 * math.log(1 / 2.4) + 5 * math.log(5 / 3.6))
+# Log ratio for x: log2((3/4) / (1/6)) = log2(4.5); for z (0 in A, read as 0.5):
+# log2((0.5/4) / (1/6)) = log2(0.75).
+LOG_RATIO_X = math.log2(4.5)
+LOG_RATIO_Z = math.log2(0.75)
+# Log-odds for x with alpha0 = 10: alpha_x = 10 * 4/10 = 4;
+# delta = ln((3+4)/(4+10-3-4)) - ln((1+4)/(6+10-1-4)) = ln(1) - ln(5/11) = ln(11/5);
+# var = 1/7 + 1/5 = 12/35; z = ln(11/5) / sqrt(12/35).
+LOG_ODDS_X = math.log(11 / 5)
+LOG_ODDS_Z_X = math.log(11 / 5) / math.sqrt(12 / 35)
+
+
+def test_hand_worked_values_on_a_tiny_corpus():
+    assert math.isclose(G2_X, 3.5548176768390056, rel_tol=1e-12)
+    table = kn.keyness(TINY, target="A", min_freq=1, prior=10.0)
+    assert list(table.columns) == schema.KEYNESS
+    out = table.set_index("token")
+    x = out.loc["x"]
+    counts = (x["n_target"], x["n_reference"], x["total_target"], x["total_reference"])
+    assert counts == (3, 1, 4, 6)
+    assert x["per_10k_target"] == pytest.approx(7500.0)
+    assert x["g2"] == pytest.approx(G2_X, rel=1e-12)
+    assert x["p_value"] == pytest.approx(0.059372830341343816, rel=1e-9)
+    assert x["log_ratio"] == pytest.approx(LOG_RATIO_X, rel=1e-12)
+    assert x["log_odds"] == pytest.approx(LOG_ODDS_X, rel=1e-12)
+    assert x["log_odds_z"] == pytest.approx(LOG_ODDS_Z_X, rel=1e-12)
+    assert out.loc["z", "log_ratio"] == pytest.approx(LOG_RATIO_Z, rel=1e-12)
+    assert out.loc["z", "n_target"] == 0
+    # x is over-represented in A, y under-represented: signs agree across measures.
+    assert out.loc["x", "log_odds_z"] > 0 > out.loc["y", "log_odds_z"]
+    assert out.loc["y", "log_ratio"] < 0
+    assert out.loc["x", "comparison"] == "A vs B"
+
+
+def test_log_ratio_zero_in_reference_uses_half_a_count():
+    value = kn.log_ratio(np.array([4]), np.array([0]), 100.0, 200.0)[0]
+    assert value == pytest.approx(math.log2((4 / 100) / (0.5 / 200)))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_g2_matches_scipy_chi2_contingency(seed):
+    rng = np.random.default_rng(seed)
+    n_t, n_r = int(rng.integers(500, 5000)), int(rng.integers(500, 5000))
+    a = rng.integers(0, 60, size=40)
+    b = rng.integers(0, 60, size=40)
+    a[0], b[1] = 0, 0  # zero cells
+    b[a + b == 0] = 1  # a token occurs somewhere, or it would not be in the vocabulary
+    ours = kn.g2_statistic(a, b, n_t, n_r)
+    for i in range(len(a)):
+        table = [[a[i], b[i]], [n_t - a[i], n_r - b[i]]]
+        result = chi2_contingency(table, correction=False, lambda_="log-likelihood")
+        assert ours[i] == pytest.approx(result.statistic, rel=1e-9, abs=1e-9)
+
+
+def test_p_values_match_scipy_on_the_plans(corpus):
+    tokens = tk.remove_stopwords(tk.tokens_from_units(corpus.units, cache_dir=None))
+    out = kn.keyness(tokens, target="huangshi", min_freq=10)
+    assert len(out) > 20
+    for row in out.head(15).itertuples():
+        table = [
+            [row.n_target, row.n_reference],
+            [row.total_target - row.n_target, row.total_reference - row.n_reference],
+        ]
+        result = chi2_contingency(table, correction=False, lambda_="log-likelihood")
+        assert row.g2 == pytest.approx(result.statistic, rel=1e-9)
+        assert row.p_value == pytest.approx(result.pvalue, rel=1e-6, abs=1e-300)
+
+
+def test_log_odds_matches_the_logodds_package():
+    """Cross-check against `logodds` (PyPI, MIT; J. Mendelsohn's dependency-free port of
+    Hessel's Fightin' Words code).  Its informative prior is prior_counts[w] + alpha;
+    we pass our alpha_w = alpha0 * f_w / F as prior_counts and a negligible alpha."""
+    logodds = pytest.importorskip("logodds")
+    rng = np.random.default_rng(7)
+    vocab = [f"w{i}" for i in range(60)]
+    weights = rng.dirichlet(np.full(len(vocab), 0.5))
+    groups = {
+        "A": [list(rng.choice(vocab, size=400, p=weights))],
+        "B": [list(rng.choice(vocab, size=900, p=np.roll(weights, 3)))],
+    }
+    tokens = tokens_table(groups)
+    alpha0 = 250.0
+    ours = kn.keyness(tokens, target="A", min_freq=1, prior=alpha0).set_index("token")
+    counts_a = tokens[tokens.region_id == "A"]["token"].value_counts().to_dict()
+    counts_b = tokens[tokens.region_id == "B"]["token"].value_counts().to_dict()
+    background = tokens["token"].value_counts()
+    prior_counts = (alpha0 * background / background.sum()).to_dict()
+    theirs = logodds.log_odds_details(counts_a, counts_b, prior_counts=prior_counts, alpha=1e-12)
+    assert set(theirs) == set(ours.index)
+    for word, detail in theirs.items():
+        assert ours.loc[word, "log_odds"] == pytest.approx(detail["delta"], rel=1e-8, abs=1e-10)
+        assert ours.loc[word, "log_odds_z"] == pytest.approx(detail["z"], rel=1e-8, abs=1e-10)
+
+
+def test_min_freq_filters_rows_but_not_totals():
+    out = kn.keyness(TINY, target="A", min_freq=5, prior=10.0)
+    assert out["token"].tolist() == ["y"]  # y: 1 + 4 = 5; x: 4; z: 1
+    assert (out["total_target"].iloc[0], out["total_reference"].iloc[0]) == (4, 6)
+
+
+def test_explicit_reference_groups_and_labels():
+    tokens = tokens_table({
+        "A": [["p", "q", "p"]], "B": [["q", "q", "r"]], "C": [["p", "r", "r", "s"]],
+    })
+    out = kn.keyness(tokens, target="A", reference=["B"], min_freq=1, prior=5.0)
+    assert set(out["comparison"]) == {"A vs B"}
+    assert set(out["token"]) == {"p", "q", "r"}  # s occurs only in C
+    assert out["total_reference"].iloc[0] == 3
+    # The prior still comes from the whole table: r has 3 of 10 tokens.
+    a, b = 0, 1
+    alpha_r = 5.0 * 3 / 10
+    delta = math.log((a + alpha_r) / (3 + 5 - a - alpha_r)) - math.log(
+        (b + alpha_r) / (3 + 5 - b - alpha_r)
+    )
+    got = out.set_index("token").loc["r", "log_odds"]
+    assert got == pytest.approx(delta, rel=1e-12)
+    rest = kn.keyness(tokens, target=["A", "B"], min_freq=1, labels=("east", "west"))
+    assert set(rest["comparison"]) == {"east vs west"}
+
+
+def test_two_sets_of_units_can_be_compared():
+    tokens = tokens_table({"A": [["x", "y"], ["x", "x"]], "B": [["y", "y"], ["x", "z"]]})
+    out = kn.keyness(
+        tokens, target=["A-0002", "B-0002"], reference=["A-0001", "B-0001"],
+        group_col="unit_id", min_freq=1,
+    )
+    x = out.set_index("token").loc["x"]
+    assert (x["n_target"], x["n_reference"]) == (3, 1)
+    assert out["target"].iloc[0] == "A-0002+B-0002"
+
+
+def test_keyness_argument_checks():
+    with pytest.raises(ValueError, match="do not occur"):
+        kn.keyness(TINY, target="Z")
+    with pytest.raises(ValueError, match="share values"):
+        kn.keyness(TINY, target="A", reference=["A", "B"])
+    with pytest.raises(ValueError, match="reference group is empty"):
+        kn.keyness(TINY, target=["A", "B"])
+    with pytest.raises(ValueError, match="min_freq"):
+        kn.keyness(TINY, target="A", min_freq=0)
+    with pytest.raises(ValueError, match="prior"):
+        kn.keyness(TINY, target="A", prior=0.0)
+
+
+def test_keyness_by_region_stacks_one_comparison_per_region():
+    tokens = tokens_table({
+        "A": [["p", "q", "p"]], "B": [["q", "q", "r"]], "C": [["p", "r", "r", "s"]],
+    })
+    out = kn.keyness_by_region(tokens, min_freq=1)
+    assert out["comparison"].drop_duplicates().tolist() == ["A vs B+C", "B vs A+C", "C vs A+B"]
+    single = kn.keyness(tokens, target="B", min_freq=1)
+    pd.testing.assert_frame_equal(
+        out[out["target"] == "B"].reset_index(drop=True), single
+    )
+    # Each comparison is sorted by z descending.
+    for _, group in out.groupby("comparison"):
+        assert group["log_odds_z"].is_monotonic_decreasing
+
+
+def test_keyness_is_deterministic_on_the_plans(corpus):
+    tokens = tk.remove_stopwords(tk.tokens_from_units(corpus.units, cache_dir=None))
+    first = kn.keyness_by_region(tokens)
+    second = kn.keyness_by_region(tokens.sample(frac=1.0, random_state=0))
+    pd.testing.assert_frame_equal(first, second)
+    assert set(first["target"]) == set(corpus.units["region_id"])
+
+
+# ----------------------------------------------------------------------------- frequencies
+
+
+def test_keyword_frequencies_counts_rates_and_document_frequency():
+    tokens = tokens_table({"A": [["x", "x", "y", "z"]], "B": [["x", "w"]]})
+    out = kn.keyword_frequencies(tokens)
+    assert list(out.columns) == schema.KEYWORD_FREQUENCIES
+    rows = {(r.region_id, r.token): r for r in out.itertuples()}
+    assert rows[("A", "x")].n == 2
+    assert rows[("A", "x")].per_10k == pytest.approx(5000.0)
+    assert rows[("B", "w")].per_10k == pytest.approx(5000.0)
+    assert rows[("A", "x")].doc_freq == 2 and rows[("A", "y")].doc_freq == 1
+    assert set(out["n_docs"]) == {2}
+    assert out[["region_id", "token"]].values.tolist() == [
+        ["A", "x"], ["A", "y"], ["A", "z"], ["B", "w"], ["B", "x"],
+    ]
+    by_unit = kn.keyword_frequencies(tokens, by="unit_id")
+    assert by_unit.columns[0] == "unit_id"
+
+
+# ----------------------------------------------------------------------------- KWIC
+
+
+def test_kwic_context_and_structure_columns():
+    units = pd.DataFrame({
+        "region_id": ["a", "a"],
+        "unit_id": ["a-0001", "a-0002"],
+        "section_no": [1, 2],
+        "section_title": ["党建", "课后"],
+        "item_no": [3, pd.NA],
+        "item_title": ["一", pd.NA],
+        "theme": ["T1", "T2"],
+        "text": ["全面落实“双减”政策，提升课后服务质量。", "双减工作成效显著。"],
+    })
+    tokens = tk.tokens_from_units(units, cache_dir=None)
+    out = kn.kwic(units, tokens, "双减", window=2)
+    assert out.columns.tolist() == [
+        "region_id", "unit_id", "part", "section_no", "section_title", "item_no",
+        "item_title", "theme", "position", "left", "keyword", "right",
+    ]
+    first, second = out.iloc[0], out.iloc[1]
+    assert (first["left"], first["keyword"], first["right"]) == ("全面落实“", "双减", "”政策，提升")
+    assert first["section_title"] == "党建" and first["theme"] == "T1"
+    assert pd.isna(first["part"])  # not in this units table
+    # 双减|工作|成效显著|。: the window reaches the last token, so the text's end is kept.
+    assert (second["left"], second["right"]) == ("", "工作成效显著。")
+    wide = kn.kwic(units, tokens, ["双减", "课后服务"], window=50)
+    assert wide["keyword"].tolist() == ["双减", "课后服务", "双减"]
+    assert wide.iloc[1]["right"] == "质量。"  # window reaches the end: trailing punctuation kept
+    assert kn.kwic(units, tokens, "不存在").empty
+
+
+def test_kwic_after_stopword_removal_still_aligns():
+    units = pd.DataFrame({"region_id": ["a"], "unit_id": ["a-0001"],
+                          "text": ["我们要进一步加强课后服务工作。"]})
+    tokens = tk.remove_stopwords(tk.tokens_from_units(units, cache_dir=None))
+    out = kn.kwic(units, tokens, "课后服务", window=1)
+    assert (out["left"].iloc[0], out["right"].iloc[0], out["position"].iloc[0]) == (
+        "我们要进一步加强", "工作。", 4,
+    )
+
+
+def test_kwic_rejects_tokens_from_other_text():
+    units = pd.DataFrame({"region_id": ["a"], "unit_id": ["a-0001"], "text": ["落实双减"]})
+    tokens = pd.DataFrame({"region_id": ["a"], "unit_id": ["a-0001"], "position": [0],
+                           "token": ["课后服务"]})
+    with pytest.raises(ValueError, match="were the tokens made from these units"):
+        kn.kwic(units, tokens, "课后服务")
+
+
+# ----------------------------------------------------------------------------- co-occurrence
+
+
+def test_cooccurrence_hand_worked():
+    # Units: {a b c}, {a b a}, {a c}, {d}.  U = 4; a in 3 units, b in 2, c in 2.
+    tokens = tokens_table({"r": [["a", "b", "c"], ["a", "b", "a"], ["a", "c"], ["d"]]})
+    out = kn.cooccurrence(tokens, min_count=1)
+    assert list(out.columns) == schema.COOCCURRENCE
+    edges = {(r.source, r.target): r for r in out.itertuples()}
+    assert set(edges) == {("a", "b"), ("a", "c"), ("b", "c")}
+    ab = edges[("a", "b")]
+    assert (ab.n_units, ab.n_source, ab.n_target, ab.n_units_total) == (2, 3, 2, 4)
+    # pmi = ln(2*4 / (3*2)) = ln(4/3); npmi = ln(4/3) / -ln(2/4) = log2(4/3).
+    assert ab.pmi == pytest.approx(math.log(4 / 3), rel=1e-12)
+    assert ab.npmi == pytest.approx(math.log2(4 / 3), rel=1e-12)
+    bc = edges[("b", "c")]
+    assert bc.n_units == 1 and bc.pmi == pytest.approx(0.0, abs=1e-12)
+    assert out[["source", "target"]].values.tolist()[:2] == [["a", "b"], ["a", "c"]]
+    assert kn.cooccurrence(tokens, min_count=2)["n_units"].tolist() == [2, 2]
+    assert kn.cooccurrence(tokens, min_count=3).empty
+
+
+def test_cooccurrence_on_the_plans_is_consistent(corpus):
+    tokens = tk.remove_stopwords(tk.tokens_from_units(corpus.units, cache_dir=None))
+    out = kn.cooccurrence(tokens, min_count=5)
+    assert len(out) > 10
+    assert (out["source"] < out["target"]).all()
+    assert (out["n_units"] <= out[["n_source", "n_target"]].min(axis=1)).all()
+    assert out["npmi"].between(-1, 1).all()
+    # Spot-check one edge against a direct count.
+    row = out.iloc[0]
+    units_with = tokens.groupby("unit_id")["token"].agg(set)
+    both = sum(1 for s in units_with if row.source in s and row.target in s)
+    assert both == row.n_units

@@ -1,0 +1,374 @@
+"""Tests for analysis.tokens: dictionary, protection, backends, cache, stopwords."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import jieba
+import pandas as pd
+import pytest
+
+from analysis import config, schema
+from analysis import tokens as tk
+
+# The terms the issue names; each must be one token in running text.
+ISSUE_TERMS = (
+    "立德树人", "五育并举", "县管校聘", "控辍保学", "双减", "课后服务", "产教融合",
+    "优质均衡", "集团化办学", "十四五", "师德师风", "全面从严治党",
+)
+
+
+def make_units(texts: dict[str, list[str]]) -> pd.DataFrame:
+    rows = []
+    for region, region_texts in texts.items():
+        for i, text in enumerate(region_texts, 1):
+            rows.append({"region_id": region, "unit_id": f"{region}-{i:04d}", "text": text})
+    return pd.DataFrame(rows)
+
+
+def tokens_of(text: str, **kwargs) -> list[str]:
+    units = make_units({"r": [text]})
+    return tk.tokens_from_units(units, cache_dir=None, **kwargs)["token"].tolist()
+
+
+def char_spans(text: str, tokens: list[str]) -> list[tuple[int, int]]:
+    spans, cursor = [], 0
+    for token in tokens:
+        start = text.index(token, cursor)
+        spans.append((start, start + len(token)))
+        cursor = start + len(token)
+    return spans
+
+
+@pytest.fixture(scope="module")
+def plan_units(corpus) -> pd.DataFrame:
+    return corpus.units
+
+
+@pytest.fixture(scope="module")
+def entries() -> tuple[tk.DictEntry, ...]:
+    return tk.read_user_dict()
+
+
+# ----------------------------------------------------------------------------- data files
+
+
+def test_user_dict_has_at_least_300_distinct_entries(entries):
+    assert len(entries) >= 300
+    assert len({e.word for e in entries}) == len(entries)
+    assert all(e.freq >= 1 for e in entries)
+
+
+def test_user_dict_adds_no_word_jieba_already_knows(entries):
+    # Re-adding a known word makes jieba (total += freq) and jieba-rs (total
+    # replaced) disagree on the dictionary total; such words are one token anyway.
+    with jieba.Tokenizer().get_dict_file() as handle:  # jieba's dict.txt: word freq tag
+        base = {line.decode("utf-8").split(" ", 1)[0] for line in handle}
+    known = [e.word for e in entries if e.word in base]
+    assert known == [], f"already in jieba's dictionary, remove from userdict.txt: {known}"
+
+
+def test_user_dict_parser_rejects_bad_lines(tmp_path):
+    path = tmp_path / "d.txt"
+    path.write_text("# comment\n立德树人 1000 l\n", encoding="utf-8")
+    assert tk.read_user_dict(path) == (tk.DictEntry("立德树人", 1000, "l"),)
+    path.write_text("立德树人 l\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="expected 'word freq"):
+        tk.read_user_dict(path)
+    path.write_text("双减 10 j\n双减 20 j\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="already listed on line 1"):
+        tk.read_user_dict(path)
+    path.write_text("双减 0 j\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="at least 1"):
+        tk.read_user_dict(path)
+
+
+def test_word_lists_keep_hash_inside_words_and_drop_comments(tmp_path):
+    path = tmp_path / "w.txt"
+    path.write_text("# header\nC#\n的  # inline comment\n\n", encoding="utf-8")
+    assert tk.read_word_list(path) == frozenset({"C#", "的"})
+
+
+def test_stopword_lists_are_separate_and_clean():
+    standard = tk.read_word_list(tk.STOPWORD_PATHS["standard"])
+    policy = tk.read_word_list(tk.STOPWORD_PATHS["policy"])
+    assert len(standard) > 700
+    assert {"加强", "推进", "深入", "进一步", "全面", "推动", "落实", "工作"} <= policy
+    assert not any(tk.is_droppable(w) for w in standard | policy)
+    assert tk.read_stopwords(("standard",)) == standard
+    assert tk.read_stopwords(()) == frozenset()
+
+
+def test_every_policy_stopword_is_a_token_the_tokenizer_produces():
+    # A stopword the tokenizer never emits would silently remove nothing.
+    policy = sorted(tk.read_word_list(tk.STOPWORD_PATHS["policy"]))
+    units = make_units({"r": policy})
+    out = tk.tokens_from_units(units, cache_dir=None)
+    assert out["token"].tolist() == policy
+
+
+# ----------------------------------------------------------------------------- tokenising
+
+
+@pytest.mark.parametrize("backend", tk.BACKENDS)
+def test_issue_terms_come_out_whole(backend):
+    text = "坚持" + "，推进".join(ISSUE_TERMS) + "工作。"
+    tokens = tokens_of(text, backend=backend)
+    for term in ISSUE_TERMS:
+        assert term in tokens, f"{term} split: {tokens}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("全县学前三年毛入园率达到95%以上", ["95%"]),
+        ("实施教育信息化2.0行动，打造智慧校园2.0版", ["教育信息化2.0", "2.0"]),
+        ("积极鼓励学校开展STEM和创客教育", ["STEM", "创客教育"]),
+        ("以“MS—EEPO有效教育”为主要模式", ["MS—EEPO"]),
+        ("推进1+X证书制度试点，探索1+X模式", ["1+X证书", "1+X"]),
+        ("3-6岁儿童学习与发展指南", ["3-6"]),
+        ("行动计划（2020—2023年）", ["2020—2023"]),
+        ("覆盖率达到97.2%，增长１２．５％", ["97.2%", "１２．５％"]),
+        ("推进“互联网+教育”发展", ["互联网+教育"]),
+    ],
+)
+def test_numbers_percentages_and_latin_terms_stay_intact(text, expected):
+    for backend in tk.BACKENDS:
+        tokens = tokens_of(text, backend=backend)
+        for item in expected:
+            assert item in tokens, f"{backend}: {item!r} not a token in {tokens}"
+
+
+def test_numbering_dot_is_not_glued_to_a_number():
+    assert tokens_of("1.进一步加强党的建设")[:2] == ["1", "进一步"]
+
+
+def test_punctuation_and_whitespace_dropped_positions_contiguous():
+    units = make_units({"a": ["“双减”政策，  落实；课后服务！", "。，、"], "b": ["立德树人"]})
+    out = tk.tokens_from_units(units, cache_dir=None)
+    assert list(out.columns) == schema.TOKENS
+    first = out[out["unit_id"] == "a-0001"]
+    assert first["token"].tolist() == ["双减", "政策", "落实", "课后服务"]
+    assert first["position"].tolist() == [0, 1, 2, 3]
+    assert "a-0002" not in set(out["unit_id"])  # only punctuation: no rows
+    assert out["region_id"].tolist() == ["a"] * 4 + ["b"]
+
+
+def test_tokens_are_verbatim_substrings_in_order(plan_units):
+    out = tk.tokens_from_units(plan_units, cache_dir=None)
+    texts = dict(zip(plan_units["unit_id"], plan_units["text"], strict=True))
+    for unit_id, group in out.groupby("unit_id", sort=False):
+        char_spans(texts[unit_id], group["token"].tolist())  # raises if not in order
+        assert group["position"].tolist() == list(range(len(group)))
+    assert not out["token"].map(tk.is_droppable).any()
+    assert out["unit_id"].drop_duplicates().tolist() == [
+        u for u in plan_units["unit_id"] if u in set(out["unit_id"])
+    ]
+
+
+def test_every_user_dict_term_in_the_plans_is_one_token(plan_units, entries):
+    """Each occurrence of an entry in a plan lies inside one token, and that token
+    is the entry itself or a longer entry containing it (立德树人 in 立德树人根本任务)."""
+    words = {e.word for e in entries}
+    out = tk.tokens_from_units(plan_units, cache_dir=None)
+    by_unit = {u: g["token"].tolist() for u, g in out.groupby("unit_id", sort=False)}
+    found, failures = set(), []
+    for unit_id, text in zip(plan_units["unit_id"], plan_units["text"], strict=True):
+        present = [w for w in words if w in text]
+        if not present:
+            continue
+        tokens = by_unit.get(unit_id, [])
+        spans = char_spans(text, tokens)
+        for word in present:
+            start = text.find(word)
+            while start >= 0:
+                end = start + len(word)
+                cover = [
+                    t for (a, b), t in zip(spans, tokens, strict=True) if a <= start and end <= b
+                ]
+                if cover and (cover[0] == word or cover[0] in words):
+                    found.add(word)
+                else:
+                    failures.append((word, unit_id, text[max(0, start - 6) : end + 6]))
+                start = text.find(word, start + 1)
+    assert failures == []
+    assert len(found) >= 150  # most entries come from the plans; guards against a vacuous pass
+
+
+def test_jieba_and_rjieba_identical_on_the_plans_with_hmm_off(plan_units):
+    reference = tk.tokens_from_units(plan_units, backend="jieba", hmm=False, cache_dir=None)
+    fast = tk.tokens_from_units(plan_units, backend="rjieba", hmm=False, cache_dir=None)
+    assert len(reference) > 5000
+    pd.testing.assert_frame_equal(reference, fast)
+
+
+def test_jieba_and_rjieba_agree_with_hmm_on(plan_units):
+    # Measured: identical on the plans and on 103 government work reports once
+    # Latin/number spans are protected (jieba-rs's HMM otherwise keeps
+    # "2026-02-09" whole where jieba splits it).  Assert agreement, not identity.
+    a = tk.tokens_from_units(plan_units, backend="jieba", hmm=True, cache_dir=None)
+    b = tk.tokens_from_units(plan_units, backend="rjieba", hmm=True, cache_dir=None)
+    key = ["unit_id", "position", "token"]
+    shared = a[key].merge(b[key], on=key).shape[0]
+    assert shared / len(a) >= 0.999
+
+
+def test_output_is_deterministic(plan_units):
+    first = tk.tokens_from_units(plan_units, cache_dir=None)
+    second = tk.tokens_from_units(plan_units, cache_dir=None)
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_process_pool_gives_the_same_tokens(plan_units):
+    serial = tk.tokens_from_units(plan_units, cache_dir=None, n_jobs=1)
+    pooled = tk.tokens_from_units(plan_units, cache_dir=None, n_jobs=2)
+    pd.testing.assert_frame_equal(serial, pooled)
+
+
+def test_segment_document_returns_joined_strings():
+    out = tk.segment_document(
+        ["落实双减政策。", "。"], backend="rjieba", hmm=False,
+        entries=tk.read_user_dict(), jieba_cache_dir=str(config.CACHE_DIR / "jieba"),
+    )
+    assert out == ["落实 双减 政策", ""]
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def test_bad_arguments_name_the_allowed_values():
+    units = make_units({"r": ["双减"]})
+    with pytest.raises(ValueError, match=r"backend must be one of \('rjieba', 'jieba'\)"):
+        tk.tokens_from_units(units, backend="pkuseg", cache_dir=None)
+    with pytest.raises(ValueError, match="n_jobs"):
+        tk.tokens_from_units(units, n_jobs=0, cache_dir=None)
+    with pytest.raises(ValueError, match="unique"):
+        tk.tokens_from_units(pd.concat([units, units]), cache_dir=None)
+    with pytest.raises(ValueError, match="missing columns"):
+        tk.tokens_from_units(units.drop(columns="text"), cache_dir=None)
+
+
+# ----------------------------------------------------------------------------- cache
+
+
+class CountingSegmenter:
+    """Wraps segment_document and records the texts it is asked to segment."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+        self.real = tk.segment_document
+
+    def __call__(self, texts, **kwargs):
+        self.calls.append(list(texts))
+        return self.real(texts, **kwargs)
+
+
+def test_cache_hit_does_not_segment_again(monkeypatch, tmp_path):
+    counter = CountingSegmenter()
+    monkeypatch.setattr(tk, "segment_document", counter)
+    units = make_units({"a": ["落实双减政策。"], "b": ["推进产教融合。", "深化县管校聘。"]})
+    first = tk.tokens_from_units(units, cache_dir=tmp_path)
+    assert len(counter.calls) == 2
+    second = tk.tokens_from_units(units, cache_dir=tmp_path)
+    assert len(counter.calls) == 2  # nothing segmented the second time
+    pd.testing.assert_frame_equal(first, second)
+    assert len(list((tmp_path / "tokens").glob("*.parquet"))) == 2
+
+
+def test_changing_one_document_resegments_only_that_document(monkeypatch, tmp_path):
+    counter = CountingSegmenter()
+    monkeypatch.setattr(tk, "segment_document", counter)
+    units = make_units({"a": ["落实双减政策。"], "b": ["推进产教融合。"]})
+    tk.tokens_from_units(units, cache_dir=tmp_path)
+    changed = units.copy()
+    changed.loc[changed["unit_id"] == "b-0001", "text"] = "推进集团化办学。"
+    out = tk.tokens_from_units(changed, cache_dir=tmp_path)
+    assert counter.calls[-1] == ["推进集团化办学。"]
+    assert len(counter.calls) == 3
+    assert "集团化办学" in out["token"].tolist()
+    added = pd.concat([changed, make_units({"c": ["控辍保学。"]})], ignore_index=True)
+    tk.tokens_from_units(added, cache_dir=tmp_path)
+    assert counter.calls[-1] == ["控辍保学。"] and len(counter.calls) == 4
+
+
+def test_dictionary_backend_or_hmm_change_invalidates_the_cache(monkeypatch, tmp_path):
+    counter = CountingSegmenter()
+    monkeypatch.setattr(tk, "segment_document", counter)
+    units = make_units({"a": ["落实双减政策。"]})
+    tk.tokens_from_units(units, cache_dir=tmp_path)
+    tk.tokens_from_units(units, cache_dir=tmp_path, backend="jieba")
+    tk.tokens_from_units(units, cache_dir=tmp_path, hmm=True)
+    assert len(counter.calls) == 3
+    edited = tmp_path / "userdict.txt"
+    edited.write_text(tk.USER_DICT_PATH.read_text(encoding="utf-8") + "双减政策 1000 n\n",
+                      encoding="utf-8")
+    out = tk.tokens_from_units(units, cache_dir=tmp_path, user_dict=edited)
+    assert len(counter.calls) == 4
+    assert "双减政策" in out["token"].tolist()
+    # A comment-only edit changes no entry, so the cache still hits.
+    commented = tmp_path / "userdict_commented.txt"
+    commented.write_text(edited.read_text(encoding="utf-8") + "# a note\n", encoding="utf-8")
+    tk.tokens_from_units(units, cache_dir=tmp_path, user_dict=commented)
+    assert len(counter.calls) == 4
+
+
+def test_jieba_dictionary_cache_lives_in_the_project_cache(tmp_path):
+    tk.tokens_from_units(make_units({"a": ["落实双减政策。"]}), backend="jieba",
+                         cache_dir=tmp_path)
+    assert list((tmp_path / "jieba").glob("jieba-*.cache"))
+
+
+# ----------------------------------------------------------------------------- stopwords
+
+
+def test_remove_stopwords_switches_lists_and_keeps_positions():
+    units = make_units({"a": ["我们要进一步加强课后服务工作"]})
+    tokens = tk.tokens_from_units(units, cache_dir=None)
+    assert tokens["token"].tolist() == ["我们", "要", "进一步", "加强", "课后服务", "工作"]
+    both = tk.remove_stopwords(tokens)
+    assert both["token"].tolist() == ["课后服务"]
+    assert both["position"].tolist() == [4]
+    standard_only = tk.remove_stopwords(tokens, lists=("standard",))
+    assert standard_only["token"].tolist() == ["进一步", "加强", "课后服务", "工作"]
+    assert tk.remove_stopwords(tokens, lists=()).equals(tokens)
+    assert len(tokens) == 6  # input untouched
+    with pytest.raises(ValueError, match=r"lists must be one of \('standard', 'policy'\)"):
+        tk.remove_stopwords(tokens, lists=("english",))
+    with pytest.raises(ValueError, match="sequence of names"):
+        tk.remove_stopwords(tokens, lists="standard")
+
+
+# ----------------------------------------------------------------------------- build info
+
+
+def test_tokenizer_info_reports_versions_and_hashes():
+    info = tk.tokenizer_info()
+    assert info["backend"] == "rjieba" and info["hmm"] is False
+    assert info["versions"]["jieba"] == jieba.__version__
+    digest = hashlib.sha256(tk.USER_DICT_PATH.read_bytes()).hexdigest()
+    assert info["user_dict"]["sha256"] == digest
+    assert info["user_dict"]["path"] == "analysis/data/userdict.txt"
+    assert info["user_dict"]["n_entries"] == len(tk.read_user_dict())
+    assert set(info["stopwords"]) == {"standard", "policy"}
+    assert not Path(info["stopwords"]["policy"]["path"]).is_absolute()
+
+
+def test_empty_units_give_an_empty_table_with_the_schema():
+    empty = make_units({"a": ["双减"]}).head(0)
+    out = tk.tokens_from_units(empty, cache_dir=None)
+    assert list(out.columns) == schema.TOKENS and len(out) == 0
+
+
+def test_unreadable_cache_file_is_segmented_again(monkeypatch, tmp_path):
+    counter = CountingSegmenter()
+    monkeypatch.setattr(tk, "segment_document", counter)
+    units = make_units({"a": ["落实双减政策。"]})
+    first = tk.tokens_from_units(units, cache_dir=tmp_path)
+    (cached,) = (tmp_path / "tokens").glob("*.parquet")
+    cached.write_bytes(b"not parquet")
+    again = tk.tokens_from_units(units, cache_dir=tmp_path)
+    assert len(counter.calls) == 2
+    pd.testing.assert_frame_equal(first, again)
+    tk.tokens_from_units(units, cache_dir=tmp_path)
+    assert len(counter.calls) == 2  # the rewritten file is used again
