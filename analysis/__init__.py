@@ -1,9 +1,18 @@
 """Tools for comparing Chinese local education policy plans.
 
 The public verbs take tidy tables and return new tidy tables; see
-``data/processed/README.md`` for every column they write.
+``data/processed/README.md`` for every column they write.  The most used ones
+are importable from here::
+
+    import analysis
+    units = analysis.load_units()              # one row per sentence or heading
+    themes = analysis.theme_table(level="domain")
 """
 
 from __future__ import annotations
 
+from analysis.tables import load_regions, load_table, load_units, theme_table
+
 __version__ = "0.1.0"
+
+__all__ = ["load_regions", "load_table", "load_units", "theme_table", "__version__"]

@@ -18,7 +18,15 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="regenerate data/processed/ (and figures/) from data/raw/")
     build.add_argument("--raw-dir", type=Path, default=config.RAW_DIR)
     build.add_argument("--out-dir", type=Path, default=config.PROCESSED_DIR)
+    build.add_argument("--jobs", type=int, default=None,
+                       help="worker processes for per-plan stages (default: all CPUs)")
+    build.add_argument("--scheduler", default=None,
+                       help="Dask scheduler address for per-plan stages (default: $ANALYSIS_DASK_SCHEDULER, else local)")
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    from analysis import ingest
+
+    ingest.configure_parser(commands.add_parser(
+        "add", help="add a plan (.txt, .html, .docx) to data/raw/ and the manifest, and show what the loader finds"))
     return parser
 
 
@@ -31,8 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from analysis.build import build
 
-            build(raw_dir=args.raw_dir, out_dir=args.out_dir, verbose=not args.quiet)
+            build(raw_dir=args.raw_dir, out_dir=args.out_dir, n_jobs=args.jobs, scheduler=args.scheduler,
+                  verbose=not args.quiet)
             return 0
+        if args.command == "add":
+            from analysis import ingest
+            from analysis.corpus import summarise_plan
+
+            return ingest.run(args, summarise=summarise_plan)
     except (ReadError, ManifestError) as error:
         # Bad input is the user's to fix: say what and where, no traceback.
         print(f"error: {error}", file=sys.stderr)

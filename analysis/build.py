@@ -21,6 +21,10 @@ import pandas as pd
 from analysis import config, schema
 from analysis.corpus import load_corpus, read_manifest
 from analysis.io import write_json, write_table
+from analysis.keyness import cooccurrence, keyness_by_region, keyword_frequencies
+from analysis.themes import code_units, codebook_table, fallback_summary, theme_by_region
+from analysis.tokens import remove_stopwords, tokenizer_info, tokens_from_units
+from analysis.validation import confusion_table, read_gold, validate_themes
 
 # Distributions whose version can change a number in data/processed/.
 RESULT_SHAPING_PACKAGES: tuple[str, ...] = (
@@ -58,7 +62,7 @@ def build_info(*, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame) -> dic
 
 
 def build(*, raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DIR,
-          verbose: bool = True) -> list[Path]:
+          n_jobs: int | None = None, scheduler: str | None = None, verbose: bool = True) -> list[Path]:
     """Run every step and write ``data/processed/``; return the files written.
 
     Parameters
@@ -66,6 +70,11 @@ def build(*, raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DI
     raw_dir : Path, default ``config.RAW_DIR``
         The immutable raw plans and ``manifest.csv``.
     out_dir : Path, default ``config.PROCESSED_DIR``
+    n_jobs : int, optional
+        Worker processes for the per-plan stages (default: the CPUs available).
+    scheduler : str, optional
+        A Dask scheduler address; the per-plan stages then run on that cluster
+        (default: the ``ANALYSIS_DASK_SCHEDULER`` environment variable, else local).
     verbose : bool, default True
         Print one line per step to standard error.
     """
@@ -75,13 +84,47 @@ def build(*, raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DI
 
     manifest = read_manifest(raw_dir / config.MANIFEST_PATH.name, raw_dir=raw_dir)
     say(f"corpus: loading {len(manifest)} plans")
-    corpus = load_corpus(manifest, raw_dir=raw_dir)
+    corpus = load_corpus(manifest, raw_dir=raw_dir, n_jobs=n_jobs, scheduler=scheduler)
     written: list[Path] = []
     written += write_table(corpus.regions, "regions", out_dir, columns=schema.REGIONS)
-    written += write_table(corpus.units, "units", out_dir, columns=schema.UNITS)
     written += write_table(corpus.removed, "removed", out_dir, columns=schema.REMOVED)
     written += write_table(corpus.repairs, "repairs", out_dir, columns=schema.REPAIRS)
+
+    say("themes: coding units against the codebook")
+    units = code_units(corpus.units)
+    written += write_table(codebook_table(), "codebook", out_dir, columns=schema.CODEBOOK)
+    written += write_table(theme_by_region(units), "theme_by_region", out_dir, columns=schema.THEME_BY_REGION)
+    written += write_table(theme_by_region(units, level="domain"), "domain_by_region", out_dir,
+                           columns=schema.DOMAIN_BY_REGION)
+    written += write_table(fallback_summary(units), "theme_fallback", out_dir, columns=schema.THEME_FALLBACK)
+    gold = read_gold()
+    overall, by_theme, confusion = [], [], []
+    for level in ("theme", "domain"):
+        table, per_theme = validate_themes(units, gold, level=level)
+        overall.append(table)
+        by_theme.append(per_theme)
+        confusion.append(confusion_table(units, gold, level=level))
+    written += write_table(pd.concat(overall, ignore_index=True), "theme_validation", out_dir,
+                           columns=schema.THEME_VALIDATION)
+    written += write_table(pd.concat(by_theme, ignore_index=True), "theme_validation_by_theme", out_dir,
+                           columns=schema.THEME_VALIDATION_BY_THEME)
+    written += write_table(pd.concat(confusion, ignore_index=True), "theme_confusion", out_dir,
+                           columns=schema.THEME_CONFUSION)
+
+    written += write_table(units, "units", out_dir, columns=schema.UNITS + schema.UNITS_THEME_COLUMNS)
+
+    say("tokens: segmenting (cached per plan)")
+    tokens = tokens_from_units(units, n_jobs=1, scheduler=scheduler)
+    written += write_table(tokens, "tokens", out_dir, columns=schema.TOKENS)
+    # Keyword statistics describe the plans themselves: the plan part, content
+    # words only (standard and policy-boilerplate stopwords removed).
+    plan_ids = set(units.loc[units["part"] == "plan", "unit_id"])
+    content = remove_stopwords(tokens[tokens["unit_id"].isin(plan_ids)])
+    written += write_table(keyword_frequencies(content), "keywords", out_dir, columns=schema.KEYWORD_FREQUENCIES)
+    written += write_table(keyness_by_region(content), "keyness", out_dir, columns=schema.KEYNESS)
+    written += write_table(cooccurrence(content), "cooccurrence", out_dir, columns=schema.COOCCURRENCE)
     info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest)
+    info["tokenizer"] = tokenizer_info()
     written.append(write_json(info, out_dir / "build_info.json"))
     say(f"wrote {len(written)} files to {out_dir}")
     return written

@@ -25,6 +25,7 @@ import pandas as pd
 from analysis import config, schema
 from analysis.chrome import strip_chrome
 from analysis.executors import map_documents
+from analysis.formats import Extracted, extract_document
 from analysis.read import Decoded, ReadError, read_text_file
 from analysis.repair import load_spin_rules, repair_text, spin_score
 from analysis.structure import structure_units
@@ -231,14 +232,47 @@ def region_row(manifest_row: dict[str, str], result: DocumentResult, *, sha256: 
     return row
 
 
+def decoded_from_extracted(extracted: Extracted) -> Decoded:
+    """The text of an HTML or .docx plan in the shape the text pipeline takes."""
+    return Decoded(extracted.text, extracted.encoding or extracted.format, len(extracted.text), 0, 0)
+
+
+def read_plan(path: Path) -> tuple[Decoded, dict[str, str], list[str]]:
+    """Read a raw plan of any supported format.
+
+    Plain text goes through :func:`analysis.read.read_text_file`; HTML pages
+    and .docx files through :func:`analysis.formats.extract_document`, whose
+    metadata (the page's own date and publisher) and warnings are returned.
+    """
+    if path.suffix.lower() == ".txt":
+        return read_text_file(path), {}, []
+    extracted = extract_document(path)
+    return decoded_from_extracted(extracted), dict(extracted.metadata), list(extracted.warnings)
+
+
 def load_plan(task: tuple[dict[str, str], Path, bool]) -> tuple[dict[str, object], DocumentResult]:
     """Load one manifest row (a top-level function, so a worker process can run it)."""
     row, raw_dir, repair = task
     path = raw_dir / row["file"]
     if not path.is_file():
         raise ReadError(f"{row['file']}: listed in the manifest for {row['region_id']!r} but missing from {raw_dir}")
-    result = process_document(read_text_file(path), region_id=row["region_id"], repair=repair)
+    decoded, container_metadata, warnings = read_plan(path)
+    result = process_document(decoded, region_id=row["region_id"], repair=repair)
+    # What the container states (an HTML page's meta tags) wins over chrome guesses.
+    result.metadata.update({k: v for k, v in container_metadata.items() if v})
+    result.notes = warnings + result.notes
     return region_row(row, result, sha256=sha256_file(path)), result
+
+
+def summarise_plan(extracted: Extracted) -> dict[str, object]:
+    """What the loader finds in a plan, for the ``add`` command's report."""
+    result = process_document(decoded_from_extracted(extracted), region_id="new_plan")
+    keys = ("encoding", "n_chars_read", "n_chars_kept", "n_chars_removed", "spin_score", "spun", "n_repairs",
+            "n_parts", "n_sections", "n_items", "n_sentences", "structure_recognised", "title_zh")
+    summary: dict[str, object] = {key: result.metadata.get(key, "") for key in keys}
+    summary["removed_by_reason"] = result.removed.groupby("reason").size().to_dict()
+    summary["notes"] = "; ".join(result.notes)
+    return summary
 
 
 def load_corpus(manifest: pd.DataFrame | None = None, *, raw_dir: Path = config.RAW_DIR,

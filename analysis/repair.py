@@ -51,6 +51,7 @@ automatically spun content on the web.  *NDSS Symposium 2014*.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,7 +243,8 @@ def _compile(form: str, context: Mapping[str, object], label: str) -> tuple[re.P
         raise ValueError(f"{label}: bad regex in context constraints ({exc}): {source}") from exc
 
 
-def load_spin_rules(path: Path = config.SPIN_RULES_PATH) -> list[SpinRule]:
+@lru_cache(maxsize=8)  # parsing the YAML costs ~0.3 s; plans are many, the file is one
+def load_spin_rules(path: Path = config.SPIN_RULES_PATH) -> tuple[SpinRule, ...]:
     """Read and validate the ``rules:`` section of the spin repair file.
 
     Parameters
@@ -287,9 +289,10 @@ def load_spin_rules(path: Path = config.SPIN_RULES_PATH) -> list[SpinRule]:
             evidence=" ".join(entry["evidence"].split()),
             clean_plan_count=count,
         ))
-    return rules
+    return tuple(rules)
 
 
+@lru_cache(maxsize=8)
 def load_spin_markers(path: Path = config.SPIN_RULES_PATH) -> MarkerSet:
     """Read and validate the ``markers:`` and ``scoring:`` sections of the spin repair file.
 

@@ -73,3 +73,17 @@ def removed_summary(removed: pd.DataFrame) -> pd.DataFrame:
         .agg(n_spans=("text", "size"), n_chars=("n_chars", "sum"))
         .reset_index()
     )
+
+
+_THEME_LEVELS = ("theme", "domain")
+
+
+def theme_table(level: str = "theme", *, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:
+    """The theme-by-region table (``level="theme"``) or domain-by-region table.
+
+    One row per region × part × theme (or domain), zeros included; shares sum
+    to 1 within each region and part.  See ``data/processed/README.md``.
+    """
+    if level not in _THEME_LEVELS:
+        raise ValueError(f"level must be one of {', '.join(_THEME_LEVELS)}; got {level!r}")
+    return load_table("theme_by_region" if level == "theme" else "domain_by_region", processed_dir=processed_dir)
