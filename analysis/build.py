@@ -20,11 +20,17 @@ import pandas as pd
 
 from analysis import config, schema
 from analysis.corpus import load_corpus, read_manifest
+from analysis.citations import citation_network, extract_citations, shared_citations
+from analysis.instruments import code_instruments, instrument_table
 from analysis.io import write_json, write_table
 from analysis.keyness import cooccurrence, keyness_by_region, keyword_frequencies
+from analysis.modality import classify_modality, modality_table
+from analysis.targets import extract_targets
 from analysis.themes import code_units, codebook_table, fallback_summary, theme_by_region
 from analysis.tokens import remove_stopwords, tokenizer_info, tokens_from_units
 from analysis.validation import confusion_table, read_gold, validate_themes
+from analysis.validation_instruments import run_instrument_validation
+from analysis.validation_targets import run_target_validation
 
 # Distributions whose version can change a number in data/processed/.
 RESULT_SHAPING_PACKAGES: tuple[str, ...] = (
@@ -111,7 +117,26 @@ def build(*, raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DI
     written += write_table(pd.concat(confusion, ignore_index=True), "theme_confusion", out_dir,
                            columns=schema.THEME_CONFUSION)
 
-    written += write_table(units, "units", out_dir, columns=schema.UNITS + schema.UNITS_THEME_COLUMNS)
+    say("instruments, modality, targets, citations")
+    themed = units
+    units = classify_modality(code_instruments(themed))
+    plan_regions = sorted(units["region_id"].unique())
+    written += write_table(instrument_table(units), "instrument_table", out_dir, columns=schema.INSTRUMENT_TABLE)
+    written += write_table(modality_table(units), "modality_table", out_dir, columns=schema.MODALITY_TABLE)
+    written += write_table(extract_targets(units), "targets", out_dir, columns=schema.TARGETS)
+    citations = extract_citations(units)
+    written += write_table(citations, "citations", out_dir, columns=schema.CITATIONS)
+    written += write_table(citation_network(citations), "citation_network", out_dir,
+                           columns=schema.CITATION_NETWORK)
+    written += write_table(shared_citations(citations, regions=plan_regions), "citation_pairs", out_dir,
+                           columns=schema.CITATION_PAIRS)
+    written += write_table(run_instrument_validation(themed), "instrument_validation", out_dir,
+                           columns=schema.INSTRUMENT_VALIDATION)
+    matches, scores = run_target_validation(units)
+    written += write_table(matches, "target_matches", out_dir, columns=schema.TARGET_MATCHES)
+    written += write_table(scores, "target_validation", out_dir, columns=schema.TARGET_VALIDATION)
+
+    written += write_table(units, "units", out_dir, columns=schema.UNITS_ALL)
 
     say("tokens: segmenting (cached per plan)")
     tokens = tokens_from_units(units, n_jobs=1, scheduler=scheduler)

@@ -160,11 +160,15 @@ INSTRUMENT_GOLD: list[str] = [
 INSTRUMENT_VALIDATION: list[str] = [
     "half", "label", "n", "n_gold", "n_pred", "n_agree", "accuracy", "kappa",
 ]
+# targets_gold.csv (whole plans) and targets_oos_gold.csv (a sample of government
+# work-report sentences; there region_id holds the sentence_id).
 TARGETS_GOLD: list[str] = [
-    "region_id", "span", "indicator", "value", "unit", "comparator", "qualifier",
+    "split", "region_id", "span", "indicator", "value", "unit", "comparator", "qualifier",
     "target_type", "note",
 ]
-# validate_targets(): per split and region plus an "all" row per split.
+TARGETS_OOS_SAMPLE: list[str] = ["doc_id", "sentence_id", "half", "text"]
+# validate_targets(): per split and region plus an "all" row per split; run_target_validation()
+# names the splits plans_dev, plans_heldout, reports_dev, reports_heldout.
 TARGET_VALIDATION: list[str] = [
     "split", "region_id", "n_gold", "n_pred", "n_matched", "precision", "recall", "f1",
 ]
@@ -181,3 +185,53 @@ FIGURE_MANIFEST: list[str] = [
     "figure_id", "title", "caption", "sources", "command",
     "png_sha256", "pdf_sha256", "svg_sha256",
 ]
+
+# --- Similarity, passage alignment, text reuse and topic models (analysis/similarity.py,
+# --- analysis/reuse.py, analysis/topics.py) -----------------------------------------------
+
+SIMILARITY_REGIONS: list[str] = [
+    "region_a", "region_b", "cosine", "weighting", "tokenisation", "n_terms",
+]
+
+SIMILARITY_BY_THEME: list[str] = [
+    "theme", "region_a", "region_b", "cosine", "n_units_a", "n_units_b",
+    "weighting", "tokenisation", "n_terms",
+]
+
+PASSAGE_ALIGNMENT: list[str] = [
+    "region_id", "unit_id", "other_region", "other_unit_id", "score", "text", "other_text",
+]
+
+REGION_LINKAGE: list[str] = [
+    "step", "cluster_id", "cluster_a", "cluster_b", "label_a", "label_b",
+    "distance", "size", "members",
+]
+
+REGION_LINKAGE_LEAVES: list[str] = ["leaf", "region_id", "position"]
+
+TEXT_REUSE: list[str] = [
+    "region_a", "unit_id_a", "start_a", "end_a", "region_b", "unit_id_b", "start_b", "end_b",
+    "n_chars", "text", "text_b", "kind", "n_regions",
+]
+
+# kind values in TEXT_REUSE.
+REUSE_KINDS: tuple[str, ...] = ("reuse", "stock_phrase")
+
+TOPIC_K_SELECTION: list[str] = [
+    "model", "k", "stability", "stability_sd", "coherence", "n_seeds", "n_units_sampled",
+    "n_terms", "weighting", "chosen", "rule",
+]
+
+TOPICS_TERMS: list[str] = ["model", "topic", "rank", "term", "weight"]
+
+TOPICS_UNITS: list[str] = ["model", "unit_id", "region_id", "topic", "weight"]
+
+TOPICS_REGIONS: list[str] = ["model", "region_id", "topic", "share"]
+
+TOPICS_VS_THEMES: list[str] = ["model", "topic", "theme", "n_units", "share"]
+
+TOPIC_MODELS: tuple[str, ...] = ("nmf", "lda")
+
+# --- The units table as the build writes it ----------------------------------------
+# The loader's columns, then what the themes, instruments and modality steps add.
+UNITS_ALL: list[str] = UNITS + UNITS_THEME_COLUMNS + UNITS_INSTRUMENT_COLUMNS + UNITS_MODALITY_COLUMNS

@@ -1,0 +1,327 @@
+"""Cited documents: which policies each plan invokes, at which level.
+
+:func:`extract_citations` finds every title in 《…》 (nesting-aware: a title
+may contain 〈…〉, “…”, （试行） or a nested 《…》), normalises it so that one
+document cited in different forms gets one key, and classifies the issuing
+level (central, provincial, local) from issuer words in the title or right
+before it, a list of national documents and document kinds
+(``analysis/data/citation_levels.yml``).  :func:`citation_network` gives the
+region–document edges of the citation network and :func:`shared_citations`
+the region × region table of documents invoked in common.
+
+References
+----------
+Policy-citation networks: 黄萃, 任弢, 张剑 (2015). 政策文献量化研究：公共政策研究
+的新领域. 公共管理学报, 12(2), 129-137; Newman, M. (2010). *Networks: An
+Introduction*, ch. 6.6 (bipartite networks and their projections).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analysis import config, schema
+
+CITATION_RULES_PATH: Path = config.RULES_DIR / "citation_levels.yml"
+UNKNOWN = "unknown"
+_OPEN, _CLOSE = "《", "》"
+_CLAUSE = re.compile(r"[，。；：！？,;:!?]")
+_PLACE_STOP = ("示范", "教育", "学校", "社区", "校区", "园区", "片区", "城乡", "试验", "实验",
+               "关于", "先行", "功能", "服务")
+
+
+@dataclass(frozen=True)
+class CitationRules:
+    """Compiled citation rules (see analysis/data/citation_levels.yml)."""
+
+    context_chars: int
+    issuers: tuple[tuple[str, str], ...]          # (word, level), longest first
+    central_prefixes: tuple[str, ...]
+    provinces: re.Pattern
+    local_place: re.Pattern
+    known: dict[str, str]                          # normalised title -> level
+    title_rules: tuple[tuple[re.Pattern, str, str], ...]
+    drop_patterns: tuple[re.Pattern, ...]
+    drop_chars: frozenset[str]
+    aliases: dict[str, str]                        # normalised alias -> normalised title
+
+
+def load_citation_rules(path: Path | str | None = None) -> CitationRules:
+    """Read and compile the citation rules (default ``analysis/data/citation_levels.yml``)."""
+    path = CITATION_RULES_PATH if path is None else Path(path)
+    with open(path, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    for key in ("central", "provincial", "local", "known_documents", "title_rules", "normalise"):
+        if key not in raw:
+            raise ValueError(f"{path}: missing section {key!r}")
+    norm = raw["normalise"]
+    drop_patterns = tuple(re.compile(p) for p in norm["drop_patterns"])
+    drop_chars = frozenset(norm["drop_chars"])
+    issuers = [(w, lv) for lv in ("central", "provincial", "local") for w in raw[lv]["issuers"]]
+    issuers.sort(key=lambda x: (-len(x[0]), x[0]))
+    prov = raw["provincial"]
+    provinces = re.compile("(" + "|".join(map(re.escape, prov["places"])) + ")"
+                           + prov["place_suffix"])
+
+    def key(title: str) -> str:
+        return _normalise(title, drop_patterns, drop_chars)
+
+    known = {}
+    for level, titles in raw["known_documents"].items():
+        if level not in schema.CITATION_LEVELS:
+            raise ValueError(f"{path}: known_documents level {level!r} not in "
+                             f"{list(schema.CITATION_LEVELS)}")
+        known.update({key(t): level for t in titles})
+    rules = []
+    for i, rule in enumerate(raw["title_rules"]):
+        if rule.get("level") not in schema.CITATION_LEVELS:
+            raise ValueError(f"{path}: title_rules[{i}] has level {rule.get('level')!r}")
+        rules.append((re.compile(rule["pattern"]), rule["level"], str(rule.get("note", ""))))
+    aliases = {key(a): key(t) for a, t in (norm.get("aliases") or {}).items()}
+    return CitationRules(
+        context_chars=int(raw.get("context_chars", 30)), issuers=tuple(issuers),
+        central_prefixes=tuple(raw["central"]["title_prefixes"]), provinces=provinces,
+        local_place=re.compile(raw["local"]["place_pattern"]), known=known,
+        title_rules=tuple(rules), drop_patterns=drop_patterns, drop_chars=drop_chars,
+        aliases=aliases)
+
+
+@lru_cache(maxsize=1)
+def _default_rules() -> CitationRules:
+    return load_citation_rules()
+
+
+def _fold(text: str) -> str:
+    """NFKC on ASCII-range forms only (full-width digits/letters), not on CJK punctuation."""
+    return "".join(unicodedata.normalize("NFKC", c) if "\uff01" <= c <= "\uff5e"
+                   and c not in "（）" else c for c in text)
+
+
+def _normalise(title: str, drop_patterns: tuple[re.Pattern, ...], drop_chars: frozenset[str]
+               ) -> str:
+    out = _fold(title.strip())
+    for pattern in drop_patterns:
+        out = pattern.sub("", out)
+    return "".join(c for c in out if c not in drop_chars)
+
+
+def normalise_title(title: str, *, rules: CitationRules | None = None) -> str:
+    """The comparison key of a title: marks of edition/period, brackets, quotes and 的
+    removed, abbreviations mapped to the full title (``normalise`` in the YAML).
+
+    ``关于印发〈X〉的通知`` keys as X: the circular only transmits the document.
+    """
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError(f"title must be a non-empty string, got {title!r}")
+    rules = _default_rules() if rules is None else rules
+    inner = re.fullmatch(r"(?:关于)?印发[〈《](.+)[〉》](?:的)?(?:通知|决定)?", title.strip())
+    if inner:
+        title = inner.group(1)
+    key = _normalise(title, rules.drop_patterns, rules.drop_chars)
+    return rules.aliases.get(key, key)
+
+
+def find_titles(text: str) -> list[tuple[int, int, str]]:
+    """Outermost 《…》 titles in ``text``: (start of 《, end after 》, title).
+
+    Nested 《》 inside a title are kept in it; an unclosed 《 yields nothing.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, got {type(text).__name__}")
+    found, depth, start = [], 0, -1
+    for i, ch in enumerate(text):
+        if ch == _OPEN:
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == _CLOSE and depth:
+            depth -= 1
+            if depth == 0 and i > start + 1:
+                found.append((start, i + 1, text[start + 1:i]))
+    return found
+
+
+def _place_ok(name: str) -> bool:
+    return not any(stop in name for stop in _PLACE_STOP)
+
+
+def _issuer_level(fragment: str, rules: CitationRules, *, at_start: bool) -> tuple[str, str] | None:
+    """Level named by issuer words (at the start of a title, or nearest the 《)."""
+    if at_start:
+        for prefix in rules.central_prefixes:
+            if fragment.startswith(prefix):
+                return "central", f"title_prefix:{prefix}"
+        m = rules.provinces.match(fragment)
+        if m:
+            return "provincial", f"title_place:{m.group(0)}"
+        for word, level in rules.issuers:
+            if fragment.startswith(word):
+                return level, f"title_issuer:{word}"
+        m = rules.local_place.match(fragment)
+        if m and _place_ok(m.group(0)):
+            name = m.group(0)
+            if fragment[len(name):len(name) + 1] in ("市", "县", "区"):
+                name = fragment[:len(name) + 1]  # 泉州市, not 泉州
+            return "local", f"title_place:{name}"
+        return None
+    best = None  # the issuer whose end is nearest the 《
+    for word, level in rules.issuers:
+        pos = fragment.rfind(word)
+        if pos >= 0 and (best is None or pos + len(word) > best[0]):
+            best = (pos + len(word), level, word)
+    for m in rules.provinces.finditer(fragment):
+        if m.group(0) and (best is None or m.end() > best[0]):
+            best = (m.end(), "provincial", m.group(0))
+    if best is None:
+        return None
+    return best[1], f"context_issuer:{best[2]}"
+
+
+def classify_level(title: str, context: str = "", *, rules: CitationRules | None = None
+                   ) -> tuple[str, str]:
+    """Level of a cited document and the rule that decided it.
+
+    ``context`` is the text just before the 《 (same clause).  Returns
+    ``(level, evidence)`` with level in ``schema.CITATION_LEVELS``.
+    """
+    rules = _default_rules() if rules is None else rules
+    body = re.sub(r"^(关于印发|印发|关于)", "", title.strip())
+    hit = _issuer_level(title.strip(), rules, at_start=True) or (
+        _issuer_level(body, rules, at_start=True) if body != title.strip() else None)
+    if hit:
+        return hit
+    hit = _issuer_level(context, rules, at_start=False) if context else None
+    if hit:
+        return hit
+    key = normalise_title(title, rules=rules)
+    if key in rules.known:
+        return rules.known[key], "known_document"
+    for pattern, level, note in rules.title_rules:
+        if pattern.search(key):
+            return level, f"title_rule:{note}"
+    return UNKNOWN, ""
+
+
+def _context(text: str, start: int, rules: CitationRules) -> str:
+    lo = max(0, start - rules.context_chars)
+    window = text[lo:start]
+    breaks = list(_CLAUSE.finditer(window))
+    window = window[breaks[-1].end():] if breaks else window
+    # a preceding title is not an issuer: 《A》《B》 must not lend A's words to B
+    return re.sub(r"《[^》]*》", "", window)
+
+
+def extract_citations(units: pd.DataFrame, *, rules: CitationRules | None = None
+                      ) -> pd.DataFrame:
+    """Extract every document cited by title in 《…》.
+
+    Parameters
+    ----------
+    units : DataFrame
+        The units table; needs ``region_id``, ``unit_id``, ``text``.
+    rules : CitationRules, optional
+        Default :func:`load_citation_rules` of ``analysis/data/citation_levels.yml``.
+
+    Returns
+    -------
+    DataFrame
+        ``schema.CITATIONS``: ``region_id``, ``unit_id``, ``title`` (as
+        written between the outer 《》), ``title_norm`` (:func:`normalise_title`),
+        ``level`` (central, provincial, local or unknown) and
+        ``level_evidence`` (the rule that decided: ``title_prefix:国家``,
+        ``title_place:福建省``, ``title_issuer:教育部``,
+        ``context_issuer:国务院``, ``known_document``, ``title_rule:…``).
+        One row per occurrence, in unit order.
+    """
+    missing = [c for c in ("region_id", "unit_id", "text") if c not in units.columns]
+    if missing:
+        raise ValueError(f"units lacks columns {missing}; "
+                         "required ['region_id', 'unit_id', 'text']")
+    rules = _default_rules() if rules is None else rules
+    rows = []
+    for row in units.itertuples(index=False):
+        text = row.text if isinstance(row.text, str) else ""
+        for start, _end, title in find_titles(text):
+            level, evidence = classify_level(title, _context(text, start, rules), rules=rules)
+            rows.append({"region_id": row.region_id, "unit_id": row.unit_id, "title": title,
+                         "title_norm": normalise_title(title, rules=rules), "level": level,
+                         "level_evidence": evidence})
+    return pd.DataFrame(rows, columns=schema.CITATIONS)
+
+
+def citation_network(citations: pd.DataFrame) -> pd.DataFrame:
+    """Region–document edges of the citation network (a bipartite graph).
+
+    Returns
+    -------
+    DataFrame
+        ``schema.CITATION_NETWORK``: one row per (title_norm, region_id) with
+        the document's ``level`` (the most specific level any citation of it
+        got: a known level beats ``unknown``), ``n_mentions`` (citations of
+        it in that plan) and ``n_regions`` (plans citing it).  Sorted by
+        ``n_regions`` descending, then title and region.
+    """
+    missing = [c for c in ("region_id", "title_norm", "level") if c not in citations.columns]
+    if missing:
+        raise ValueError(f"citations lacks columns {missing}; pass extract_citations output")
+    if citations.empty:
+        return pd.DataFrame(columns=schema.CITATION_NETWORK)
+    order = {lv: i for i, lv in enumerate(schema.CITATION_LEVELS)}
+    level = (citations.assign(_o=citations["level"].map(order))
+             .sort_values(["title_norm", "_o"]).drop_duplicates("title_norm")
+             .set_index("title_norm")["level"])
+    edges = (citations.groupby(["title_norm", "region_id"]).size()
+             .rename("n_mentions").reset_index())
+    edges["level"] = edges["title_norm"].map(level)
+    edges["n_regions"] = edges.groupby("title_norm")["region_id"].transform("nunique")
+    edges = edges.sort_values(["n_regions", "title_norm", "region_id"],
+                              ascending=[False, True, True], kind="stable")
+    edges["n_mentions"] = edges["n_mentions"].astype("int64")
+    edges["n_regions"] = edges["n_regions"].astype("int64")
+    return edges.loc[:, schema.CITATION_NETWORK].reset_index(drop=True)
+
+
+def shared_citations(citations: pd.DataFrame, *, regions: list[str] | None = None,
+                     levels: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Region × region table of documents cited by both plans (the projection).
+
+    Parameters
+    ----------
+    citations : DataFrame
+        :func:`extract_citations` output.
+    regions : list of str, optional
+        Regions to pair (default: those in ``citations``, sorted); a region
+        citing nothing still gets its pairs, with zeros.
+    levels : tuple of str, optional
+        Keep only documents of these levels (``schema.CITATION_LEVELS``).
+
+    Returns
+    -------
+    DataFrame
+        ``schema.CITATION_PAIRS``: every unordered pair (region_a < region_b),
+        ``n_shared`` and ``shared_titles`` (sorted, joined by ``；``).
+    """
+    missing = [c for c in ("region_id", "title_norm", "level") if c not in citations.columns]
+    if missing:
+        raise ValueError(f"citations lacks columns {missing}; pass extract_citations output")
+    if levels is not None:
+        bad = [lv for lv in levels if lv not in schema.CITATION_LEVELS]
+        if bad:
+            raise ValueError(f"levels must be drawn from {list(schema.CITATION_LEVELS)}, got {bad}")
+        citations = citations[citations["level"].isin(levels)]
+    regions = sorted(set(citations["region_id"])) if regions is None else sorted(regions)
+    titles = {r: set(citations.loc[citations["region_id"] == r, "title_norm"]) for r in regions}
+    rows = []
+    for a, b in combinations(regions, 2):
+        shared = sorted(titles[a] & titles[b])
+        rows.append({"region_a": a, "region_b": b, "n_shared": len(shared),
+                     "shared_titles": "；".join(shared)})
+    return pd.DataFrame(rows, columns=schema.CITATION_PAIRS)

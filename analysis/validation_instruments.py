@@ -1,0 +1,212 @@
+"""Validating the policy-instrument coding against a hand-coded sample.
+
+Design (``docs/coding_protocol_instruments.md``): :func:`draw_instrument_sample`
+draws plan-part sentences stratified by region with a fixed seed and splits
+each region's draw at random into a ``dev`` half (the only half the scheme may
+be tuned on) and a ``heldout`` half, before anything is coded.  A human codes
+every sampled sentence against ``analysis/data/instruments.yml``
+(``data/validation/instrument_gold.csv``); :func:`validate_instruments`
+compares :func:`analysis.instruments.code_instruments` with it.
+
+Statistics: accuracy and Cohen's kappa (Cohen, 1960) of the primary
+instrument type over all four labels (supply, environment, demand, none), and
+per type one-vs-rest (is the primary instrument this type or not), the form in
+which agreement per category is usually reported for content-analysis codes
+(Krippendorff, 2004, ch. 11).  Kappa is computed by
+:func:`analysis.validation.cohen_kappa`; the tests cross-check it against
+scikit-learn.
+
+References
+----------
+Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational
+and Psychological Measurement*, 20(1), 37-46.  Krippendorff, K. (2004).
+*Content Analysis: An Introduction to Its Methodology* (2nd ed.). Sage.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import config, schema
+from analysis.validation import accuracy, cohen_kappa
+
+VALIDATION_DIR: Path = config.DATA_DIR / "validation"
+INSTRUMENT_SAMPLE_PATH: Path = VALIDATION_DIR / "instrument_sample.csv"
+INSTRUMENT_GOLD_PATH: Path = VALIDATION_DIR / "instrument_gold.csv"
+HALVES: tuple[str, ...] = ("dev", "heldout")
+
+
+def draw_instrument_sample(units: pd.DataFrame, *, n_per_region: int = 32,
+                           random_state: int = config.RANDOM_STATE) -> pd.DataFrame:
+    """Draw the hand-coding sample of plan sentences, equal numbers per region.
+
+    Eligible: ``part == "plan"`` and ``unit_kind == "sentence"`` with text.
+    For each region (sorted ids), ``min(n_per_region, eligible)`` sentences are
+    drawn without replacement by one ``numpy.random.Generator`` seeded with
+    ``random_state``; the first half of the draw (in draw order, rounded down)
+    is ``dev``, the rest ``heldout``.
+
+    Parameters
+    ----------
+    units : DataFrame
+        The units table (``schema.UNITS``).
+    n_per_region : int, default 32
+        Even number of sentences per region.
+    random_state : int, default ``config.RANDOM_STATE``
+
+    Returns
+    -------
+    DataFrame
+        ``schema.INSTRUMENT_SAMPLE`` (sample_id ``"I001"`` …), sorted by region
+        and document order.
+    """
+    need = ["region_id", "unit_id", "part", "unit_kind", "text"]
+    missing = [c for c in need if c not in units.columns]
+    if missing:
+        raise ValueError(f"units lacks columns {missing}; required {need}")
+    if isinstance(n_per_region, bool) or not isinstance(n_per_region, int) \
+            or n_per_region < 2 or n_per_region % 2:
+        raise ValueError(f"n_per_region must be an even integer >= 2, got {n_per_region!r}")
+    rng = np.random.default_rng(random_state)
+    eligible = units[(units["part"] == "plan") & (units["unit_kind"] == "sentence")
+                     & (units["text"].fillna("").str.len() > 0)].reset_index(drop=True)
+    eligible = eligible.assign(_pos=np.arange(len(eligible)))
+    drawn = []
+    for region in sorted(eligible["region_id"].unique()):
+        pool = eligible[eligible["region_id"] == region]
+        size = min(n_per_region, len(pool))
+        picks = rng.choice(len(pool), size=size, replace=False)
+        chosen = pool.iloc[picks].copy()
+        chosen["half"] = ["dev"] * (size // 2) + ["heldout"] * (size - size // 2)
+        drawn.append(chosen.sort_values("_pos"))
+    sample = pd.concat(drawn, ignore_index=True)
+    sample.insert(0, "sample_id", [f"I{i:03d}" for i in range(1, len(sample) + 1)])
+    return sample.loc[:, schema.INSTRUMENT_SAMPLE]
+
+
+def read_instrument_gold(path: Path | str = INSTRUMENT_GOLD_PATH,
+                         sample_path: Path | str = INSTRUMENT_SAMPLE_PATH) -> pd.DataFrame:
+    """Read the hand coding and join the sample's half, region and text.
+
+    Checks the columns (``schema.INSTRUMENT_GOLD``), that every instrument is
+    one of ``schema.INSTRUMENT_TYPES``, that a type other than ``none`` has a
+    sub-type and that every gold row is in the sample.  Returns the gold
+    columns plus ``half``, ``region_id`` and ``text``.
+    """
+    gold = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in schema.INSTRUMENT_GOLD if c not in gold.columns]
+    if missing:
+        raise ValueError(f"{path}: missing columns {missing}; expected {schema.INSTRUMENT_GOLD}")
+    types = set(schema.INSTRUMENT_TYPES)
+    for col in ("instrument", "instrument_secondary"):
+        bad = gold.loc[~gold[col].isin(types), "sample_id"].tolist()
+        if bad:
+            raise ValueError(f"{path}: {col} must be one of {sorted(types)} in rows {bad}")
+    bad = gold.loc[(gold["instrument"] != "none") & (gold["instrument_subtype"] == ""),
+                   "sample_id"].tolist()
+    if bad:
+        raise ValueError(f"{path}: instrument_subtype is empty in rows {bad}")
+    sample = pd.read_csv(sample_path, dtype=str, keep_default_na=False, encoding="utf-8")
+    absent = sorted(set(gold["sample_id"]) - set(sample["sample_id"]))
+    if absent:
+        raise ValueError(f"{path}: sample_ids {absent} are not in {sample_path}")
+    merged = gold.merge(sample[["sample_id", "half", "region_id", "text"]], on="sample_id",
+                        how="left", validate="one_to_one")
+    return merged
+
+
+def validate_instruments(coded_units: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy and Cohen's kappa of the machine coding against the hand coding.
+
+    Parameters
+    ----------
+    coded_units : DataFrame
+        Output of :func:`analysis.instruments.code_instruments` (needs
+        ``unit_id``, ``text``, ``instrument``).
+    gold : DataFrame
+        Output of :func:`read_instrument_gold` (needs ``unit_id``, ``half``,
+        ``text``, ``instrument``).  A gold text that differs from the coded
+        unit's text raises ``ValueError`` (the units changed after coding).
+
+    Returns
+    -------
+    DataFrame
+        ``schema.INSTRUMENT_VALIDATION``: for each half (``dev``, ``heldout``
+        and ``all``) one ``overall`` row (the four type labels), one
+        ``subtype`` row (type and sub-type must both agree; when both tables
+        carry ``instrument_subtype``) and one row per type in
+        ``schema.INSTRUMENT_TYPES`` (one-vs-rest on the primary instrument).
+        ``n`` items; ``n_gold`` / ``n_pred`` items with the label (for
+        ``overall`` and ``subtype``: items with an instrument); ``n_agree``
+        items both codings give the label (for ``overall`` and ``subtype``:
+        items coded identically); ``accuracy``; ``kappa`` (NaN where
+        undefined).
+    """
+    for name, table, cols in (("coded_units", coded_units, ["unit_id", "text", "instrument"]),
+                              ("gold", gold, ["unit_id", "half", "text", "instrument"])):
+        missing = [c for c in cols if c not in table.columns]
+        if missing:
+            raise ValueError(f"{name} lacks columns {missing}")
+    coded = coded_units.drop_duplicates("unit_id").set_index("unit_id")
+    absent = [u for u in gold["unit_id"] if u not in coded.index]
+    if absent:
+        raise ValueError(f"gold units not in coded_units: {absent[:10]}")
+    changed = gold.loc[coded.loc[gold["unit_id"], "text"].to_numpy() != gold["text"].to_numpy(),
+                       "unit_id"].tolist()
+    if changed:
+        raise ValueError(f"text of gold units {changed[:5]} differs from coded_units; "
+                         "re-draw and re-code the sample")
+    pairs = pd.DataFrame({"half": gold["half"].to_numpy(),
+                          "gold": gold["instrument"].to_numpy(),
+                          "pred": coded.loc[gold["unit_id"], "instrument"].to_numpy()})
+    with_sub = "instrument_subtype" in gold.columns and "instrument_subtype" in coded.columns
+    if with_sub:
+        # "none" has no sub-type: the gold file leaves it empty, the coder says "none"
+        gsub = gold["instrument_subtype"].replace("", "none").to_numpy()
+        pairs["gold_sub"] = pairs["gold"] + "/" + gsub
+        pairs["pred_sub"] = pairs["pred"] + "/" + \
+            coded.loc[gold["unit_id"], "instrument_subtype"].to_numpy()
+    rows = []
+    for half in (*HALVES, "all"):
+        sub = pairs if half == "all" else pairs[pairs["half"] == half]
+        if sub.empty:
+            continue
+        g, p = sub["gold"].tolist(), sub["pred"].tolist()
+        rows.append({"half": half, "label": "overall", "n": len(sub),
+                     "n_gold": sum(x != "none" for x in g), "n_pred": sum(x != "none" for x in p),
+                     "n_agree": sum(a == b for a, b in zip(g, p, strict=True)),
+                     "accuracy": accuracy(g, p), "kappa": cohen_kappa(g, p)})
+        if with_sub:
+            gs, ps = sub["gold_sub"].tolist(), sub["pred_sub"].tolist()
+            rows.append({"half": half, "label": "subtype", "n": len(sub),
+                         "n_gold": sum(x != "none/none" for x in gs),
+                         "n_pred": sum(x != "none/none" for x in ps),
+                         "n_agree": sum(a == b for a, b in zip(gs, ps, strict=True)),
+                         "accuracy": accuracy(gs, ps), "kappa": cohen_kappa(gs, ps)})
+        for label in schema.INSTRUMENT_TYPES:
+            gb = [x == label for x in g]
+            pb = [x == label for x in p]
+            rows.append({"half": half, "label": label, "n": len(sub), "n_gold": sum(gb),
+                         "n_pred": sum(pb), "n_agree": sum(a and b for a, b in zip(gb, pb,
+                                                                                   strict=True)),
+                         "accuracy": accuracy(gb, pb), "kappa": cohen_kappa(gb, pb)})
+    out = pd.DataFrame(rows, columns=schema.INSTRUMENT_VALIDATION)
+    return out
+
+
+def run_instrument_validation(units: pd.DataFrame, *,
+                              gold_path: Path | str = INSTRUMENT_GOLD_PATH,
+                              sample_path: Path | str = INSTRUMENT_SAMPLE_PATH) -> pd.DataFrame:
+    """Code ``units`` with the shipped scheme and score it against the hand coding.
+
+    Returns :func:`validate_instruments` output (``schema.INSTRUMENT_VALIDATION``);
+    only the ``dev`` half was used to tune ``analysis/data/instruments.yml``.
+    """
+    from analysis.instruments import code_instruments  # the coder under test
+
+    gold = read_instrument_gold(gold_path, sample_path)
+    sampled = units[units["unit_id"].isin(gold["unit_id"])]
+    return validate_instruments(code_instruments(sampled), gold)

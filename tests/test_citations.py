@@ -1,0 +1,122 @@
+"""Tests for analysis.citations: titles, normalisation, levels and the network."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import schema
+from analysis.citations import (
+    citation_network,
+    classify_level,
+    extract_citations,
+    find_titles,
+    normalise_title,
+    shared_citations,
+)
+
+
+def units_of(*texts: str, region: str = "r") -> pd.DataFrame:
+    return pd.DataFrame({
+        "region_id": [region] * len(texts),
+        "unit_id": [f"{region}-{i:04d}" for i in range(1, len(texts) + 1)],
+        "text": list(texts),
+    })
+
+
+def test_titles_with_nested_quotes_and_brackets():
+    text = ("落实《关于“双减”的意见》和《关于印发〈中小学德育工作指南〉的通知》，"
+            "实施《发展学前教育第三轮行动计划（2020—2023年）》《A《B》C》，未闭合《D")
+    titles = [t for _, _, t in find_titles(text)]
+    assert titles == ["关于“双减”的意见", "关于印发〈中小学德育工作指南〉的通知",
+                      "发展学前教育第三轮行动计划（2020—2023年）", "A《B》C"]
+    start, end, _ = find_titles(text)[0]
+    assert text[start] == "《" and text[end - 1] == "》"
+
+
+def test_normalisation_and_abbreviations():
+    full = normalise_title("关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见")
+    assert normalise_title("关于“双减”的意见") == full
+    assert normalise_title("“双减”意见") == full
+    assert normalise_title("关于建立中小学校党组织领导的校长负责制的意见(试行)") == \
+        normalise_title("关于建立中小学校党组织领导的校长负责制的意见（试行）") == \
+        "关于建立中小学校党组织领导校长负责制意见"
+    assert normalise_title("发展学前教育第三轮行动计划（2020—2023年）") == \
+        "发展学前教育第三轮行动计划"
+    assert normalise_title("培智学校义务教育课程标准（2016年版）") == "培智学校义务教育课程标准"
+    assert normalise_title("关于印发〈中小学德育工作指南〉的通知") == "中小学德育工作指南"
+    with pytest.raises(ValueError):
+        normalise_title("  ")
+
+
+@pytest.mark.parametrize("title,context,level", [
+    ("福建省高中阶段教育质量提升计划", "", "provincial"),
+    ("福建省教育厅关于进一步加强普通中小学教学常规管理工作的指导意见", "", "provincial"),
+    ("北京市中小学德育工作实施办法", "", "provincial"),
+    ("教育部关于加强中小学幼儿园教师队伍建设的意见", "", "central"),
+    ("国家通用语言文字法", "", "central"),
+    ("家庭教育促进法", "", "central"),
+    ("培智学校义务教育课程标准（2016年版）", "", "central"),
+    ("泉州市深化新时代教育督导体制机制改革的若干措施", "", "local"),
+    ("桐庐县儿童青少年心理健康促进行动实施意见", "", "local"),
+    ("教育局党委2020年度党建工作要点", "", "local"),
+    ("关于加强学校体育工作的实施意见", "贯彻落实中共中央、国务院", "central"),
+    ("关于加强学校体育工作的实施意见", "福建省教育厅等四部门关于印发", "provincial"),
+    ("关于加强学校体育工作的实施意见", "认真落实", "unknown"),
+    ("教育系统基层党建创新发展实施办法", "", "unknown"),  # 办法 is not a law
+    ("学前教育示范区建设方案", "", "unknown"),         # 示范区 is not a place
+])
+def test_levels(title, context, level):
+    assert classify_level(title, context)[0] == level
+
+
+def test_level_from_sentence_context_versus_title():
+    units = units_of(
+        "贯彻落实中共中央、国务院《关于全面加强新时代大中小学劳动教育的意见》，推进课程建设。",
+        "贯彻落实《关于全面加强新时代大中小学劳动教育的意见》文件精神。",
+        "落实《福建省教育厅关于进一步加强普通中小学教学常规管理工作的指导意见》精神。",
+        "通过《致家长信》、家长会等方式强化家校联系。",
+    )
+    out = extract_citations(units)
+    assert list(out.columns) == schema.CITATIONS
+    assert out["level"].tolist() == ["central", "central", "provincial", "unknown"]
+    assert out["level_evidence"].tolist()[:2] == ["context_issuer:国务院", "known_document"]
+    assert out.loc[0, "title_norm"] == out.loc[1, "title_norm"]
+
+
+def test_a_preceding_title_lends_no_issuer():
+    out = extract_citations(units_of("制定《新吴区教师师德考核办法》《关于做好安全工作的通知》。"))
+    assert out["level"].tolist() == ["local", "unknown"]
+
+
+def test_network_edges_and_shared_documents():
+    cites = pd.concat([
+        extract_citations(units_of("落实《关于“双减”的意见》和《家庭教育促进法》。", region="a")),
+        extract_citations(units_of("落实“双减”，贯彻《关于进一步减轻义务教育阶段学生作业负担和"
+                                   "校外培训负担的意见》，两次提及《家庭教育促进法》《家庭教育促进法》。",
+                                   region="b")),
+        extract_citations(units_of("学习《新吴区教师师德考核办法》。", region="c")),
+    ], ignore_index=True)
+    edges = citation_network(cites)
+    assert list(edges.columns) == schema.CITATION_NETWORK
+    law = edges[edges.title_norm == "家庭教育促进法"].set_index("region_id")
+    assert law.loc["b", "n_mentions"] == 2 and law.loc["a", "n_mentions"] == 1
+    assert set(law["n_regions"]) == {2}
+    assert edges["n_regions"].is_monotonic_decreasing
+    pairs = shared_citations(cites, regions=["a", "b", "c", "d"])
+    assert list(pairs.columns) == schema.CITATION_PAIRS
+    assert len(pairs) == 6  # every unordered pair of four regions
+    ab = pairs[(pairs.region_a == "a") & (pairs.region_b == "b")].iloc[0]
+    assert ab["n_shared"] == 2
+    assert pairs.loc[pairs.region_a == "c", "n_shared"].sum() == 0
+    assert pairs[pairs.region_b == "d"]["n_shared"].sum() == 0
+    central = shared_citations(cites, levels=("central",))
+    assert central.set_index(["region_a", "region_b"]).loc[("a", "b"), "n_shared"] == 2
+    with pytest.raises(ValueError, match="levels must be drawn"):
+        shared_citations(cites, levels=("national",))
+
+
+def test_empty_inputs():
+    out = extract_citations(units_of("没有引用文件。"))
+    assert out.empty and list(out.columns) == schema.CITATIONS
+    assert citation_network(out).empty

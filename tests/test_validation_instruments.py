@@ -1,0 +1,113 @@
+"""Tests for analysis.validation_instruments: the sample, the gold file, agreement."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score, cohen_kappa_score
+
+from analysis import config, schema
+from analysis.validation_instruments import (
+    draw_instrument_sample,
+    read_instrument_gold,
+    validate_instruments,
+)
+
+
+def units_table(n_per_region: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    for region, n in n_per_region.items():
+        for i in range(1, n + 1):
+            rows.append({"region_id": region, "unit_id": f"{region}-{i:04d}", "part": "plan",
+                         "unit_kind": "sentence", "text": f"{region}句{i}"})
+        rows.append({"region_id": region, "unit_id": f"{region}-h", "part": "plan",
+                     "unit_kind": "item_title", "text": "标题"})
+        rows.append({"region_id": region, "unit_id": f"{region}-r", "part": "review",
+                     "unit_kind": "sentence", "text": "回顾"})
+    return pd.DataFrame(rows)
+
+
+def test_sample_is_stratified_deterministic_and_split():
+    units = units_table({"a": 40, "b": 10, "c": 33})
+    one = draw_instrument_sample(units, n_per_region=8, random_state=7)
+    two = draw_instrument_sample(units, n_per_region=8, random_state=7)
+    pd.testing.assert_frame_equal(one, two)
+    assert list(one.columns) == schema.INSTRUMENT_SAMPLE
+    assert one.groupby("region_id").size().to_dict() == {"a": 8, "b": 8, "c": 8}
+    assert one.groupby(["region_id", "half"]).size().unique().tolist() == [4]
+    assert set(one["part"]) == {"plan"}
+    assert not one["unit_id"].str.endswith(("-h", "-r")).any()
+    other = draw_instrument_sample(units, n_per_region=8, random_state=8)
+    assert set(other["unit_id"]) != set(one["unit_id"])
+    small = draw_instrument_sample(units_table({"a": 5}), n_per_region=8)
+    assert len(small) == 5 and (small["half"] == "dev").sum() == 2
+    with pytest.raises(ValueError, match="even integer"):
+        draw_instrument_sample(units, n_per_region=7)
+
+
+def synthetic(gold_labels, pred_labels, halves):
+    n = len(gold_labels)
+    texts = [f"句{i}" for i in range(n)]
+    coded = pd.DataFrame({"unit_id": [f"u{i}" for i in range(n)], "text": texts,
+                          "instrument": pred_labels})
+    gold = pd.DataFrame({"unit_id": [f"u{i}" for i in range(n)], "text": texts,
+                         "half": halves, "instrument": gold_labels})
+    return coded, gold
+
+
+def test_agreement_matches_sklearn():
+    g = ["supply", "environment", "environment", "demand", "none", "environment", "supply",
+         "environment", "demand", "supply", "none", "environment"]
+    p = ["supply", "environment", "supply", "demand", "environment", "environment", "supply",
+         "none", "environment", "supply", "none", "environment"]
+    halves = ["dev", "heldout"] * 6
+    coded, gold = synthetic(g, p, halves)
+    table = validate_instruments(coded, gold)
+    assert list(table.columns) == schema.INSTRUMENT_VALIDATION
+    for half in ("dev", "heldout", "all"):
+        idx = [i for i, h in enumerate(halves) if half in (h, "all")]
+        gs, ps = [g[i] for i in idx], [p[i] for i in idx]
+        rows = table[table.half == half].set_index("label")
+        assert rows.loc["overall", "kappa"] == pytest.approx(cohen_kappa_score(gs, ps))
+        assert rows.loc["overall", "accuracy"] == pytest.approx(accuracy_score(gs, ps))
+        for label in schema.INSTRUMENT_TYPES:
+            gb = [x == label for x in gs]
+            pb = [x == label for x in ps]
+            assert rows.loc[label, "accuracy"] == pytest.approx(accuracy_score(gb, pb))
+            if len(set(gb) | set(pb)) > 1:
+                assert rows.loc[label, "kappa"] == pytest.approx(cohen_kappa_score(gb, pb))
+            assert rows.loc[label, "n_gold"] == sum(gb)
+            assert rows.loc[label, "n_pred"] == sum(pb)
+
+
+def test_subtype_row_needs_both_levels_to_agree():
+    coded, gold = synthetic(["supply", "supply", "none", "environment"],
+                            ["supply", "supply", "none", "environment"], ["dev"] * 4)
+    gold["instrument_subtype"] = ["funding", "teachers", "", "evaluation"]
+    coded["instrument_subtype"] = ["funding", "funding", "none", "evaluation"]
+    rows = validate_instruments(coded, gold).set_index(["half", "label"])
+    assert rows.loc[("dev", "overall"), "accuracy"] == 1.0
+    assert rows.loc[("dev", "subtype"), "accuracy"] == pytest.approx(0.75)
+    assert rows.loc[("dev", "subtype"), "kappa"] == pytest.approx(cohen_kappa_score(
+        ["s/funding", "s/teachers", "none", "e/evaluation"],
+        ["s/funding", "s/funding", "none", "e/evaluation"]))
+
+
+def test_changed_text_is_refused():
+    coded, gold = synthetic(["supply"], ["supply"], ["dev"])
+    gold.loc[0, "text"] = "别的句子"
+    with pytest.raises(ValueError, match="differs"):
+        validate_instruments(coded, gold)
+
+
+def test_shipped_sample_and_gold(corpus):
+    gold = read_instrument_gold()
+    assert len(gold) >= 150
+    assert list(gold.columns[: len(schema.INSTRUMENT_GOLD)]) == schema.INSTRUMENT_GOLD
+    assert gold["region_id"].nunique() == 5
+    assert gold.groupby(["region_id", "half"]).size().min() >= 15
+    # the sample is what the project seed draws from the loaded corpus, and the
+    # texts coded by hand are the texts the coder sees
+    redrawn = draw_instrument_sample(corpus.units, random_state=config.RANDOM_STATE)
+    assert redrawn["unit_id"].tolist() == gold["unit_id"].tolist()
+    assert redrawn["text"].tolist() == gold["text"].tolist()
