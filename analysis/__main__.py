@@ -15,18 +15,33 @@ def _parser() -> argparse.ArgumentParser:
         description="Build the tidy tables and figures of the education-plan corpus.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="regenerate data/processed/ (and figures/) from data/raw/")
+    build = commands.add_parser(
+        "build", help="regenerate data/processed/ (and figures/) from data/raw/"
+    )
     build.add_argument("--raw-dir", type=Path, default=config.RAW_DIR)
     build.add_argument("--out-dir", type=Path, default=config.PROCESSED_DIR)
-    build.add_argument("--jobs", type=int, default=None,
-                       help="worker processes for per-plan stages (default: all CPUs)")
-    build.add_argument("--scheduler", default=None,
-                       help="Dask scheduler address for per-plan stages (default: $ANALYSIS_DASK_SCHEDULER, else local)")
+    build.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes for per-plan stages (default: all CPUs)",
+    )
+    build.add_argument(
+        "--scheduler",
+        default=None,
+        help="Dask scheduler address for per-plan stages "
+        "(default: $ANALYSIS_DASK_SCHEDULER, else local)",
+    )
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
     from analysis import ingest
 
-    ingest.configure_parser(commands.add_parser(
-        "add", help="add a plan (.txt, .html, .docx) to data/raw/ and the manifest, and show what the loader finds"))
+    ingest.configure_parser(
+        commands.add_parser(
+            "add",
+            help="add a plan (.txt, .html, .docx) to data/raw/ and the manifest, "
+            "and show what the loader finds",
+        )
+    )
     return parser
 
 
@@ -39,8 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from analysis.build import build
 
-            build(raw_dir=args.raw_dir, out_dir=args.out_dir, n_jobs=args.jobs, scheduler=args.scheduler,
-                  verbose=not args.quiet)
+            build(
+                raw_dir=args.raw_dir,
+                out_dir=args.out_dir,
+                n_jobs=args.jobs,
+                scheduler=args.scheduler,
+                verbose=not args.quiet,
+            )
             return 0
         if args.command == "add":
             from analysis import ingest

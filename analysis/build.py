@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config, schema
-from analysis.corpus import load_corpus, read_manifest
 from analysis.citations import citation_network, extract_citations, shared_citations
+from analysis.corpus import load_corpus, read_manifest
 from analysis.instruments import code_instruments, instrument_table
 from analysis.io import write_json, write_table
 from analysis.keyness import cooccurrence, keyness_by_region, keyword_frequencies
@@ -34,8 +34,16 @@ from analysis.validation_targets import run_target_validation
 
 # Distributions whose version can change a number in data/processed/.
 RESULT_SHAPING_PACKAGES: tuple[str, ...] = (
-    "pandas", "numpy", "scipy", "jieba", "rjieba", "scikit-learn", "pyarrow", "PyYAML",
-    "matplotlib", "wordcloud",
+    "pandas",
+    "numpy",
+    "scipy",
+    "jieba",
+    "rjieba",
+    "scikit-learn",
+    "pyarrow",
+    "PyYAML",
+    "matplotlib",
+    "wordcloud",
 )
 
 
@@ -67,8 +75,14 @@ def build_info(*, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame) -> dic
     }
 
 
-def build(*, raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DIR,
-          n_jobs: int | None = None, scheduler: str | None = None, verbose: bool = True) -> list[Path]:
+def build(
+    *,
+    raw_dir: Path = config.RAW_DIR,
+    out_dir: Path = config.PROCESSED_DIR,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    verbose: bool = True,
+) -> list[Path]:
     """Run every step and write ``data/processed/``; return the files written.
 
     Parameters
@@ -84,6 +98,7 @@ def build(*, raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DI
     verbose : bool, default True
         Print one line per step to standard error.
     """
+
     def say(message: str) -> None:
         if verbose:
             print(message, file=sys.stderr)
@@ -99,10 +114,18 @@ def build(*, raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DI
     say("themes: coding units against the codebook")
     units = code_units(corpus.units)
     written += write_table(codebook_table(), "codebook", out_dir, columns=schema.CODEBOOK)
-    written += write_table(theme_by_region(units), "theme_by_region", out_dir, columns=schema.THEME_BY_REGION)
-    written += write_table(theme_by_region(units, level="domain"), "domain_by_region", out_dir,
-                           columns=schema.DOMAIN_BY_REGION)
-    written += write_table(fallback_summary(units), "theme_fallback", out_dir, columns=schema.THEME_FALLBACK)
+    written += write_table(
+        theme_by_region(units), "theme_by_region", out_dir, columns=schema.THEME_BY_REGION
+    )
+    written += write_table(
+        theme_by_region(units, level="domain"),
+        "domain_by_region",
+        out_dir,
+        columns=schema.DOMAIN_BY_REGION,
+    )
+    written += write_table(
+        fallback_summary(units), "theme_fallback", out_dir, columns=schema.THEME_FALLBACK
+    )
     gold = read_gold()
     overall, by_theme, confusion = [], [], []
     for level in ("theme", "domain"):
@@ -110,28 +133,53 @@ def build(*, raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DI
         overall.append(table)
         by_theme.append(per_theme)
         confusion.append(confusion_table(units, gold, level=level))
-    written += write_table(pd.concat(overall, ignore_index=True), "theme_validation", out_dir,
-                           columns=schema.THEME_VALIDATION)
-    written += write_table(pd.concat(by_theme, ignore_index=True), "theme_validation_by_theme", out_dir,
-                           columns=schema.THEME_VALIDATION_BY_THEME)
-    written += write_table(pd.concat(confusion, ignore_index=True), "theme_confusion", out_dir,
-                           columns=schema.THEME_CONFUSION)
+    written += write_table(
+        pd.concat(overall, ignore_index=True),
+        "theme_validation",
+        out_dir,
+        columns=schema.THEME_VALIDATION,
+    )
+    written += write_table(
+        pd.concat(by_theme, ignore_index=True),
+        "theme_validation_by_theme",
+        out_dir,
+        columns=schema.THEME_VALIDATION_BY_THEME,
+    )
+    written += write_table(
+        pd.concat(confusion, ignore_index=True),
+        "theme_confusion",
+        out_dir,
+        columns=schema.THEME_CONFUSION,
+    )
 
     say("instruments, modality, targets, citations")
     themed = units
     units = classify_modality(code_instruments(themed))
     plan_regions = sorted(units["region_id"].unique())
-    written += write_table(instrument_table(units), "instrument_table", out_dir, columns=schema.INSTRUMENT_TABLE)
-    written += write_table(modality_table(units), "modality_table", out_dir, columns=schema.MODALITY_TABLE)
+    written += write_table(
+        instrument_table(units), "instrument_table", out_dir, columns=schema.INSTRUMENT_TABLE
+    )
+    written += write_table(
+        modality_table(units), "modality_table", out_dir, columns=schema.MODALITY_TABLE
+    )
     written += write_table(extract_targets(units), "targets", out_dir, columns=schema.TARGETS)
     citations = extract_citations(units)
     written += write_table(citations, "citations", out_dir, columns=schema.CITATIONS)
-    written += write_table(citation_network(citations), "citation_network", out_dir,
-                           columns=schema.CITATION_NETWORK)
-    written += write_table(shared_citations(citations, regions=plan_regions), "citation_pairs", out_dir,
-                           columns=schema.CITATION_PAIRS)
-    written += write_table(run_instrument_validation(themed), "instrument_validation", out_dir,
-                           columns=schema.INSTRUMENT_VALIDATION)
+    written += write_table(
+        citation_network(citations), "citation_network", out_dir, columns=schema.CITATION_NETWORK
+    )
+    written += write_table(
+        shared_citations(citations, regions=plan_regions),
+        "citation_pairs",
+        out_dir,
+        columns=schema.CITATION_PAIRS,
+    )
+    written += write_table(
+        run_instrument_validation(themed),
+        "instrument_validation",
+        out_dir,
+        columns=schema.INSTRUMENT_VALIDATION,
+    )
     matches, scores = run_target_validation(units)
     written += write_table(matches, "target_matches", out_dir, columns=schema.TARGET_MATCHES)
     written += write_table(scores, "target_validation", out_dir, columns=schema.TARGET_VALIDATION)
@@ -145,9 +193,13 @@ def build(*, raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DI
     # words only (standard and policy-boilerplate stopwords removed).
     plan_ids = set(units.loc[units["part"] == "plan", "unit_id"])
     content = remove_stopwords(tokens[tokens["unit_id"].isin(plan_ids)])
-    written += write_table(keyword_frequencies(content), "keywords", out_dir, columns=schema.KEYWORD_FREQUENCIES)
+    written += write_table(
+        keyword_frequencies(content), "keywords", out_dir, columns=schema.KEYWORD_FREQUENCIES
+    )
     written += write_table(keyness_by_region(content), "keyness", out_dir, columns=schema.KEYNESS)
-    written += write_table(cooccurrence(content), "cooccurrence", out_dir, columns=schema.COOCCURRENCE)
+    written += write_table(
+        cooccurrence(content), "cooccurrence", out_dir, columns=schema.COOCCURRENCE
+    )
     info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest)
     info["tokenizer"] = tokenizer_info()
     written.append(write_json(info, out_dir / "build_info.json"))

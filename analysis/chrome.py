@@ -77,14 +77,24 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise ValueError(f"chrome rules: {where}: bad regular expression {pattern!r}: {exc}") from exc
+        raise ValueError(
+            f"chrome rules: {where}: bad regular expression {pattern!r}: {exc}"
+        ) from exc
 
 
 @lru_cache(maxsize=4)
 def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
     """Read and validate the chrome rule file (safe YAML, no code)."""
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    required = ("ui_words", "ui_residual_max", "fields", "line_rules", "keywords_line", "title", "notice_title")
+    required = (
+        "ui_words",
+        "ui_residual_max",
+        "fields",
+        "line_rules",
+        "keywords_line",
+        "title",
+        "notice_title",
+    )
     missing = [k for k in required if k not in raw]
     if missing:
         raise ValueError(f"chrome rules {path}: missing sections {missing}")
@@ -102,8 +112,15 @@ def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
                 f"chrome rules {path}: rule {entry['id']!r} has zone {entry['zone']!r}; "
                 f"allowed values are {', '.join(_ZONES)}"
             )
-        rules.append(LineRule(entry["id"], entry["reason"], _compile(entry["pattern"], entry["id"]),
-                              entry["zone"], int(entry["max_len"])))
+        rules.append(
+            LineRule(
+                entry["id"],
+                entry["reason"],
+                _compile(entry["pattern"], entry["id"]),
+                entry["zone"],
+                int(entry["max_len"]),
+            )
+        )
     kw = raw["keywords_line"]
     return ChromeRules(
         line_rules=tuple(rules),
@@ -120,7 +137,9 @@ def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
 
 
 def _rule_allowed(rule: LineRule, zone: str) -> bool:
-    return rule.zone == "any" or rule.zone == zone or (rule.zone == "header_footer" and zone != "body")
+    return (
+        rule.zone == "any" or rule.zone == zone or (rule.zone == "header_footer" and zone != "body")
+    )
 
 
 def _match_rule(line: str, zone: str, rules: ChromeRules) -> str | None:
@@ -243,7 +262,11 @@ def strip_chrome(text: str, *, rules: ChromeRules | None = None) -> ChromeResult
             if reason is None and _is_keywords_line(line, rules):
                 reason = rules.keywords_reason
                 metadata.setdefault("source_keywords", " ".join(line.split()))
-            if reason is None and inner_title is not None and _canonical(line) == _canonical(inner_title):
+            if (
+                reason is None
+                and inner_title is not None
+                and _canonical(line) == _canonical(inner_title)
+            ):
                 reason = "title_repeat"
                 in_header = False
             if reason is None and "title_zh" not in metadata and _is_title(line, rules):

@@ -37,7 +37,9 @@ class ManifestError(ValueError):
     """The manifest is malformed; the message names the row and the problem."""
 
 
-def read_manifest(path: Path = config.MANIFEST_PATH, *, raw_dir: Path | None = None) -> pd.DataFrame:
+def read_manifest(
+    path: Path = config.MANIFEST_PATH, *, raw_dir: Path | None = None
+) -> pd.DataFrame:
     """Read and validate the manifest (one row per plan).
 
     Checks the columns (:data:`analysis.schema.MANIFEST`), region ids (unique,
@@ -57,13 +59,13 @@ def read_manifest(path: Path = config.MANIFEST_PATH, *, raw_dir: Path | None = N
     for row in table.itertuples(index=False):
         if not _REGION_ID.match(row.region_id):
             raise ManifestError(
-                f"manifest {Path(path).name}: region_id {row.region_id!r} must be lower-case letters, "
-                "digits and underscores, starting with a letter"
+                f"manifest {Path(path).name}: region_id {row.region_id!r} must be lower-case "
+                "letters, digits and underscores, starting with a letter"
             )
         if row.admin_level and row.admin_level not in schema.ADMIN_LEVELS:
             raise ManifestError(
-                f"manifest {Path(path).name}: region {row.region_id!r} has admin_level {row.admin_level!r}; "
-                f"allowed values are {', '.join(schema.ADMIN_LEVELS)}"
+                f"manifest {Path(path).name}: region {row.region_id!r} has admin_level "
+                f"{row.admin_level!r}; allowed values are {', '.join(schema.ADMIN_LEVELS)}"
             )
         name = row.file
         if not name or Path(name).name != name or name in (".", ".."):
@@ -95,8 +97,13 @@ def _nonspace_len(text: str) -> int:
     return sum(1 for ch in text if not ch.isspace())
 
 
-def process_document(decoded: Decoded, *, region_id: str, repair: bool = True,
-                     spin_threshold: float = config.SPIN_THRESHOLD) -> DocumentResult:
+def process_document(
+    decoded: Decoded,
+    *,
+    region_id: str,
+    repair: bool = True,
+    spin_threshold: float = config.SPIN_THRESHOLD,
+) -> DocumentResult:
     """Run chrome → repair → normalise → structure on one decoded plan.
 
     Parameters
@@ -143,64 +150,108 @@ def process_document(decoded: Decoded, *, region_id: str, repair: bool = True,
         container = (unit.part, unit.section_no, unit.item_no, unit.subitem_no)
         sentence_no = sentence_no + 1 if container == previous_container else 1
         previous_container = container
-        rows.append({
-            "region_id": region_id, "unit_id": f"{region_id}-{n:04d}", "part": unit.part,
-            "section_no": unit.section_no, "section_title": unit.section_title,
-            "item_no": unit.item_no, "item_no_inferred": unit.item_no_inferred,
-            "item_title": unit.item_title, "subitem_no": unit.subitem_no,
-            "subitem_title": unit.subitem_title, "clause_type": unit.clause_type,
-            "unit_kind": unit.unit_kind, "sentence_no": sentence_no, "line_no": unit.line_no,
-            "text": unit.text, "n_chars": len(unit.text),
-            "_src": (unit.line_no, unit.src_start, unit.src_end),
-        })
+        rows.append(
+            {
+                "region_id": region_id,
+                "unit_id": f"{region_id}-{n:04d}",
+                "part": unit.part,
+                "section_no": unit.section_no,
+                "section_title": unit.section_title,
+                "item_no": unit.item_no,
+                "item_no_inferred": unit.item_no_inferred,
+                "item_title": unit.item_title,
+                "subitem_no": unit.subitem_no,
+                "subitem_title": unit.subitem_title,
+                "clause_type": unit.clause_type,
+                "unit_kind": unit.unit_kind,
+                "sentence_no": sentence_no,
+                "line_no": unit.line_no,
+                "text": unit.text,
+                "n_chars": len(unit.text),
+                "_src": (unit.line_no, unit.src_start, unit.src_end),
+            }
+        )
     units = pd.DataFrame(rows, columns=schema.UNITS + ["_src"])
 
     repair_rows = []
     for line_no, record in line_repairs:
-        owner = next((r["unit_id"] for r in rows
-                      if r["_src"][0] == line_no and r["_src"][1] <= record.start < r["_src"][2]), "")
-        repair_rows.append({"region_id": region_id, "unit_id": owner, "line_no": line_no,
-                            "before": record.before, "after": record.after, "rule_id": record.rule_id})
+        owner = next(
+            (
+                r["unit_id"]
+                for r in rows
+                if r["_src"][0] == line_no and r["_src"][1] <= record.start < r["_src"][2]
+            ),
+            "",
+        )
+        repair_rows.append(
+            {
+                "region_id": region_id,
+                "unit_id": owner,
+                "line_no": line_no,
+                "before": record.before,
+                "after": record.after,
+                "rule_id": record.rule_id,
+            }
+        )
     repairs = pd.DataFrame(repair_rows, columns=schema.REPAIRS)
     units = units.drop(columns="_src")
 
-    removed_rows = [{"region_id": region_id, "line_no": r.line_no, "text": r.text, "reason": r.reason}
-                    for r in chrome.removed]
-    removed_rows += [{"region_id": region_id, "line_no": lab.line_no, "text": lab.text,
-                      "reason": "structure_label"} for lab in structure.labels]
+    removed_rows = [
+        {"region_id": region_id, "line_no": r.line_no, "text": r.text, "reason": r.reason}
+        for r in chrome.removed
+    ]
+    removed_rows += [
+        {
+            "region_id": region_id,
+            "line_no": lab.line_no,
+            "text": lab.text,
+            "reason": "structure_label",
+        }
+        for lab in structure.labels
+    ]
     removed = pd.DataFrame(removed_rows, columns=schema.REMOVED)
     removed = removed.sort_values(["line_no"], kind="stable").reset_index(drop=True)
 
     kept = int(units["n_chars"].sum()) if len(units) else 0
     n_removed = int(removed["text"].str.len().sum()) if len(removed) else 0
-    repair_delta = int((repairs["after"].str.len() - repairs["before"].str.len()).sum()) if len(repairs) else 0
+    repair_delta = (
+        int((repairs["after"].str.len() - repairs["before"].str.len()).sum()) if len(repairs) else 0
+    )
     whitespace = decoded.n_chars_decoded - kept - n_removed + repair_delta
     notes = list(chrome.notes) + list(structure.notes)
     if spun:
         notes.append(
-            f"spin score {score.score:.2f} ≥ {spin_threshold}: text passed through a synonym spinner; "
-            + (f"{len(repairs)} substitutions restored" if repair else "left unrepaired (repair=False)")
+            f"spin score {score.score:.2f} ≥ {spin_threshold}: "
+            "text passed through a synonym spinner; "
+            + (
+                f"{len(repairs)} substitutions restored"
+                if repair
+                else "left unrepaired (repair=False)"
+            )
         )
     kinds = units["unit_kind"]
-    metadata.update({
-        "encoding": decoded.encoding,
-        "n_chars_read": decoded.n_chars_decoded,
-        "n_chars_kept": kept,
-        "n_chars_removed": n_removed,
-        "n_chars_repaired_delta": repair_delta,
-        "n_whitespace_removed": whitespace,
-        "n_punct_normalised": structure.n_chars_changed,
-        "spin_score": round(score.score, 4),
-        "spun": spun,
-        "n_repairs": len(repairs),
-        "n_parts": int(units["part"].nunique()),
-        "n_sections": int((kinds == "section_heading").sum()),
-        "n_items": int((kinds == "item_title").sum()) if structure.structure_recognised
-        else int(units["item_no"].nunique()),
-        "n_units": len(units),
-        "n_sentences": int((kinds == "sentence").sum()),
-        "structure_recognised": structure.structure_recognised,
-    })
+    metadata.update(
+        {
+            "encoding": decoded.encoding,
+            "n_chars_read": decoded.n_chars_decoded,
+            "n_chars_kept": kept,
+            "n_chars_removed": n_removed,
+            "n_chars_repaired_delta": repair_delta,
+            "n_whitespace_removed": whitespace,
+            "n_punct_normalised": structure.n_chars_changed,
+            "spin_score": round(score.score, 4),
+            "spun": spun,
+            "n_repairs": len(repairs),
+            "n_parts": int(units["part"].nunique()),
+            "n_sections": int((kinds == "section_heading").sum()),
+            "n_items": int((kinds == "item_title").sum())
+            if structure.structure_recognised
+            else int(units["item_no"].nunique()),
+            "n_units": len(units),
+            "n_sentences": int((kinds == "sentence").sum()),
+            "structure_recognised": structure.structure_recognised,
+        }
+    )
     return DocumentResult(region_id, units, removed, repairs, metadata, notes)
 
 
@@ -218,11 +269,21 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def region_row(manifest_row: dict[str, str], result: DocumentResult, *, sha256: str) -> dict[str, object]:
+def region_row(
+    manifest_row: dict[str, str], result: DocumentResult, *, sha256: str
+) -> dict[str, object]:
     """Combine a manifest row with what the loader found (one row of ``regions``)."""
     meta = result.metadata
     row: dict[str, object] = dict(manifest_row)
-    for key in ("title_zh", "publisher", "issued_date", "page_date", "index_no", "page_views", "source_site"):
+    for key in (
+        "title_zh",
+        "publisher",
+        "issued_date",
+        "page_date",
+        "index_no",
+        "page_views",
+        "source_site",
+    ):
         row[key] = str(meta.get(key, "") or "")
     for key in schema.REGIONS:
         if key not in row and key in meta:
@@ -234,7 +295,9 @@ def region_row(manifest_row: dict[str, str], result: DocumentResult, *, sha256: 
 
 def decoded_from_extracted(extracted: Extracted) -> Decoded:
     """The text of an HTML or .docx plan in the shape the text pipeline takes."""
-    return Decoded(extracted.text, extracted.encoding or extracted.format, len(extracted.text), 0, 0)
+    return Decoded(
+        extracted.text, extracted.encoding or extracted.format, len(extracted.text), 0, 0
+    )
 
 
 def read_plan(path: Path) -> tuple[Decoded, dict[str, str], list[str]]:
@@ -255,7 +318,10 @@ def load_plan(task: tuple[dict[str, str], Path, bool]) -> tuple[dict[str, object
     row, raw_dir, repair = task
     path = raw_dir / row["file"]
     if not path.is_file():
-        raise ReadError(f"{row['file']}: listed in the manifest for {row['region_id']!r} but missing from {raw_dir}")
+        raise ReadError(
+            f"{row['file']}: listed in the manifest for {row['region_id']!r} "
+            f"but missing from {raw_dir}"
+        )
     decoded, container_metadata, warnings = read_plan(path)
     result = process_document(decoded, region_id=row["region_id"], repair=repair)
     # What the container states (an HTML page's meta tags) wins over chrome guesses.
@@ -267,16 +333,35 @@ def load_plan(task: tuple[dict[str, str], Path, bool]) -> tuple[dict[str, object
 def summarise_plan(extracted: Extracted) -> dict[str, object]:
     """What the loader finds in a plan, for the ``add`` command's report."""
     result = process_document(decoded_from_extracted(extracted), region_id="new_plan")
-    keys = ("encoding", "n_chars_read", "n_chars_kept", "n_chars_removed", "spin_score", "spun", "n_repairs",
-            "n_parts", "n_sections", "n_items", "n_sentences", "structure_recognised", "title_zh")
+    keys = (
+        "encoding",
+        "n_chars_read",
+        "n_chars_kept",
+        "n_chars_removed",
+        "spin_score",
+        "spun",
+        "n_repairs",
+        "n_parts",
+        "n_sections",
+        "n_items",
+        "n_sentences",
+        "structure_recognised",
+        "title_zh",
+    )
     summary: dict[str, object] = {key: result.metadata.get(key, "") for key in keys}
     summary["removed_by_reason"] = result.removed.groupby("reason").size().to_dict()
     summary["notes"] = "; ".join(result.notes)
     return summary
 
 
-def load_corpus(manifest: pd.DataFrame | None = None, *, raw_dir: Path = config.RAW_DIR,
-                repair: bool = True, n_jobs: int | None = None, scheduler: str | None = None) -> Corpus:
+def load_corpus(
+    manifest: pd.DataFrame | None = None,
+    *,
+    raw_dir: Path = config.RAW_DIR,
+    repair: bool = True,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+) -> Corpus:
     """Load every plan in the manifest into the corpus tables.
 
     Parameters
@@ -300,7 +385,9 @@ def load_corpus(manifest: pd.DataFrame | None = None, *, raw_dir: Path = config.
     if manifest is None:
         manifest = read_manifest(raw_dir=raw_dir)
     tasks = [(row, raw_dir, repair) for row in manifest.to_dict("records")]
-    loaded = map_documents(load_plan, tasks, n_jobs=n_jobs, scheduler=scheduler, desc="loading plans")
+    loaded = map_documents(
+        load_plan, tasks, n_jobs=n_jobs, scheduler=scheduler, desc="loading plans"
+    )
     return Corpus(
         regions=pd.DataFrame([region for region, _ in loaded]).loc[:, schema.REGIONS],
         units=pd.concat([r.units for _, r in loaded], ignore_index=True),

@@ -37,9 +37,15 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def map_documents(func: Callable[[T], R], items: Sequence[T], *, n_jobs: int | None = None,
-                  scheduler: str | None = None, desc: str = "documents",
-                  progress: bool | None = None) -> list[R]:
+def map_documents(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    desc: str = "documents",
+    progress: bool | None = None,
+) -> list[R]:
     """Apply ``func`` to every item and return the results in input order.
 
     Parameters
@@ -60,7 +66,9 @@ def map_documents(func: Callable[[T], R], items: Sequence[T], *, n_jobs: int | N
     progress : bool, optional
         Show a progress bar; by default only for more than 20 items.
     """
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1):
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1
+    ):
         raise ValueError(f"n_jobs must be a positive integer or None; got {n_jobs!r}")
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     show = len(items) > 20 if progress is None else progress
@@ -71,12 +79,19 @@ def map_documents(func: Callable[[T], R], items: Sequence[T], *, n_jobs: int | N
         return [func(item) for item in tqdm(items, desc=desc, disable=not show)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         chunk = max(1, len(items) // (jobs * 8))
-        return list(tqdm(pool.map(func, items, chunksize=chunk), total=len(items), desc=desc,
-                         disable=not show))
+        return list(
+            tqdm(
+                pool.map(func, items, chunksize=chunk),
+                total=len(items),
+                desc=desc,
+                disable=not show,
+            )
+        )
 
 
-def _map_dask(func: Callable[[T], R], items: Sequence[T], *, scheduler: str, desc: str,
-              show: bool) -> list[R]:
+def _map_dask(
+    func: Callable[[T], R], items: Sequence[T], *, scheduler: str, desc: str, show: bool
+) -> list[R]:
     try:
         from distributed import Client
     except ImportError as error:

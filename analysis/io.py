@@ -26,7 +26,9 @@ def write_table(table: pd.DataFrame, stem: str, out_dir: Path, *, columns: list[
     missing = [c for c in columns if c not in table.columns]
     extra = [c for c in table.columns if c not in columns]
     if missing or extra:
-        raise ValueError(f"table {stem!r} does not match its schema: missing {missing}, unexpected {extra}")
+        raise ValueError(
+            f"table {stem!r} does not match its schema: missing {missing}, unexpected {extra}"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     ordered = table.loc[:, columns].reset_index(drop=True)
     csv_path = out_dir / f"{stem}.csv"
@@ -48,5 +50,7 @@ def read_table(stem: str, out_dir: Path) -> pd.DataFrame:
 def write_json(payload: dict, path: Path) -> Path:
     """Write ``payload`` as sorted, indented UTF-8 JSON ending in a newline."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return path

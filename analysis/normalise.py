@@ -123,5 +123,7 @@ def normalise_text(text: str) -> Normalised:
         else:
             removed += j - i
         i = j
-    changed = sum(1 for k, src in enumerate(index) if out[k] != original[src] and not original[src].isspace())
+    changed = sum(
+        1 for k, src in enumerate(index) if out[k] != original[src] and not original[src].isspace()
+    )
     return Normalised("".join(out), tuple(index), removed, changed)

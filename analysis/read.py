@@ -98,16 +98,16 @@ def detect_and_decode(data: bytes, *, name: str) -> tuple[str, str]:
     candidates: list[str]
     if data.startswith(codecs.BOM_UTF8):
         candidates = ["utf-8-sig"]
-    elif data.startswith(codecs.BOM_UTF16_LE):
-        candidates = ["utf-16"]
-    elif data.startswith(codecs.BOM_UTF16_BE):
+    elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         candidates = ["utf-16"]
     else:
         utf16 = _looks_utf16(data)
         candidates = [utf16] if utf16 else ["utf-8", "gb18030"]
         damage = None if utf16 else _damaged_utf8(data)
         if damage:
-            raise ReadError(f"{name}: looks like UTF-8 but is damaged ({damage}); it cannot be decoded safely")
+            raise ReadError(
+                f"{name}: looks like UTF-8 but is damaged ({damage}); it cannot be decoded safely"
+            )
     for encoding in candidates:
         try:
             text = data.decode(encoding)
@@ -120,12 +120,16 @@ def detect_and_decode(data: bytes, *, name: str) -> tuple[str, str]:
             )
         if not text.strip():
             raise ReadError(f"{name}: the file is empty")
-        label = "utf-16-le" if encoding == "utf-16" and data.startswith(codecs.BOM_UTF16_LE) else (
-            "utf-16-be" if encoding == "utf-16" else encoding
+        label = (
+            "utf-16-le"
+            if encoding == "utf-16" and data.startswith(codecs.BOM_UTF16_LE)
+            else ("utf-16-be" if encoding == "utf-16" else encoding)
         )
         return text, label
     if b"\x00" in data:
-        raise ReadError(f"{name}: contains NUL bytes and is not UTF-16 text; it looks like a binary file")
+        raise ReadError(
+            f"{name}: contains NUL bytes and is not UTF-16 text; it looks like a binary file"
+        )
     raise ReadError(
         f"{name}: cannot be decoded as any of {', '.join(ENCODINGS)}; "
         "re-save it as UTF-8 or check that it is a text file"
@@ -166,5 +170,7 @@ def read_text_file(path: Path, *, max_bytes: int = config.MAX_RAW_BYTES) -> Deco
         raise ReadError(f"{path.name}: is not a regular file")
     size = path.stat().st_size
     if size > max_bytes:
-        raise ReadError(f"{path.name}: is {size:,} bytes, more than the limit of {max_bytes:,} bytes for a plan")
+        raise ReadError(
+            f"{path.name}: is {size:,} bytes, more than the limit of {max_bytes:,} bytes for a plan"
+        )
     return decode_bytes(path.read_bytes(), name=path.name)

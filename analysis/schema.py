@@ -8,32 +8,78 @@ table imports its column list from here instead of spelling the names again.
 from __future__ import annotations
 
 MANIFEST: list[str] = [
-    "region_id", "file", "name_zh", "name_en", "province_zh", "province_en",
-    "prefecture_zh", "admin_level", "plan_year", "doc_type_zh", "doc_type_en",
-    "published", "source_note", "inferred_fields",
+    "region_id",
+    "file",
+    "name_zh",
+    "name_en",
+    "province_zh",
+    "province_en",
+    "prefecture_zh",
+    "admin_level",
+    "plan_year",
+    "doc_type_zh",
+    "doc_type_en",
+    "published",
+    "source_note",
+    "inferred_fields",
 ]
 
 ADMIN_LEVELS: tuple[str, ...] = ("county", "district", "prefecture_city", "province", "nation")
 
 REGIONS: list[str] = MANIFEST + [
-    "title_zh", "publisher", "issued_date", "page_date", "index_no",
-    "page_views", "source_site", "encoding", "sha256",
-    "n_chars_read", "n_chars_kept", "n_chars_removed", "n_chars_repaired_delta",
-    "n_whitespace_removed", "n_punct_normalised",
-    "spin_score", "spun", "n_repairs",
-    "n_parts", "n_sections", "n_items", "n_units", "n_sentences",
-    "structure_recognised", "quality_notes",
+    "title_zh",
+    "publisher",
+    "issued_date",
+    "page_date",
+    "index_no",
+    "page_views",
+    "source_site",
+    "encoding",
+    "sha256",
+    "n_chars_read",
+    "n_chars_kept",
+    "n_chars_removed",
+    "n_chars_repaired_delta",
+    "n_whitespace_removed",
+    "n_punct_normalised",
+    "spin_score",
+    "spun",
+    "n_repairs",
+    "n_parts",
+    "n_sections",
+    "n_items",
+    "n_units",
+    "n_sentences",
+    "structure_recognised",
+    "quality_notes",
 ]
 
 UNITS: list[str] = [
-    "region_id", "unit_id", "part", "section_no", "section_title",
-    "item_no", "item_no_inferred", "item_title", "subitem_no", "subitem_title",
-    "clause_type", "unit_kind", "sentence_no", "line_no", "text", "n_chars",
+    "region_id",
+    "unit_id",
+    "part",
+    "section_no",
+    "section_title",
+    "item_no",
+    "item_no_inferred",
+    "item_title",
+    "subitem_no",
+    "subitem_title",
+    "clause_type",
+    "unit_kind",
+    "sentence_no",
+    "line_no",
+    "text",
+    "n_chars",
 ]
 
 # unit_kind values: what a row is in the document's hierarchy.
 UNIT_KINDS: tuple[str, ...] = (
-    "part_heading", "section_heading", "item_title", "subitem_title", "sentence",
+    "part_heading",
+    "section_heading",
+    "item_title",
+    "subitem_title",
+    "sentence",
 )
 PARTS: tuple[str, ...] = ("review", "plan")
 
@@ -45,40 +91,98 @@ REPAIRS: list[str] = ["region_id", "unit_id", "line_no", "before", "after", "rul
 
 # Columns code_units adds to the units table.
 UNITS_THEME_COLUMNS: list[str] = [
-    "theme", "theme_secondary", "theme_score", "theme_evidence", "theme_fallback_reason",
+    "theme",
+    "theme_secondary",
+    "theme_score",
+    "theme_evidence",
+    "theme_fallback_reason",
 ]
 
 CODEBOOK: list[str] = [
-    "theme_id", "theme_zh", "theme_en", "domain", "domain_zh", "domain_en",
-    "definition", "include", "exclude", "terms", "n_terms", "n_rules", "umbrella",
+    "theme_id",
+    "theme_zh",
+    "theme_en",
+    "domain",
+    "domain_zh",
+    "domain_en",
+    "definition",
+    "include",
+    "exclude",
+    "terms",
+    "n_terms",
+    "n_rules",
+    "umbrella",
 ]
 
 THEME_BY_REGION: list[str] = [
-    "region_id", "part", "theme_id", "theme_zh", "theme_en", "domain",
-    "n_sentences", "n_chars", "share_chars", "share_sentences",
+    "region_id",
+    "part",
+    "theme_id",
+    "theme_zh",
+    "theme_en",
+    "domain",
+    "n_sentences",
+    "n_chars",
+    "share_chars",
+    "share_sentences",
 ]
 
 DOMAIN_BY_REGION: list[str] = [
-    "region_id", "part", "domain", "domain_zh", "domain_en",
-    "n_sentences", "n_chars", "share_chars", "share_sentences",
+    "region_id",
+    "part",
+    "domain",
+    "domain_zh",
+    "domain_en",
+    "n_sentences",
+    "n_chars",
+    "share_chars",
+    "share_sentences",
 ]
 
 THEME_FALLBACK: list[str] = [
-    "region_id", "part", "reason", "route", "n_sentences", "share_sentences", "unassigned",
+    "region_id",
+    "part",
+    "reason",
+    "route",
+    "n_sentences",
+    "share_sentences",
+    "unassigned",
 ]
 
 # The hand-coded validation sample (data/validation/).
 THEME_SAMPLE: list[str] = [
-    "sample_no", "region_id", "unit_id", "part", "unit_kind", "half",
-    "section_title", "item_title", "subitem_title", "text",
+    "sample_no",
+    "region_id",
+    "unit_id",
+    "part",
+    "unit_kind",
+    "half",
+    "section_title",
+    "item_title",
+    "subitem_title",
+    "text",
 ]
 THEME_GOLD: list[str] = [
-    "sample_no", "region_id", "unit_id", "half", "text", "gold_theme", "gold_secondary", "note",
+    "sample_no",
+    "region_id",
+    "unit_id",
+    "half",
+    "text",
+    "gold_theme",
+    "gold_secondary",
+    "note",
 ]
 
 THEME_VALIDATION: list[str] = ["half", "level", "n", "accuracy", "macro_f1", "kappa"]
 THEME_VALIDATION_BY_THEME: list[str] = [
-    "half", "level", "theme", "precision", "recall", "f1", "support", "n_predicted",
+    "half",
+    "level",
+    "theme",
+    "precision",
+    "recall",
+    "f1",
+    "support",
+    "n_predicted",
 ]
 THEME_CONFUSION: list[str] = ["half", "level", "gold", "predicted", "n"]
 
@@ -92,20 +196,47 @@ TOKENS: list[str] = ["region_id", "unit_id", "position", "token"]
 KEYWORD_FREQUENCIES: list[str] = ["region_id", "token", "n", "per_10k", "doc_freq", "n_docs"]
 
 KEYNESS: list[str] = [
-    "comparison", "target", "reference", "token",
-    "n_target", "n_reference", "total_target", "total_reference",
-    "per_10k_target", "per_10k_reference",
-    "g2", "p_value", "log_ratio", "log_odds", "log_odds_z",
+    "comparison",
+    "target",
+    "reference",
+    "token",
+    "n_target",
+    "n_reference",
+    "total_target",
+    "total_reference",
+    "per_10k_target",
+    "per_10k_reference",
+    "g2",
+    "p_value",
+    "log_ratio",
+    "log_odds",
+    "log_odds_z",
 ]
 
 # kwic(); a "theme" column follows item_title when the units table carries one.
 KWIC: list[str] = [
-    "region_id", "unit_id", "part", "section_no", "section_title", "item_no", "item_title",
-    "position", "left", "keyword", "right",
+    "region_id",
+    "unit_id",
+    "part",
+    "section_no",
+    "section_title",
+    "item_no",
+    "item_title",
+    "position",
+    "left",
+    "keyword",
+    "right",
 ]
 
 COOCCURRENCE: list[str] = [
-    "source", "target", "n_units", "n_source", "n_target", "n_units_total", "pmi", "npmi",
+    "source",
+    "target",
+    "n_units",
+    "n_source",
+    "n_target",
+    "n_units_total",
+    "pmi",
+    "npmi",
 ]
 
 # --- Policy instruments, measurable targets, commitment strength, cited documents
@@ -113,14 +244,22 @@ COOCCURRENCE: list[str] = [
 
 # Columns code_instruments() adds to the units table ("none" when no instrument).
 UNITS_INSTRUMENT_COLUMNS: list[str] = [
-    "instrument", "instrument_subtype", "instrument_evidence",
-    "instrument_secondary", "instrument_secondary_subtype",
+    "instrument",
+    "instrument_subtype",
+    "instrument_evidence",
+    "instrument_secondary",
+    "instrument_secondary_subtype",
 ]
 INSTRUMENT_TYPES: tuple[str, ...] = ("supply", "environment", "demand", "none")
 
 # instrument_table(): region x theme x instrument, zeros included; share = n_sentences / n_total.
 INSTRUMENT_TABLE: list[str] = [
-    "region_id", "theme", "instrument", "n_sentences", "n_total", "share",
+    "region_id",
+    "theme",
+    "instrument",
+    "n_sentences",
+    "n_total",
+    "share",
 ]
 
 # Columns classify_modality() adds to the units table.
@@ -129,13 +268,29 @@ MODALITY_LEVELS: tuple[str, ...] = ("binding", "directive", "encouraging", "none
 
 # modality_table(): region x theme x modality, zeros included.
 MODALITY_TABLE: list[str] = [
-    "region_id", "theme", "modality", "n_sentences", "n_total", "share",
+    "region_id",
+    "theme",
+    "modality",
+    "n_sentences",
+    "n_total",
+    "share",
 ]
 
 # extract_targets(): one row per quantified commitment; span == text[start:end].
 TARGETS: list[str] = [
-    "region_id", "unit_id", "part", "theme", "span", "indicator", "value", "unit",
-    "comparator", "qualifier", "target_type", "start", "end",
+    "region_id",
+    "unit_id",
+    "part",
+    "theme",
+    "span",
+    "indicator",
+    "value",
+    "unit",
+    "comparator",
+    "qualifier",
+    "target_type",
+    "start",
+    "end",
 ]
 TARGET_TYPES: tuple[str, ...] = ("rate", "count", "money", "ranking")
 
@@ -152,74 +307,162 @@ CITATION_PAIRS: list[str] = ["region_a", "region_b", "n_shared", "shared_titles"
 # Validation data (data/validation/) and results.
 INSTRUMENT_SAMPLE: list[str] = ["sample_id", "half", "region_id", "unit_id", "part", "text"]
 INSTRUMENT_GOLD: list[str] = [
-    "sample_id", "unit_id", "instrument", "instrument_subtype",
-    "instrument_secondary", "instrument_secondary_subtype", "note",
+    "sample_id",
+    "unit_id",
+    "instrument",
+    "instrument_subtype",
+    "instrument_secondary",
+    "instrument_secondary_subtype",
+    "note",
 ]
 # validate_instruments(): per half, one row per type (one-vs-rest on the primary
 # instrument) and one "overall" row (all four labels).
 INSTRUMENT_VALIDATION: list[str] = [
-    "half", "label", "n", "n_gold", "n_pred", "n_agree", "accuracy", "kappa",
+    "half",
+    "label",
+    "n",
+    "n_gold",
+    "n_pred",
+    "n_agree",
+    "accuracy",
+    "kappa",
 ]
 # targets_gold.csv (whole plans) and targets_oos_gold.csv (a sample of government
 # work-report sentences; there region_id holds the sentence_id).
 TARGETS_GOLD: list[str] = [
-    "split", "region_id", "span", "indicator", "value", "unit", "comparator", "qualifier",
-    "target_type", "note",
+    "split",
+    "region_id",
+    "span",
+    "indicator",
+    "value",
+    "unit",
+    "comparator",
+    "qualifier",
+    "target_type",
+    "note",
 ]
 TARGETS_OOS_SAMPLE: list[str] = ["doc_id", "sentence_id", "half", "text"]
 # validate_targets(): per split and region plus an "all" row per split; run_target_validation()
 # names the splits plans_dev, plans_heldout, reports_dev, reports_heldout.
 TARGET_VALIDATION: list[str] = [
-    "split", "region_id", "n_gold", "n_pred", "n_matched", "precision", "recall", "f1",
+    "split",
+    "region_id",
+    "n_gold",
+    "n_pred",
+    "n_matched",
+    "precision",
+    "recall",
+    "f1",
 ]
 # match_targets(): every gold and predicted target with its fate.
 TARGET_MATCHES: list[str] = [
-    "split", "region_id", "unit_id", "status", "gold_span", "pred_span",
-    "gold_value", "pred_value", "gold_unit", "pred_unit", "start", "end",
+    "split",
+    "region_id",
+    "unit_id",
+    "status",
+    "gold_span",
+    "pred_span",
+    "gold_value",
+    "pred_value",
+    "gold_unit",
+    "pred_unit",
+    "start",
+    "end",
 ]
 
 # ----------------------------------------------------------------------------- figures
 # figures/manifest.csv: one row per figure file pair (PNG + PDF, optionally SVG);
 # sources are the processed-table stems it was drawn from, joined by ";".
 FIGURE_MANIFEST: list[str] = [
-    "figure_id", "title", "caption", "sources", "command",
-    "png_sha256", "pdf_sha256", "svg_sha256",
+    "figure_id",
+    "title",
+    "caption",
+    "sources",
+    "command",
+    "png_sha256",
+    "pdf_sha256",
+    "svg_sha256",
 ]
 
 # --- Similarity, passage alignment, text reuse and topic models (analysis/similarity.py,
 # --- analysis/reuse.py, analysis/topics.py) -----------------------------------------------
 
 SIMILARITY_REGIONS: list[str] = [
-    "region_a", "region_b", "cosine", "weighting", "tokenisation", "n_terms",
+    "region_a",
+    "region_b",
+    "cosine",
+    "weighting",
+    "tokenisation",
+    "n_terms",
 ]
 
 SIMILARITY_BY_THEME: list[str] = [
-    "theme", "region_a", "region_b", "cosine", "n_units_a", "n_units_b",
-    "weighting", "tokenisation", "n_terms",
+    "theme",
+    "region_a",
+    "region_b",
+    "cosine",
+    "n_units_a",
+    "n_units_b",
+    "weighting",
+    "tokenisation",
+    "n_terms",
 ]
 
 PASSAGE_ALIGNMENT: list[str] = [
-    "region_id", "unit_id", "other_region", "other_unit_id", "score", "text", "other_text",
+    "region_id",
+    "unit_id",
+    "other_region",
+    "other_unit_id",
+    "score",
+    "text",
+    "other_text",
 ]
 
 REGION_LINKAGE: list[str] = [
-    "step", "cluster_id", "cluster_a", "cluster_b", "label_a", "label_b",
-    "distance", "size", "members",
+    "step",
+    "cluster_id",
+    "cluster_a",
+    "cluster_b",
+    "label_a",
+    "label_b",
+    "distance",
+    "size",
+    "members",
 ]
 
 REGION_LINKAGE_LEAVES: list[str] = ["leaf", "region_id", "position"]
 
 TEXT_REUSE: list[str] = [
-    "region_a", "unit_id_a", "start_a", "end_a", "region_b", "unit_id_b", "start_b", "end_b",
-    "n_chars", "text", "text_b", "kind", "n_regions",
+    "region_a",
+    "unit_id_a",
+    "start_a",
+    "end_a",
+    "region_b",
+    "unit_id_b",
+    "start_b",
+    "end_b",
+    "n_chars",
+    "text",
+    "text_b",
+    "kind",
+    "n_regions",
 ]
 
 # kind values in TEXT_REUSE.
 REUSE_KINDS: tuple[str, ...] = ("reuse", "stock_phrase")
 
 TOPIC_K_SELECTION: list[str] = [
-    "model", "k", "stability", "stability_sd", "coherence", "n_seeds", "n_units_sampled",
-    "n_terms", "weighting", "chosen", "rule",
+    "model",
+    "k",
+    "stability",
+    "stability_sd",
+    "coherence",
+    "n_seeds",
+    "n_units_sampled",
+    "n_terms",
+    "weighting",
+    "chosen",
+    "rule",
 ]
 
 TOPICS_TERMS: list[str] = ["model", "topic", "rank", "term", "weight"]
@@ -234,4 +477,6 @@ TOPIC_MODELS: tuple[str, ...] = ("nmf", "lda")
 
 # --- The units table as the build writes it ----------------------------------------
 # The loader's columns, then what the themes, instruments and modality steps add.
-UNITS_ALL: list[str] = UNITS + UNITS_THEME_COLUMNS + UNITS_INSTRUMENT_COLUMNS + UNITS_MODALITY_COLUMNS
+UNITS_ALL: list[str] = (
+    UNITS + UNITS_THEME_COLUMNS + UNITS_INSTRUMENT_COLUMNS + UNITS_MODALITY_COLUMNS
+)

@@ -69,8 +69,16 @@ class StructureRules:
 def load_structure_rules(path: Path = config.STRUCTURE_RULES_PATH) -> StructureRules:
     """Read and validate ``structure_rules.yml``."""
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    required = ("markers", "clause_labels", "part_review", "part_plan", "inline_heading_max",
-                "lost_number_title_max", "sentence_end", "closing_marks")
+    required = (
+        "markers",
+        "clause_labels",
+        "part_review",
+        "part_plan",
+        "inline_heading_max",
+        "lost_number_title_max",
+        "sentence_end",
+        "closing_marks",
+    )
     missing = [k for k in required if k not in raw]
     if missing:
         raise ValueError(f"structure rules {path}: missing keys {missing}")
@@ -78,7 +86,9 @@ def load_structure_rules(path: Path = config.STRUCTURE_RULES_PATH) -> StructureR
     for entry in raw["markers"]:
         pattern = re.compile(entry["pattern"])
         if "num" not in pattern.groupindex:
-            raise ValueError(f"structure rules {path}: marker {entry['id']!r} has no (?P<num>…) group")
+            raise ValueError(
+                f"structure rules {path}: marker {entry['id']!r} has no (?P<num>…) group"
+            )
         markers.append(Marker(entry["id"], int(entry["rank"]), pattern))
     return StructureRules(
         markers=tuple(sorted(markers, key=lambda m: m.rank)),
@@ -160,7 +170,7 @@ def split_blocks(lines: list[tuple[int, str]], *, rules: StructureRules) -> list
     for line_no, line in lines:
         cuts = [0]
         for ws in re.finditer(r"\s+", line):
-            if ws.start() > 0 and _marker_at(line[ws.end():], rules):
+            if ws.start() > 0 and _marker_at(line[ws.end() :], rules):
                 cuts.append(ws.end())
         cuts.append(len(line))
         for start, end in zip(cuts, cuts[1:], strict=False):
@@ -195,7 +205,9 @@ def split_sentences(text: str, *, rules: StructureRules) -> list[tuple[int, int]
     while i < len(text):
         if text[i] in rules.sentence_end:
             j = i + 1
-            while j < len(text) and (text[j] in rules.closing_marks or text[j] in rules.sentence_end):
+            while j < len(text) and (
+                text[j] in rules.closing_marks or text[j] in rules.sentence_end
+            ):
                 j += 1
             spans.append((start, j))
             start = i = j
@@ -212,7 +224,7 @@ class _ParsedBlock:
     norm: Normalised
     marker: Marker | None
     number: int | None
-    body_offset: int          # where the text after marker/label starts (normalised)
+    body_offset: int  # where the text after marker/label starts (normalised)
     clause: str | None
     labels: list[str]
 
@@ -237,7 +249,7 @@ def _parse_block(block: Block, rules: StructureRules) -> _ParsedBlock:
 
 
 def _is_part_document(parsed: list[_ParsedBlock], top_rank: int, rules: StructureRules) -> bool:
-    heads = [p.norm.text[p.body_offset:] for p in parsed if p.marker and p.marker.rank == top_rank]
+    heads = [p.norm.text[p.body_offset :] for p in parsed if p.marker and p.marker.rank == top_rank]
     return any(rules.part_review.search(h[:30]) for h in heads)
 
 
@@ -245,7 +257,9 @@ def _part_of(heading: str, rules: StructureRules) -> str:
     return "review" if rules.part_review.search(heading[:30]) else "plan"
 
 
-def structure_units(lines: list[tuple[int, str]], *, rules: StructureRules | None = None) -> StructureResult:
+def structure_units(
+    lines: list[tuple[int, str]], *, rules: StructureRules | None = None
+) -> StructureResult:
     """Parse body lines into sentence and heading units.
 
     Parameters
@@ -277,30 +291,46 @@ def structure_units(lines: list[tuple[int, str]], *, rules: StructureRules | Non
     if parts_mode:
         slots = ["item", "subitem"]
     if len(level_ranks) > len(slots):
-        notes.append(f"{len(level_ranks)} numbering levels; levels below {slots[-1]} are kept in the text")
+        notes.append(
+            f"{len(level_ranks)} numbering levels; levels below {slots[-1]} are kept in the text"
+        )
     slot_of_rank = dict(zip(level_ranks, slots, strict=False))
 
     # Lost item numbers: a short unnumbered block followed by a clause label,
     # in a plan whose numbered item titles are followed by clause labels.
     item_rank = next((r for r, s in slot_of_rank.items() if s == "item"), None)
     titled_items = sum(
-        1 for a, b in zip(parsed, parsed[1:], strict=False)
+        1
+        for a, b in zip(parsed, parsed[1:], strict=False)
         if a.marker and a.marker.rank == item_rank and b.marker is None and b.clause
     )
 
     units: list[Unit] = []
     labels: list[Label] = []
-    ctx: dict[str, object] = {"part": None, "section_no": None, "section_title": None, "item_no": None,
-                              "item_no_inferred": False, "item_title": None, "subitem_no": None,
-                              "subitem_title": None}
-    first_part = next((_part_of(p.norm.text[p.body_offset:], rules) for p in parsed
-                       if parts_mode and p.marker and p.marker.rank == ranks[0]), "plan")
+    ctx: dict[str, object] = {
+        "part": None,
+        "section_no": None,
+        "section_title": None,
+        "item_no": None,
+        "item_no_inferred": False,
+        "item_title": None,
+        "subitem_no": None,
+        "subitem_title": None,
+    }
+    first_part = next(
+        (
+            _part_of(p.norm.text[p.body_offset :], rules)
+            for p in parsed
+            if parts_mode and p.marker and p.marker.rank == ranks[0]
+        ),
+        "plan",
+    )
     ctx["part"] = first_part
     last_item_no: int | None = None
     paragraph_items = 0
 
     for index, p in enumerate(parsed):
-        body = p.norm.text[p.body_offset:]
+        body = p.norm.text[p.body_offset :]
         slot, kind = None, "sentence"
         inferred = False
         number = p.number
@@ -314,10 +344,15 @@ def structure_units(lines: list[tuple[int, str]], *, rules: StructureRules | Non
             paragraph_items += 1
             slot, kind, number, inferred = "item", "item_title", paragraph_items, True
         elif (
-            item_rank is not None and titled_items >= 2 and p.clause is None
+            item_rank is not None
+            and titled_items >= 2
+            and p.clause is None
             and len(body) <= rules.lost_number_title_max
-            and index + 1 < len(parsed) and parsed[index + 1].marker is None and parsed[index + 1].clause
-            and index > 0 and parsed[index - 1].marker is None
+            and index + 1 < len(parsed)
+            and parsed[index + 1].marker is None
+            and parsed[index + 1].clause
+            and index > 0
+            and parsed[index - 1].marker is None
             and last_item_no is not None
         ):
             slot, kind, number, inferred = "item", "item_title", last_item_no + 1, True
@@ -327,16 +362,38 @@ def structure_units(lines: list[tuple[int, str]], *, rules: StructureRules | Non
         if not recognised and slot == "item":
             # Paragraph-as-item: the paragraph is the item; no title sentence.
             kind = "sentence"
-        title = body[sentences[0][0]:sentences[0][1]].rstrip(rules.sentence_end) if sentences else ""
+        title = (
+            body[sentences[0][0] : sentences[0][1]].rstrip(rules.sentence_end) if sentences else ""
+        )
         if slot == "part":
-            ctx.update(part=_part_of(body, rules), section_no=None, section_title=None, item_no=None,
-                       item_title=None, item_no_inferred=False, subitem_no=None, subitem_title=None)
+            ctx.update(
+                part=_part_of(body, rules),
+                section_no=None,
+                section_title=None,
+                item_no=None,
+                item_title=None,
+                item_no_inferred=False,
+                subitem_no=None,
+                subitem_title=None,
+            )
         elif slot == "section":
-            ctx.update(section_no=number, section_title=title, item_no=None, item_title=None,
-                       item_no_inferred=False, subitem_no=None, subitem_title=None)
+            ctx.update(
+                section_no=number,
+                section_title=title,
+                item_no=None,
+                item_title=None,
+                item_no_inferred=False,
+                subitem_no=None,
+                subitem_title=None,
+            )
         elif slot == "item":
-            ctx.update(item_no=number, item_title=title if kind == "item_title" else None,
-                       item_no_inferred=inferred, subitem_no=None, subitem_title=None)
+            ctx.update(
+                item_no=number,
+                item_title=title if kind == "item_title" else None,
+                item_no_inferred=inferred,
+                subitem_no=None,
+                subitem_title=None,
+            )
             last_item_no = number
         elif slot == "subitem":
             ctx.update(subitem_no=number, subitem_title=title)
@@ -350,14 +407,24 @@ def structure_units(lines: list[tuple[int, str]], *, rules: StructureRules | Non
             row_kind = kind if (k == 0 and kind != "sentence") else "sentence"
             src = p.norm.source_index
             a, b = p.body_offset + s, p.body_offset + e - 1
-            units.append(Unit(
-                part=ctx["part"], section_no=ctx["section_no"], section_title=ctx["section_title"],
-                item_no=ctx["item_no"], item_no_inferred=bool(ctx["item_no_inferred"]),
-                item_title=ctx["item_title"], subitem_no=ctx["subitem_no"],
-                subitem_title=ctx["subitem_title"], clause_type=ctx.get("clause_type"),
-                unit_kind=row_kind, line_no=p.block.line_no, text=body[s:e],
-                src_start=p.block.start + src[a], src_end=p.block.start + src[b] + 1,
-            ))
+            units.append(
+                Unit(
+                    part=ctx["part"],
+                    section_no=ctx["section_no"],
+                    section_title=ctx["section_title"],
+                    item_no=ctx["item_no"],
+                    item_no_inferred=bool(ctx["item_no_inferred"]),
+                    item_title=ctx["item_title"],
+                    subitem_no=ctx["subitem_no"],
+                    subitem_title=ctx["subitem_title"],
+                    clause_type=ctx.get("clause_type"),
+                    unit_kind=row_kind,
+                    line_no=p.block.line_no,
+                    text=body[s:e],
+                    src_start=p.block.start + src[a],
+                    src_end=p.block.start + src[b] + 1,
+                )
+            )
     n_ws = sum(p.norm.n_whitespace_removed for p in parsed)
     n_changed = sum(p.norm.n_chars_changed for p in parsed)
     if units and units[-1].text[-1] not in rules.sentence_end + rules.closing_marks:

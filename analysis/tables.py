@@ -53,11 +53,19 @@ def structure_summary(units: pd.DataFrame) -> pd.DataFrame:
         is_subitem=kinds.eq("subitem_title"),
         is_sentence=kinds.eq("sentence"),
     )
-    summary = frame.groupby(["region_id", "part"], sort=False).agg(
-        n_sections=("is_section", "sum"), n_items=("is_item", "sum"),
-        n_items_inferred=("is_inferred", "sum"), n_subitems=("is_subitem", "sum"),
-        n_sentences=("is_sentence", "sum"), n_units=("unit_id", "size"), n_chars=("n_chars", "sum"),
-    ).reset_index()
+    summary = (
+        frame.groupby(["region_id", "part"], sort=False)
+        .agg(
+            n_sections=("is_section", "sum"),
+            n_items=("is_item", "sum"),
+            n_items_inferred=("is_inferred", "sum"),
+            n_subitems=("is_subitem", "sum"),
+            n_sentences=("is_sentence", "sum"),
+            n_units=("unit_id", "size"),
+            n_chars=("n_chars", "sum"),
+        )
+        .reset_index()
+    )
     summary["region_id"] = pd.Categorical(summary["region_id"], categories=order, ordered=True)
     return summary.sort_values(["region_id", "part"], kind="stable").reset_index(drop=True)
 
@@ -78,7 +86,9 @@ def removed_summary(removed: pd.DataFrame) -> pd.DataFrame:
 _THEME_LEVELS = ("theme", "domain")
 
 
-def theme_table(level: str = "theme", *, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:
+def theme_table(
+    level: str = "theme", *, processed_dir: Path = config.PROCESSED_DIR
+) -> pd.DataFrame:
     """The theme-by-region table (``level="theme"``) or domain-by-region table.
 
     One row per region × part × theme (or domain), zeros included; shares sum
@@ -86,4 +96,6 @@ def theme_table(level: str = "theme", *, processed_dir: Path = config.PROCESSED_
     """
     if level not in _THEME_LEVELS:
         raise ValueError(f"level must be one of {', '.join(_THEME_LEVELS)}; got {level!r}")
-    return load_table("theme_by_region" if level == "theme" else "domain_by_region", processed_dir=processed_dir)
+    return load_table(
+        "theme_by_region" if level == "theme" else "domain_by_region", processed_dir=processed_dir
+    )

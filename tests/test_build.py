@@ -17,16 +17,23 @@ def fresh_build(tmp_path_factory) -> Path:
 
 
 def _files(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())
-            if p.is_file() and p.suffix in {".csv", ".parquet", ".json"}}
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(directory.iterdir())
+        if p.is_file() and p.suffix in {".csv", ".parquet", ".json"}
+    }
 
 
 def test_committed_processed_tables_equal_a_fresh_build(fresh_build):
     committed = _files(config.PROCESSED_DIR)
     fresh = _files(fresh_build)
-    assert sorted(fresh) == sorted(committed), "the set of processed files differs from a fresh build"
+    assert sorted(fresh) == sorted(committed), (
+        "the set of processed files differs from a fresh build"
+    )
     changed = [name for name in fresh if fresh[name] != committed[name]]
-    assert changed == [], f"run `bin/build` and commit: these files differ from a fresh build: {changed}"
+    assert changed == [], (
+        f"run `bin/build` and commit: these files differ from a fresh build: {changed}"
+    )
 
 
 def test_building_twice_gives_byte_identical_files(fresh_build, tmp_path):
@@ -40,4 +47,6 @@ def test_build_info_records_versions_hashes_and_seeds(fresh_build):
     assert {"pandas", "jieba", "scikit-learn"} <= set(info["packages"])
     assert "manifest.csv" in info["raw_sha256"]
     assert len(info["raw_sha256"]) == 6
-    assert {"chrome_rules.yml", "structure_rules.yml", "spin_repairs.yml"} <= set(info["rules_sha256"])
+    assert {"chrome_rules.yml", "structure_rules.yml", "spin_repairs.yml"} <= set(
+        info["rules_sha256"]
+    )

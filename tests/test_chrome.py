@@ -47,8 +47,12 @@ def _removed_reasons(result):
 def test_government_page_chrome_is_removed_and_its_facts_kept():
     result = strip_chrome(GOV_PAGE)
     kept = [text for _, text in result.lines]
-    assert kept == ["一、总体目标", "全面贯彻党的教育方针，落实立德树人根本任务。", "二、重点工作",
-                    "1.加强教师队伍建设。完善教师培训体系。"]
+    assert kept == [
+        "一、总体目标",
+        "全面贯彻党的教育方针，落实立德树人根本任务。",
+        "二、重点工作",
+        "1.加强教师队伍建设。完善教师培训体系。",
+    ]
     assert result.metadata["title_zh"] == "某某区教育局2023年工作计划"
     assert result.metadata["page_date"] == "2023-02-10"
     assert result.metadata["page_views"] == "356"
@@ -61,14 +65,20 @@ def test_notice_wrapper_is_removed_and_the_inner_title_becomes_the_title():
     assert result.metadata["title_zh"] == "2024年全市教育工作要点"
     assert result.metadata["publisher"] == "某市教育局"
     assert result.metadata["issued_date"] == "2024-01-08"
-    assert {"notice_salutation", "notice_body", "notice_attachment", "signature", "title_repeat"} <= (
-        _removed_reasons(result)
-    )
+    assert {
+        "notice_salutation",
+        "notice_body",
+        "notice_attachment",
+        "signature",
+        "title_repeat",
+    } <= (_removed_reasons(result))
 
 
 def test_sharing_site_wrapper_and_a_title_run_into_the_body_are_removed():
     result = strip_chrome(SHARING_SITE)
-    assert [text for _, text in result.lines] == ["2019年全县教育工作的总体要求是:以质量为核心。一、强化队伍"]
+    assert [text for _, text in result.lines] == [
+        "2019年全县教育工作的总体要求是:以质量为核心。一、强化队伍"
+    ]
     assert result.metadata["title_zh"] == "某县教育局2019年工作要点"
     assert result.metadata["source_doc_id"] == "12345"
     assert result.metadata["source_site"] == "某某网"
@@ -79,7 +89,10 @@ def test_sharing_site_wrapper_and_a_title_run_into_the_body_are_removed():
 
 def test_prose_lines_that_resemble_chrome_are_kept_in_the_body():
     # A date line and an organisation name inside the body are prose, not a signature.
-    text = "某县2022年工作要点\n一、总体要求\n全县教育系统要坚持稳中求进。\n某县教育局\n二、主要任务\n加强队伍建设。"
+    text = "\n".join(
+        ["某县2022年工作要点", "一、总体要求", "全县教育系统要坚持稳中求进。", "某县教育局",
+         "二、主要任务", "加强队伍建设。"]
+    )
     result = strip_chrome(text)
     assert "某县教育局" in [t for _, t in result.lines]
 
@@ -101,8 +114,20 @@ def test_iso_date_normalises_chinese_and_dotted_dates():
 
 
 def test_no_chrome_words_remain_in_the_seed_units(corpus):
-    chrome_words = ["下载文档", "温馨提示", "网站客服", "浏览量", "字体大小", "手机网站", "信息索引号",
-                    "此文档下载收益", "你可能关注", "印发给你们", "此件主动公开", "分享赚钱"]
+    chrome_words = [
+        "下载文档",
+        "温馨提示",
+        "网站客服",
+        "浏览量",
+        "字体大小",
+        "手机网站",
+        "信息索引号",
+        "此文档下载收益",
+        "你可能关注",
+        "印发给你们",
+        "此件主动公开",
+        "分享赚钱",
+    ]
     text = "".join(corpus.units["text"])
     assert [w for w in chrome_words if w in text] == []
 

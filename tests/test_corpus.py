@@ -1,8 +1,8 @@
 """The loader on the five plans: counts the documents state, the ledger, errors."""
 
+import shutil
 from collections import Counter
 from pathlib import Path
-import shutil
 
 import pytest
 
@@ -57,11 +57,16 @@ def test_sichuan_county_has_two_top_level_parts_with_nested_items(corpus):
     u = corpus.units[corpus.units.region_id == "sichuan_county"]
     sections = u[u.unit_kind == "section_heading"]
     assert sections["section_no"].tolist() == [1, 2]
-    assert _items(corpus.units, "sichuan_county").groupby("section_no")["item_no"].apply(list).to_dict() == {
-        1: [1, 2, 3], 2: [1, 2, 3, 4, 5]}
+    assert _items(corpus.units, "sichuan_county").groupby("section_no")["item_no"].apply(
+        list
+    ).to_dict() == {1: [1, 2, 3], 2: [1, 2, 3, 4, 5]}
     sub = u[u.unit_kind == "subitem_title"]
     assert sub.groupby("item_no")["subitem_no"].apply(list).to_dict() == {
-        1: [1, 2, 3, 4], 2: [1, 2, 3], 3: [1, 2], 5: [1, 2, 3]}
+        1: [1, 2, 3, 4],
+        2: [1, 2, 3],
+        3: [1, 2],
+        5: [1, 2, 3],
+    }
     notes = corpus.regions.set_index("region_id").loc["sichuan_county", "quality_notes"]
     assert "ends mid-sentence" in notes
 
@@ -100,8 +105,13 @@ def test_ledger_every_character_read_is_kept_removed_or_repaired(manifest, repai
         # expected - before + after == kept + removed, written without subtraction
         assert kept + removed + before == expected + after, row.region_id
         region = corpus.regions.set_index("region_id").loc[row.region_id]
-        assert region.n_chars_read == region.n_chars_kept + region.n_chars_removed \
-            - region.n_chars_repaired_delta + region.n_whitespace_removed
+        assert (
+            region.n_chars_read
+            == region.n_chars_kept
+            + region.n_chars_removed
+            - region.n_chars_repaired_delta
+            + region.n_whitespace_removed
+        )
         assert region.n_whitespace_removed >= 0
 
 
@@ -116,8 +126,10 @@ def test_repair_is_on_by_default_and_can_be_switched_off(manifest):
     assert (on.repairs["unit_id"] != "").all()
     # Only the spun plan changes.
     for region_id in ("tonglu", "xinwu", "huangshi", "licheng"):
-        assert on.units[on.units.region_id == region_id]["text"].tolist() == \
-            off.units[off.units.region_id == region_id]["text"].tolist()
+        assert (
+            on.units[on.units.region_id == region_id]["text"].tolist()
+            == off.units[off.units.region_id == region_id]["text"].tolist()
+        )
 
 
 def _copy_raw(tmp_path: Path) -> Path:
@@ -129,7 +141,10 @@ def _copy_raw(tmp_path: Path) -> Path:
 def test_manifest_row_whose_file_is_missing_stops_the_build(tmp_path):
     raw = _copy_raw(tmp_path)
     (raw / "002_f19d9f156a5c9105.txt").unlink()
-    with pytest.raises(ManifestError, match=r"region 'huangshi' names file '002_f19d9f156a5c9105.txt', which is missing"):
+    with pytest.raises(
+        ManifestError,
+        match=r"region 'huangshi' names file '002_f19d9f156a5c9105.txt', which is missing",
+    ):
         read_manifest(raw / "manifest.csv", raw_dir=raw)
 
 
@@ -144,10 +159,14 @@ def test_duplicate_region_id_stops_the_build(tmp_path):
 def test_manifest_file_with_a_path_and_bad_admin_level_are_refused(tmp_path):
     raw = _copy_raw(tmp_path)
     text = (raw / "manifest.csv").read_text(encoding="utf-8")
-    (raw / "manifest.csv").write_text(text.replace("tonglu,000_", "tonglu,../000_"), encoding="utf-8")
+    (raw / "manifest.csv").write_text(
+        text.replace("tonglu,000_", "tonglu,../000_"), encoding="utf-8"
+    )
     with pytest.raises(ManifestError, match=r"give a plain file name"):
         read_manifest(raw / "manifest.csv", raw_dir=raw)
-    (raw / "manifest.csv").write_text(text.replace(",county,2021", ",township,2021"), encoding="utf-8")
+    (raw / "manifest.csv").write_text(
+        text.replace(",county,2021", ",township,2021"), encoding="utf-8"
+    )
     with pytest.raises(ManifestError, match=r"admin_level 'township'; allowed values are county"):
         read_manifest(raw / "manifest.csv", raw_dir=raw)
 

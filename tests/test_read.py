@@ -57,7 +57,9 @@ def test_utf8_with_a_damaged_byte_is_refused_not_read_as_gb18030(tmp_path: Path)
     path = tmp_path / "damaged.txt"
     good = ("全面贯彻党的教育方针，落实立德树人根本任务。" * 3).encode("utf-8")
     path.write_bytes(good[:30] + b"\xff" + good[30:])
-    with pytest.raises(ReadError, match=r"damaged\.txt: looks like UTF-8 but is damaged .*offset 30"):
+    with pytest.raises(
+        ReadError, match=r"damaged\.txt: looks like UTF-8 but is damaged .*offset 30"
+    ):
         read_text_file(path)
 
 
