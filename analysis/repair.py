@@ -51,9 +51,9 @@ automatically spun content on the web.  *NDSS Symposium 2014*.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
