@@ -196,7 +196,11 @@ def build(
     written += write_table(
         keyword_frequencies(content), "keywords", out_dir, columns=schema.KEYWORD_FREQUENCIES
     )
-    written += write_table(keyness_by_region(content), "keyness", out_dir, columns=schema.KEYNESS)
+    include_absent = content["region_id"].nunique() <= config.KEYNESS_ABSENT_MAX_REGIONS
+    written += write_table(
+        keyness_by_region(content, include_absent=include_absent), "keyness", out_dir,
+        columns=schema.KEYNESS,
+    )
     written += write_table(
         cooccurrence(content), "cooccurrence", out_dir, columns=schema.COOCCURRENCE
     )

@@ -49,3 +49,8 @@ MAX_ZIP_TOTAL_BYTES: int = 256 * 1024 * 1024
 # members larger than ZIP_RATIO_MIN_BYTES (small files can compress further).
 MAX_ZIP_RATIO: int = 100
 ZIP_RATIO_MIN_BYTES: int = 1024 * 1024
+
+# Region-vs-rest keyness lists tokens a region never uses (its negative
+# keywords) only up to this many regions; beyond it that table would have
+# regions × vocabulary rows, so only tokens each region uses are listed.
+KEYNESS_ABSENT_MAX_REGIONS: int = 50

@@ -251,20 +251,30 @@ def keyness(
     in_reference = tokens[group_col].isin(reference_values)
     counts_t = tokens.loc[in_target, "token"].value_counts()
     counts_r = tokens.loc[in_reference, "token"].value_counts()
-    n_t, n_r = int(counts_t.sum()), int(counts_r.sum())
-
     vocab = counts_t.index.union(counts_r.index)
-    a = counts_t.reindex(vocab, fill_value=0).to_numpy(dtype="int64")
-    b = counts_r.reindex(vocab, fill_value=0).to_numpy(dtype="int64")
-    alpha = prior * background.reindex(vocab).to_numpy(dtype=float) / background.sum()
-    keep = (a + b) >= min_freq
-    vocab, a, b, alpha = vocab[keep], a[keep], b[keep], alpha[keep]
-
-    g2 = g2_statistic(a, b, n_t, n_r)
-    delta, z = weighted_log_odds(a, b, n_t, n_r, alpha, prior)
     target_label, reference_label = labels or (
         _label(target_values, group_col), _label(reference_values, group_col)
     )
+    return _keyness_frame(
+        vocab,
+        counts_t.reindex(vocab, fill_value=0).to_numpy(dtype="int64"),
+        counts_r.reindex(vocab, fill_value=0).to_numpy(dtype="int64"),
+        n_t=int(counts_t.sum()), n_r=int(counts_r.sum()),
+        alpha=prior * background.reindex(vocab).to_numpy(dtype=float) / background.sum(),
+        prior=prior, min_freq=min_freq, labels=(target_label, reference_label),
+    )
+
+
+def _keyness_frame(
+    vocab: pd.Index, a: np.ndarray, b: np.ndarray, *, n_t: int, n_r: int, alpha: np.ndarray,
+    prior: float, min_freq: int, labels: tuple[str, str],
+) -> pd.DataFrame:
+    """The keyness table (schema.KEYNESS) for counts ``a`` (target) and ``b`` (reference)."""
+    keep = (a + b) >= min_freq
+    vocab, a, b, alpha = vocab[keep], a[keep], b[keep], alpha[keep]
+    g2 = g2_statistic(a, b, n_t, n_r)
+    delta, z = weighted_log_odds(a, b, n_t, n_r, alpha, prior)
+    target_label, reference_label = labels
     out = pd.DataFrame(
         {
             "comparison": f"{target_label} vs {reference_label}",
@@ -295,21 +305,47 @@ def keyness_by_region(
     group_col: str = "region_id",
     min_freq: int = 5,
     prior: float = 1000.0,
+    include_absent: bool = True,
 ) -> pd.DataFrame:
     """Keyness of each group against all the others (see :func:`keyness`).
 
-    Returns the tables of ``keyness(tokens, target=g, reference=None, ...)`` for
-    every value g of ``group_col`` in sorted order, stacked (schema.KEYNESS).
-    The prior is the whole table in every comparison.
+    Returns, for every value g of ``group_col`` in sorted order, the table of
+    ``keyness(tokens, target=g, reference=None, ...)``, stacked (schema.KEYNESS).
+    The prior is the whole table in every comparison.  Counts are taken once
+    for all groups, so the cost grows with groups × vocabulary, not with
+    groups × tokens.
+
+    include_absent : bool, default True
+        List tokens that do not occur in the target at all (its strongest
+        negative keywords).  With many groups the table then has about
+        groups × vocabulary rows; ``False`` keeps only tokens the target uses.
     """
     _require(tokens, "tokens", [group_col, "token"])
+    if not isinstance(min_freq, int | np.integer) or min_freq < 1:
+        raise ValueError(f"min_freq must be an int >= 1; got {min_freq!r}")
+    if not isinstance(prior, int | float | np.number) or not np.isfinite(prior) or prior <= 0:
+        raise ValueError(f"prior must be a positive number (alpha0); got {prior!r}")
     groups = sorted(tokens[group_col].unique(), key=str)
     if len(groups) < 2:
         raise ValueError(f"need at least two values of {group_col!r}; got {groups}")
-    tables = [
-        keyness(tokens, target=g, group_col=group_col, min_freq=min_freq, prior=prior)
-        for g in groups
-    ]
+    background = tokens["token"].value_counts()
+    alpha_all = prior * background / background.sum()
+    n_all = int(background.sum())
+    by_group = tokens.groupby([group_col, "token"], sort=False).size()
+    tables = []
+    for g in groups:
+        counts_t = by_group.xs(g, level=0)
+        vocab = background.index if include_absent else counts_t.index
+        vocab = vocab.sort_values()
+        a = counts_t.reindex(vocab, fill_value=0).to_numpy(dtype="int64")
+        b = background.reindex(vocab).to_numpy(dtype="int64") - a
+        n_t = int(counts_t.sum())
+        others = [v for v in groups if v != g]
+        tables.append(_keyness_frame(
+            pd.Index(vocab), a, b, n_t=n_t, n_r=n_all - n_t,
+            alpha=alpha_all.reindex(vocab).to_numpy(dtype=float), prior=prior, min_freq=min_freq,
+            labels=(_label([g], group_col), _label(others, group_col)),
+        ))
     return pd.concat(tables, ignore_index=True)
 
 

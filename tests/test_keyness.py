@@ -303,3 +303,24 @@ def test_cooccurrence_on_the_plans_is_consistent(corpus):
     units_with = tokens.groupby("unit_id")["token"].agg(set)
     both = sum(1 for s in units_with if row.source in s and row.target in s)
     assert both == row.n_units
+
+
+def test_keyness_by_region_equals_one_keyness_call_per_region_on_the_plans():
+    """The vectorised all-regions table is the per-region calls, stacked."""
+    from analysis import config
+    from analysis.io import read_table
+    from analysis.keyness import keyness, keyness_by_region
+    from analysis.tokens import remove_stopwords
+
+    if not (config.PROCESSED_DIR / "tokens.parquet").exists():
+        pytest.skip("needs the built tokens table")
+    tokens = remove_stopwords(read_table("tokens", config.PROCESSED_DIR))
+    stacked = keyness_by_region(tokens, min_freq=3)
+    one_by_one = pd.concat(
+        [keyness(tokens, target=g, min_freq=3) for g in sorted(tokens["region_id"].unique())],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(stacked, one_by_one)
+    present = keyness_by_region(tokens, min_freq=3, include_absent=False)
+    assert (present["n_target"] > 0).all()
+    assert len(present) < len(stacked)
