@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
         "(default: $ANALYSIS_DASK_SCHEDULER, else local)",
     )
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    figures = commands.add_parser("figures", help="redraw only the figures (figures/) from data/processed/")
+    figures.add_argument("--processed-dir", type=Path, default=config.PROCESSED_DIR)
+    figures.add_argument("--out-dir", type=Path, default=config.FIGURES_DIR)
+    figures.add_argument("--lang", choices=("both", "zh", "en"), default="both",
+                         help="label language (default: both, one file each)")
+    figures.add_argument("--svg", action="store_true", help="also write SVG files")
     from analysis import ingest
 
     ingest.configure_parser(
@@ -61,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
                 scheduler=args.scheduler,
                 verbose=not args.quiet,
             )
+            return 0
+        if args.command == "figures":
+            from analysis.figures import make_all_figures
+
+            make_all_figures(args.processed_dir, args.out_dir, lang=args.lang, svg=args.svg)
             return 0
         if args.command == "add":
             from analysis import ingest
