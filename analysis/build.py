@@ -1,11 +1,14 @@
-"""``python -m analysis build``: regenerate ``data/processed/`` from ``data/raw/``.
+"""``python -m analysis build``: regenerate ``data/processed/`` and ``figures/``.
 
-The analysis is a chain of steps, each a function from the tables made so far
-to new tables (see ``DESIGN`` in the README).  :func:`build` runs them in
-order, writes every table as CSV + Parquet through :func:`analysis.io.write_table`
-and finishes with ``build_info.json``: the versions, file hashes and seeds
-that produced the numbers.  Outputs carry no timestamps, so two builds from
-the same inputs are byte-identical.
+The analysis is a chain of steps.  Each step is a function that takes the
+tables made so far and returns new ones, keyed by their file stem; every stem
+has its column list in :data:`TABLES` (from :mod:`analysis.schema`), and
+:func:`build` writes each table as CSV + Parquet through
+:func:`analysis.io.write_table`, then ``build_info.json`` (versions, file
+hashes and seeds) and the figures.  Outputs carry no timestamps, so two builds
+from the same inputs are byte-identical.
+
+    corpus → themes → policy tools → tokens/keywords → similarity/reuse → topics → figures
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -25,25 +29,66 @@ from analysis.instruments import code_instruments, instrument_table
 from analysis.io import write_json, write_table
 from analysis.keyness import cooccurrence, keyness_by_region, keyword_frequencies
 from analysis.modality import classify_modality, modality_table
+from analysis.reuse import text_reuse
+from analysis.similarity import (
+    passage_alignment,
+    region_linkage,
+    similarity_by_theme,
+    similarity_regions,
+)
 from analysis.targets import extract_targets
 from analysis.themes import code_units, codebook_table, fallback_summary, theme_by_region
 from analysis.tokens import remove_stopwords, tokenizer_info, tokens_from_units
+from analysis.topics import fit_topics, topic_k_selection
 from analysis.validation import confusion_table, read_gold, validate_themes
 from analysis.validation_instruments import run_instrument_validation
 from analysis.validation_targets import run_target_validation
 
+Tables = dict[str, pd.DataFrame]
+
+# Every table the build writes: file stem → its columns.
+TABLES: dict[str, list[str]] = {
+    "regions": schema.REGIONS,
+    "units": schema.UNITS_ALL,
+    "removed": schema.REMOVED,
+    "repairs": schema.REPAIRS,
+    "codebook": schema.CODEBOOK,
+    "theme_by_region": schema.THEME_BY_REGION,
+    "domain_by_region": schema.DOMAIN_BY_REGION,
+    "theme_fallback": schema.THEME_FALLBACK,
+    "theme_validation": schema.THEME_VALIDATION,
+    "theme_validation_by_theme": schema.THEME_VALIDATION_BY_THEME,
+    "theme_confusion": schema.THEME_CONFUSION,
+    "instrument_table": schema.INSTRUMENT_TABLE,
+    "modality_table": schema.MODALITY_TABLE,
+    "targets": schema.TARGETS,
+    "citations": schema.CITATIONS,
+    "citation_network": schema.CITATION_NETWORK,
+    "citation_pairs": schema.CITATION_PAIRS,
+    "instrument_validation": schema.INSTRUMENT_VALIDATION,
+    "target_matches": schema.TARGET_MATCHES,
+    "target_validation": schema.TARGET_VALIDATION,
+    "tokens": schema.TOKENS,
+    "keywords": schema.KEYWORD_FREQUENCIES,
+    "keyness": schema.KEYNESS,
+    "cooccurrence": schema.COOCCURRENCE,
+    "similarity_regions": schema.SIMILARITY_REGIONS,
+    "similarity_by_theme": schema.SIMILARITY_BY_THEME,
+    "passage_alignment": schema.PASSAGE_ALIGNMENT,
+    "region_linkage": schema.REGION_LINKAGE,
+    "region_linkage_leaves": schema.REGION_LINKAGE_LEAVES,
+    "text_reuse": schema.TEXT_REUSE,
+    "topic_k_selection": schema.TOPIC_K_SELECTION,
+    "topics_terms": schema.TOPICS_TERMS,
+    "topics_units": schema.TOPICS_UNITS,
+    "topics_regions": schema.TOPICS_REGIONS,
+    "topics_vs_themes": schema.TOPICS_VS_THEMES,
+}
+
 # Distributions whose version can change a number in data/processed/.
 RESULT_SHAPING_PACKAGES: tuple[str, ...] = (
-    "pandas",
-    "numpy",
-    "scipy",
-    "jieba",
-    "rjieba",
-    "scikit-learn",
-    "pyarrow",
-    "PyYAML",
-    "matplotlib",
-    "wordcloud",
+    "pandas", "numpy", "scipy", "jieba", "rjieba", "scikit-learn", "pyarrow", "PyYAML",
+    "matplotlib", "wordcloud", "fonttools", "pillow",
 )
 
 
@@ -52,7 +97,7 @@ def _sha256(path: Path) -> str:
 
 
 def build_info(*, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame) -> dict[str, object]:
-    """What produced the processed tables: versions, input hashes and seeds."""
+    """What produced the processed tables: versions, input hashes, seeds, tokenizer."""
     versions = {}
     for name in RESULT_SHAPING_PACKAGES:
         try:
@@ -72,6 +117,106 @@ def build_info(*, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame) -> dic
         "rules_sha256": rules,
         "random_state": config.RANDOM_STATE,
         "spin_threshold": config.SPIN_THRESHOLD,
+        "tokenizer": tokenizer_info(),
+    }
+
+
+def themes_step(tables: Tables) -> Tables:
+    """Code every unit by theme; theme/domain shares; validation against hand coding."""
+    units = code_units(tables["corpus_units"])
+    gold = read_gold()
+    overall, by_theme, confusion = [], [], []
+    for level in ("theme", "domain"):
+        table, per_theme = validate_themes(units, gold, level=level)
+        overall.append(table)
+        by_theme.append(per_theme)
+        confusion.append(confusion_table(units, gold, level=level))
+    return {
+        "themed_units": units,
+        "codebook": codebook_table(),
+        "theme_by_region": theme_by_region(units),
+        "domain_by_region": theme_by_region(units, level="domain"),
+        "theme_fallback": fallback_summary(units),
+        "theme_validation": pd.concat(overall, ignore_index=True),
+        "theme_validation_by_theme": pd.concat(by_theme, ignore_index=True),
+        "theme_confusion": pd.concat(confusion, ignore_index=True),
+    }
+
+
+def policy_step(tables: Tables) -> Tables:
+    """Policy instruments, commitment strength, targets and cited documents."""
+    themed = tables["themed_units"]
+    units = classify_modality(code_instruments(themed))
+    citations = extract_citations(units)
+    matches, scores = run_target_validation(units)
+    return {
+        "units": units,
+        "instrument_table": instrument_table(units),
+        "modality_table": modality_table(units),
+        "targets": extract_targets(units),
+        "citations": citations,
+        "citation_network": citation_network(citations),
+        "citation_pairs": shared_citations(citations, regions=sorted(units["region_id"].unique())),
+        "instrument_validation": run_instrument_validation(themed),
+        "target_matches": matches,
+        "target_validation": scores,
+    }
+
+
+def keywords_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
+    """Tokens (cached per plan) and keyword statistics of the plan parts.
+
+    Keyword statistics describe the plans themselves: plan-part units, content
+    words only (standard and policy-boilerplate stopwords removed).
+    """
+    units = tables["themed_units"]
+    tokens = tokens_from_units(units, n_jobs=1, scheduler=scheduler)
+    plan_ids = set(units.loc[units["part"] == "plan", "unit_id"])
+    content = remove_stopwords(tokens[tokens["unit_id"].isin(plan_ids)])
+    include_absent = content["region_id"].nunique() <= config.KEYNESS_ABSENT_MAX_REGIONS
+    return {
+        "tokens": tokens,
+        "content_tokens": content,
+        "keywords": keyword_frequencies(content),
+        "keyness": keyness_by_region(content, include_absent=include_absent),
+        "cooccurrence": cooccurrence(content),
+    }
+
+
+def similarity_step(tables: Tables) -> Tables:
+    """TF-IDF similarity of plans (overall and per theme), alignment, clustering, reuse."""
+    content = tables["content_tokens"]
+    units = tables["themed_units"]
+    plan_units = units[units["part"] == "plan"]
+    similarity = similarity_regions(content)
+    linkage = region_linkage(similarity)
+    return {
+        "similarity_regions": similarity,
+        "similarity_by_theme": similarity_by_theme(content, plan_units),
+        "passage_alignment": passage_alignment(content, plan_units),
+        "region_linkage": linkage.steps,
+        "region_linkage_leaves": linkage.leaves,
+        "text_reuse": text_reuse(plan_units),
+    }
+
+
+def topics_step(tables: Tables) -> Tables:
+    """Choose k by stability and coherence, then fit NMF and LDA at NMF's chosen k."""
+    content = tables["content_tokens"]
+    plan_units = tables["themed_units"].query("part == 'plan'")
+    k_table = topic_k_selection(content, models=schema.TOPIC_MODELS, random_state=config.RANDOM_STATE)
+    # Both models at the same k, so they can be compared topic for topic.
+    k = int(k_table.loc[(k_table["model"] == "nmf") & k_table["chosen"], "k"].iloc[0])
+    fitted = [
+        fit_topics(content, plan_units, k=k, model=model, random_state=config.RANDOM_STATE)
+        for model in schema.TOPIC_MODELS
+    ]
+    return {
+        "topic_k_selection": k_table,
+        "topics_terms": pd.concat([f.terms for f in fitted], ignore_index=True),
+        "topics_units": pd.concat([f.units for f in fitted], ignore_index=True),
+        "topics_regions": pd.concat([f.regions for f in fitted], ignore_index=True),
+        "topics_vs_themes": pd.concat([f.themes for f in fitted], ignore_index=True),
     }
 
 
@@ -79,17 +224,20 @@ def build(
     *,
     raw_dir: Path = config.RAW_DIR,
     out_dir: Path = config.PROCESSED_DIR,
+    figures_dir: Path | None = config.FIGURES_DIR,
     n_jobs: int | None = None,
     scheduler: str | None = None,
     verbose: bool = True,
 ) -> list[Path]:
-    """Run every step and write ``data/processed/``; return the files written.
+    """Run every step, write ``data/processed/`` and the figures; return the files written.
 
     Parameters
     ----------
     raw_dir : Path, default ``config.RAW_DIR``
         The immutable raw plans and ``manifest.csv``.
     out_dir : Path, default ``config.PROCESSED_DIR``
+    figures_dir : Path or None, default ``config.FIGURES_DIR``
+        Where the figures go; ``None`` skips them (tables only).
     n_jobs : int, optional
         Worker processes for the per-plan stages (default: the CPUs available).
     scheduler : str, optional
@@ -106,106 +254,29 @@ def build(
     manifest = read_manifest(raw_dir / config.MANIFEST_PATH.name, raw_dir=raw_dir)
     say(f"corpus: loading {len(manifest)} plans")
     corpus = load_corpus(manifest, raw_dir=raw_dir, n_jobs=n_jobs, scheduler=scheduler)
+    tables: Tables = {"regions": corpus.regions, "corpus_units": corpus.units,
+                      "removed": corpus.removed, "repairs": corpus.repairs}
+    steps: list[tuple[str, Callable[[Tables], Tables]]] = [
+        ("themes", themes_step),
+        ("policy instruments, modality, targets, citations", policy_step),
+        ("tokens and keywords", lambda t: keywords_step(t, scheduler=scheduler)),
+        ("similarity, alignment, reuse", similarity_step),
+        ("topics", topics_step),
+    ]
+    for name, step in steps:
+        say(f"{name} …")
+        tables.update(step(tables))
+
     written: list[Path] = []
-    written += write_table(corpus.regions, "regions", out_dir, columns=schema.REGIONS)
-    written += write_table(corpus.removed, "removed", out_dir, columns=schema.REMOVED)
-    written += write_table(corpus.repairs, "repairs", out_dir, columns=schema.REPAIRS)
-
-    say("themes: coding units against the codebook")
-    units = code_units(corpus.units)
-    written += write_table(codebook_table(), "codebook", out_dir, columns=schema.CODEBOOK)
-    written += write_table(
-        theme_by_region(units), "theme_by_region", out_dir, columns=schema.THEME_BY_REGION
-    )
-    written += write_table(
-        theme_by_region(units, level="domain"),
-        "domain_by_region",
-        out_dir,
-        columns=schema.DOMAIN_BY_REGION,
-    )
-    written += write_table(
-        fallback_summary(units), "theme_fallback", out_dir, columns=schema.THEME_FALLBACK
-    )
-    gold = read_gold()
-    overall, by_theme, confusion = [], [], []
-    for level in ("theme", "domain"):
-        table, per_theme = validate_themes(units, gold, level=level)
-        overall.append(table)
-        by_theme.append(per_theme)
-        confusion.append(confusion_table(units, gold, level=level))
-    written += write_table(
-        pd.concat(overall, ignore_index=True),
-        "theme_validation",
-        out_dir,
-        columns=schema.THEME_VALIDATION,
-    )
-    written += write_table(
-        pd.concat(by_theme, ignore_index=True),
-        "theme_validation_by_theme",
-        out_dir,
-        columns=schema.THEME_VALIDATION_BY_THEME,
-    )
-    written += write_table(
-        pd.concat(confusion, ignore_index=True),
-        "theme_confusion",
-        out_dir,
-        columns=schema.THEME_CONFUSION,
-    )
-
-    say("instruments, modality, targets, citations")
-    themed = units
-    units = classify_modality(code_instruments(themed))
-    plan_regions = sorted(units["region_id"].unique())
-    written += write_table(
-        instrument_table(units), "instrument_table", out_dir, columns=schema.INSTRUMENT_TABLE
-    )
-    written += write_table(
-        modality_table(units), "modality_table", out_dir, columns=schema.MODALITY_TABLE
-    )
-    written += write_table(extract_targets(units), "targets", out_dir, columns=schema.TARGETS)
-    citations = extract_citations(units)
-    written += write_table(citations, "citations", out_dir, columns=schema.CITATIONS)
-    written += write_table(
-        citation_network(citations), "citation_network", out_dir, columns=schema.CITATION_NETWORK
-    )
-    written += write_table(
-        shared_citations(citations, regions=plan_regions),
-        "citation_pairs",
-        out_dir,
-        columns=schema.CITATION_PAIRS,
-    )
-    written += write_table(
-        run_instrument_validation(themed),
-        "instrument_validation",
-        out_dir,
-        columns=schema.INSTRUMENT_VALIDATION,
-    )
-    matches, scores = run_target_validation(units)
-    written += write_table(matches, "target_matches", out_dir, columns=schema.TARGET_MATCHES)
-    written += write_table(scores, "target_validation", out_dir, columns=schema.TARGET_VALIDATION)
-
-    written += write_table(units, "units", out_dir, columns=schema.UNITS_ALL)
-
-    say("tokens: segmenting (cached per plan)")
-    tokens = tokens_from_units(units, n_jobs=1, scheduler=scheduler)
-    written += write_table(tokens, "tokens", out_dir, columns=schema.TOKENS)
-    # Keyword statistics describe the plans themselves: the plan part, content
-    # words only (standard and policy-boilerplate stopwords removed).
-    plan_ids = set(units.loc[units["part"] == "plan", "unit_id"])
-    content = remove_stopwords(tokens[tokens["unit_id"].isin(plan_ids)])
-    written += write_table(
-        keyword_frequencies(content), "keywords", out_dir, columns=schema.KEYWORD_FREQUENCIES
-    )
-    include_absent = content["region_id"].nunique() <= config.KEYNESS_ABSENT_MAX_REGIONS
-    written += write_table(
-        keyness_by_region(content, include_absent=include_absent), "keyness", out_dir,
-        columns=schema.KEYNESS,
-    )
-    written += write_table(
-        cooccurrence(content), "cooccurrence", out_dir, columns=schema.COOCCURRENCE
-    )
+    for stem, columns in TABLES.items():
+        written += write_table(tables[stem], stem, out_dir, columns=columns)
     info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest)
-    info["tokenizer"] = tokenizer_info()
     written.append(write_json(info, out_dir / "build_info.json"))
     say(f"wrote {len(written)} files to {out_dir}")
+    if figures_dir is not None:
+        from analysis.figures import make_all_figures  # matplotlib only when drawing
+
+        say("figures …")
+        manifest_rows = make_all_figures(out_dir, figures_dir)
+        say(f"drew {len(manifest_rows)} figures into {figures_dir}")
     return written

@@ -12,7 +12,7 @@ from analysis.build import build
 @pytest.fixture(scope="module")
 def fresh_build(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("processed")
-    build(out_dir=out, verbose=False)
+    build(out_dir=out, figures_dir=None, verbose=False)
     return out
 
 
@@ -37,7 +37,7 @@ def test_committed_processed_tables_equal_a_fresh_build(fresh_build):
 
 
 def test_building_twice_gives_byte_identical_files(fresh_build, tmp_path):
-    build(out_dir=tmp_path, verbose=False)
+    build(out_dir=tmp_path, figures_dir=None, verbose=False)
     assert _files(tmp_path) == _files(fresh_build)
 
 

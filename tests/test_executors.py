@@ -128,7 +128,7 @@ def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster
         monkeypatch.setattr(config, "CACHE_DIR", cache)
         monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(cache))
         out_dir = tmp_path / name
-        written = build(out_dir=out_dir, verbose=False, **options)
+        written = build(out_dir=out_dir, figures_dir=None, verbose=False, **options)
         assert written, f"the {name} build wrote nothing"
         outputs[name] = _files(out_dir)
 

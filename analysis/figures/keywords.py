@@ -1,0 +1,216 @@
+"""Keyness bars and word clouds per region (from ``keyness`` and ``keywords``).
+
+Keyness is a difference (a region against the rest), so its bars use the two
+ends of the diverging scale: red for words a region uses more, blue for words
+it uses less.  Word clouds show plain frequency and use the sequential scale.
+Tokens are shown as written (Chinese) in both languages; only the surrounding
+text changes with ``lang``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from analysis import schema
+from analysis.config import RANDOM_STATE
+from analysis.figures.clouds import draw_word_cloud, word_cloud_layout
+from analysis.figures.common import check_choice, check_columns, check_positive
+from analysis.figures.labels import check_lang, label, order, text
+from analysis.figures.style import DIVERGING_CMAP, WIDTH_DOUBLE, figure_style
+
+#: G² at p = 0.05 with one degree of freedom.
+G2_CRITICAL: float = 3.841458820694124
+OVER_COLOR: str = colormaps[DIVERGING_CMAP](0.9)
+UNDER_COLOR: str = colormaps[DIVERGING_CMAP](0.1)
+WEIGHTS: tuple[str, ...] = ("per_10k", "n")
+
+
+def one_vs_rest(keyness: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``keyness`` whose reference is every other target pooled.
+
+    A reference is recognised by its members (``reference`` split on ``+``),
+    not by its spelling, so pairwise comparisons in the same table are ignored.
+    """
+    targets = set(keyness["target"].astype(str))
+    reference_sets = keyness["reference"].astype(str).str.split("+").map(frozenset)
+    is_rest = [
+        refs == frozenset(targets - {target})
+        for target, refs in zip(keyness["target"].astype(str), reference_sets, strict=True)
+    ]
+    selected = keyness.loc[is_rest]
+    if selected.empty:
+        raise ValueError("keyness has no comparison of a target against all other targets")
+    return selected
+
+
+def top_keywords(keyness: pd.DataFrame, *, n_over: int = 10, n_under: int = 5) -> pd.DataFrame:
+    """Per target, the ``n_over`` words most over-used and ``n_under`` most under-used by G².
+
+    Returns the selected rows with a ``signed_g2`` column (G² with the sign of
+    the log ratio), ordered per target from the most over-used to the most
+    under-used; ties in G² are broken by the token so the choice is stable.
+    """
+    check_positive("n_over", n_over)
+    if not isinstance(n_under, int) or n_under < 0:
+        raise ValueError(f"n_under must be a non-negative integer, got {n_under!r}")
+    table = one_vs_rest(keyness).assign(
+        signed_g2=lambda d: np.sign(d["log_ratio"]) * d["g2"]
+    )
+    table = table.loc[table["g2"] > 0]
+    parts = []
+    for _target, rows in table.groupby("target", sort=True):
+        ranked = rows.sort_values(["g2", "token"], ascending=[False, True], kind="stable")
+        over = ranked.loc[ranked["log_ratio"] > 0].head(n_over)
+        under = ranked.loc[ranked["log_ratio"] < 0].head(n_under)
+        parts.append(pd.concat([over, under.iloc[::-1]]))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _panel_grid(n_panels: int, n_cols: int) -> tuple[int, int]:
+    return math.ceil(n_panels / n_cols), n_cols
+
+
+def plot_keyness(
+    keyness: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    n_over: int = 10,
+    n_under: int = 5,
+) -> Figure:
+    """Bars of signed G² for each region's most over- and under-used words.
+
+    Parameters
+    ----------
+    keyness : DataFrame (``schema.KEYNESS``)
+        Only the one-versus-rest comparisons are drawn.
+    lang : {"zh", "en"}, default "zh"
+    n_over, n_under : int, default 10 and 5
+        Words per region used more / less than in the other regions pooled.
+
+    Returns
+    -------
+    Figure
+        One panel per region (manifest order) sharing the G² axis; bars at or
+        beyond the dashed lines (G² = 3.84) are significant at p = 0.05
+        (uncorrected), shorter ones are drawn lighter.
+
+    References
+    ----------
+    Dunning, T. (1993). Accurate methods for the statistics of surprise and
+    coincidence. Computational Linguistics, 19(1), 61-74.
+    """
+    check_columns(keyness, schema.KEYNESS, "keyness")
+    check_lang(lang)
+    selected = top_keywords(keyness, n_over=n_over, n_under=n_under)
+    regions = order("region", selected["target"])
+    n_rows, n_cols = _panel_grid(len(regions) + 1, 3)
+    max_bars = int(selected.groupby("target").size().max())
+    limit = float(selected["signed_g2"].abs().max()) * 1.05
+
+    with figure_style():
+        fig, axes = plt.subplots(
+            n_rows, n_cols, figsize=(WIDTH_DOUBLE, 0.6 + n_rows * (0.45 + 0.14 * max_bars)),
+            sharex=True, layout="constrained", squeeze=False,
+        )
+        flat = axes.ravel()
+        for index, (ax, region) in enumerate(zip(flat, regions, strict=False)):
+            rows = selected.loc[selected["target"] == region]
+            y = np.arange(len(rows))
+            significant = rows["g2"].to_numpy() >= G2_CRITICAL
+            colours = [OVER_COLOR if v > 0 else UNDER_COLOR for v in rows["signed_g2"]]
+            ax.barh(y, rows["signed_g2"], color=colours, height=0.75,
+                    alpha=None, edgecolor="none")
+            for patch, sig in zip(ax.patches, significant, strict=True):
+                patch.set_alpha(1.0 if sig else 0.4)
+            ax.set_yticks(y, rows["token"].tolist())
+            ax.set_ylim(max_bars - 0.5, -0.5)
+            ax.set_xlim(-limit, limit)
+            for x in (-G2_CRITICAL, G2_CRITICAL):
+                ax.axvline(x, color="0.35", linestyle=(0, (3, 2)), linewidth=0.6)
+            ax.axvline(0, color="black", linewidth=0.6)
+            ax.set_title(label("region", region, lang), loc="left")
+            ax.xaxis.set_tick_params(labelbottom=index + n_cols >= len(regions))
+            ax.tick_params(axis="y", length=0)
+            ax.spines["left"].set_visible(False)
+        for ax in flat[len(regions):]:
+            ax.set_axis_off()
+        legend_ax = flat[len(regions)] if len(flat) > len(regions) else None
+        handles = [Patch(color=OVER_COLOR, label=text("overused", lang)),
+                   Patch(color=UNDER_COLOR, label=text("underused", lang)),
+                   plt.Line2D([], [], color="0.35", linestyle=(0, (3, 2)), linewidth=0.6,
+                              label=text("p05", lang))]
+        if legend_ax is not None:
+            legend_ax.legend(handles=handles, loc="center", frameon=False)
+        else:
+            fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+        fig.supxlabel(text("signed_g2", lang), fontsize=8)
+    return fig
+
+
+def plot_word_clouds(
+    keywords: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    n_words: int = 60,
+    weight: str = "per_10k",
+    random_state: int = RANDOM_STATE,
+) -> Figure:
+    """One word cloud per region, word size by frequency.
+
+    Parameters
+    ----------
+    keywords : DataFrame (``schema.KEYWORD_FREQUENCIES``)
+    lang : {"zh", "en"}, default "zh"
+        Language of the panel titles (the words stay as written).
+    n_words : int, default 60
+        The most frequent words per region (ties broken by the word).
+    weight : {"per_10k", "n"}, default "per_10k"
+        Rate per 10,000 tokens or raw count (same order within a region).
+    random_state : int, default ``analysis.config.RANDOM_STATE``
+        Seed of the layout; the same seed gives the same picture.
+
+    Returns
+    -------
+    Figure
+        Panels in manifest order, three per row, each drawn as vector text with
+        the project font (see :mod:`analysis.figures.clouds`).
+    """
+    check_columns(keywords, ["region_id", "token", *WEIGHTS], "keywords")
+    check_lang(lang)
+    check_positive("n_words", n_words)
+    check_choice("weight", weight, WEIGHTS)
+    regions = order("region", keywords["region_id"])
+    n_rows, n_cols = _panel_grid(len(regions), 3)
+    canvas_w, canvas_h = 800, 560
+    panel_w = WIDTH_DOUBLE / n_cols
+    cloud_h = panel_w * canvas_h / canvas_w
+    title_h = 0.25
+    fig_h = n_rows * (cloud_h + title_h)
+
+    with figure_style():
+        fig = plt.figure(figsize=(WIDTH_DOUBLE, fig_h))
+        for i, region in enumerate(regions):
+            rows = keywords.loc[(keywords["region_id"] == region) & (keywords[weight] > 0)]
+            frequencies = rows.groupby("token")[weight].sum()
+            # A wide margin keeps neighbouring words from reading as one; the
+            # minimum size (22 of 800 px) prints at about 4.5 pt.
+            layout = word_cloud_layout(frequencies, width=canvas_w, height=canvas_h,
+                                       max_words=n_words, margin=14, min_font_size=22,
+                                       random_state=random_state)
+            row, col = divmod(i, n_cols)
+            bottom = fig_h - (row + 1) * (cloud_h + title_h)
+            # Fixed axes positions (no layout engine): the cloud's font sizes are
+            # computed from the axes' final size.
+            ax = fig.add_axes([col * panel_w / WIDTH_DOUBLE + 0.01, bottom / fig_h,
+                               panel_w / WIDTH_DOUBLE - 0.02, cloud_h / fig_h])
+            draw_word_cloud(ax, layout, width=canvas_w, height=canvas_h)
+            fig.text((col + 0.5) * panel_w / WIDTH_DOUBLE, (bottom + cloud_h + 0.04) / fig_h,
+                     label("region", region, lang), ha="center", va="bottom", fontsize=9)
+    return fig

@@ -1,0 +1,229 @@
+"""Make every publication figure from the processed tables, with its manifest row.
+
+Each figure is listed once in :data:`FIGURES`: its id, the tables it reads,
+the function that draws it, and the keys of its title and caption in
+``analysis/data/figure_labels.yml``.  :func:`make_all_figures` draws each in
+Chinese and/or English, saves PNG + PDF (``<id>_<lang>``), writes
+``figures/manifest.csv`` and removes the files of figures no longer made.
+The policy figures (instruments, commitment strength, citations) are drawn by
+:func:`analysis.figures.policy.make_policy_figures` and go into the same
+manifest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
+
+from analysis import config
+from analysis.config import RANDOM_STATE
+from analysis.figures import keywords, policy, similarity, themes, topics, validation
+from analysis.figures.common import check_choice
+from analysis.figures.labels import LANGS, text
+from analysis.figures.save import (
+    MANIFEST_NAME,
+    manifest_table,
+    read_manifest,
+    save_figure,
+    write_manifest,
+)
+from analysis.io import read_table
+
+#: The command that regenerates the figures, as recorded in the manifest.
+COMMAND: str = "python -m analysis figures"
+LANG_CHOICES: tuple[str, ...] = (*LANGS, "both")
+OUTPUT_SUFFIXES: tuple[str, ...] = (".png", ".pdf", ".svg")
+
+# Settings of the published figures (the functions' own defaults unless noted).
+PART = "plan"
+KEYNESS_OVER, KEYNESS_UNDER = 10, 5
+CLOUD_WORDS = 60
+TOPIC_MODEL = "nmf"
+TOPIC_TERMS = 8
+CONFUSION_HALF = "heldout"
+
+Tables = Mapping[str, pd.DataFrame]
+
+#: Tables :func:`analysis.figures.policy.make_policy_figures` reads.
+POLICY_TABLES: tuple[str, ...] = (
+    "instrument_table", "modality_table", "units", "citation_network", "citations", "regions",
+)
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure: id stem, source tables, drawing function and caption fields."""
+
+    name: str
+    sources: tuple[str, ...]
+    draw: Callable[[Tables, str], Figure]
+    fields: Callable[[Tables, str], dict[str, object]]
+
+
+def _topic_k(tables: Tables) -> int:
+    terms = tables["topics_terms"]
+    return int(terms.loc[terms["model"] == TOPIC_MODEL, "topic"].nunique())
+
+
+def _confusion_fields(tables: Tables, lang: str) -> dict[str, object]:
+    scores = tables["theme_validation"]
+    row = scores.loc[(scores["half"] == CONFUSION_HALF) & (scores["level"] == "theme")]
+    if len(row) != 1:
+        raise ValueError(f"theme_validation needs one theme row for half {CONFUSION_HALF!r}")
+    summary = text("validation_summary", lang, fields={
+        "n": int(row["n"].iloc[0]), "accuracy": float(row["accuracy"].iloc[0]),
+        "kappa": float(row["kappa"].iloc[0]),
+    })
+    return {"half": text(f"half:{CONFUSION_HALF}", lang), "summary": summary}
+
+
+FIGURES: tuple[FigureSpec, ...] = (
+    FigureSpec(
+        "theme_shares", ("theme_by_region",),
+        lambda t, lang: themes.plot_theme_shares(t["theme_by_region"], lang=lang, part=PART),
+        lambda t, lang: {"part": PART},
+    ),
+    FigureSpec(
+        "domain_shares", ("domain_by_region",),
+        lambda t, lang: themes.plot_domain_shares(t["domain_by_region"], lang=lang, part=PART),
+        lambda t, lang: {"part": PART},
+    ),
+    FigureSpec(
+        "keyness", ("keyness",),
+        lambda t, lang: keywords.plot_keyness(t["keyness"], lang=lang, n_over=KEYNESS_OVER,
+                                              n_under=KEYNESS_UNDER),
+        lambda t, lang: {"n_over": KEYNESS_OVER, "n_under": KEYNESS_UNDER},
+    ),
+    FigureSpec(
+        "word_clouds", ("keywords",),
+        lambda t, lang: keywords.plot_word_clouds(t["keywords"], lang=lang, n_words=CLOUD_WORDS,
+                                                  random_state=RANDOM_STATE),
+        lambda t, lang: {"n_words": CLOUD_WORDS, "seed": RANDOM_STATE},
+    ),
+    FigureSpec(
+        "region_similarity", ("similarity_regions", "region_linkage"),
+        lambda t, lang: similarity.plot_region_similarity(
+            t["similarity_regions"], t["region_linkage"], lang=lang),
+        lambda t, lang: {},
+    ),
+    FigureSpec(
+        "theme_similarity", ("similarity_by_theme",),
+        lambda t, lang: similarity.plot_theme_similarity(t["similarity_by_theme"], lang=lang),
+        lambda t, lang: {},
+    ),
+    FigureSpec(
+        "topic_terms", ("topics_terms",),
+        lambda t, lang: topics.plot_topic_terms(t["topics_terms"], lang=lang, model=TOPIC_MODEL,
+                                                n_terms=TOPIC_TERMS),
+        lambda t, lang: {"model": TOPIC_MODEL.upper(), "k": _topic_k(t), "n_terms": TOPIC_TERMS},
+    ),
+    FigureSpec(
+        "topic_regions", ("topics_regions", "topics_terms"),
+        lambda t, lang: topics.plot_topic_regions(t["topics_regions"], t["topics_terms"],
+                                                  lang=lang, model=TOPIC_MODEL),
+        lambda t, lang: {"model": TOPIC_MODEL.upper(), "k": _topic_k(t)},
+    ),
+    FigureSpec(
+        "theme_confusion", ("theme_confusion", "theme_validation"),
+        lambda t, lang: validation.plot_confusion(t["theme_confusion"], lang=lang,
+                                                  half=CONFUSION_HALF, level="theme"),
+        _confusion_fields,
+    ),
+)
+
+
+def figure_id(number: int, spec: FigureSpec, lang: str) -> str:
+    """``fig03_keyness_en``: number in the published order, name, language."""
+    return f"fig{number:02d}_{spec.name}_{lang}"
+
+
+def make_all_figures(
+    processed_dir: Path = config.PROCESSED_DIR,
+    out_dir: Path = config.FIGURES_DIR,
+    *,
+    lang: str = "both",
+    svg: bool = False,
+    skip_missing: bool = False,
+) -> pd.DataFrame:
+    """Draw and save every figure of :data:`FIGURES` and write ``manifest.csv``.
+
+    Parameters
+    ----------
+    processed_dir : Path, default ``config.PROCESSED_DIR``
+        Where the tables are read (Parquet, with :func:`analysis.io.read_table`).
+    out_dir : Path, default ``config.FIGURES_DIR``
+    lang : {"zh", "en", "both"}, default "both"
+    svg : bool, default False
+        Also write SVG files.
+    skip_missing : bool, default False
+        Leave out a figure whose tables do not exist (it then has no row in the
+        manifest) instead of raising ``FileNotFoundError`` before drawing anything.
+
+    Returns
+    -------
+    DataFrame
+        The manifest written (``schema.FIGURE_MANIFEST``), sorted by figure id.
+    """
+    check_choice("lang", lang, LANG_CHOICES)
+    langs = LANGS if lang == "both" else (lang,)
+    out_dir = Path(out_dir)
+    previous = read_manifest(out_dir) if (out_dir / MANIFEST_NAME).is_file() else None
+
+    # Read every table first, so a missing one fails before any drawing.
+    tables: dict[str, pd.DataFrame] = {}
+    available = []
+    for number, spec in enumerate(FIGURES, start=1):
+        try:
+            for stem in spec.sources:
+                if stem not in tables:
+                    tables[stem] = read_table(stem, Path(processed_dir))
+        except FileNotFoundError:
+            if skip_missing:
+                continue
+            raise
+        available.append((number, spec))
+    missing_policy = [stem for stem in POLICY_TABLES
+                      if not (Path(processed_dir) / f"{stem}.parquet").is_file()]
+    if missing_policy and not skip_missing:
+        raise FileNotFoundError(
+            f"{Path(processed_dir)} lacks {missing_policy} for the policy figures; "
+            "run `python -m analysis build` first"
+        )
+
+    rows = []
+    for number, spec in available:
+        for one_lang in langs:
+            fields = spec.fields(tables, one_lang)
+            fig = spec.draw(tables, one_lang)
+            try:
+                rows.append(save_figure(
+                    fig, figure_id(number, spec, one_lang), out_dir=out_dir,
+                    title=text(f"{spec.name}.title", one_lang, fields=fields),
+                    caption=text(f"{spec.name}.caption", one_lang, fields=fields),
+                    sources=spec.sources, command=COMMAND, svg=svg,
+                ))
+            finally:
+                plt.close(fig)
+    if not missing_policy:
+        for one_lang in langs:
+            rows.extend(policy.make_policy_figures(Path(processed_dir), out_dir, lang=one_lang))
+    manifest = manifest_table(rows)
+    write_manifest(rows, out_dir)
+    if previous is not None:
+        _remove_stale(out_dir, set(previous["figure_id"]) - set(manifest["figure_id"]))
+    return manifest
+
+
+def _remove_stale(out_dir: Path, figure_ids: set[str]) -> None:
+    # Only files the previous manifest listed are removed; nothing else in the
+    # folder is touched.
+    for stem in sorted(figure_ids):
+        for suffix in OUTPUT_SUFFIXES:
+            path = out_dir / f"{stem}{suffix}"
+            if path.is_file():
+                path.unlink()

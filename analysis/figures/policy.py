@@ -1,0 +1,876 @@
+"""Figures of policy instruments, commitment strength and cited documents.
+
+Each ``plot_*`` function takes a processed table (``instrument_table``,
+``modality_table``, ``units``, ``citation_network``) and returns a matplotlib
+Figure whose every label is in ``lang`` ("zh" or "en").  :data:`POLICY_FIGURES`
+lists the published figures in the form of :mod:`analysis.figures.make`'s
+registry, and :func:`make_policy_figures` draws them from ``data/processed/`` and
+saves them with :func:`analysis.figures.save.save_figure` as ``<name>_<lang>``
+(``policy_instrument_mix_zh`` …).  Shares are pooled by adding sentence
+counts (:func:`pooled_shares`), never by averaging shares, so a short plan weighs
+what its sentences weigh.
+
+Where the words come from (no label tables in Python): regions, themes and
+domains from the manifest and the codebook (:func:`analysis.figures.labels.label`);
+instrument types and sub-types from ``analysis/data/instruments.yml``; modality
+levels from ``analysis/data/modality.yml``; everything else (axis titles, the
+"none" categories, citation levels, titles and captions) from
+``analysis/data/figure_labels_policy.yml``.
+
+Colours follow :mod:`analysis.figures.style`: instrument types and citation
+levels are categories (Okabe-Ito, with grey for "none" / "unknown"); commitment
+strength is ordered, so its levels are read off the sequential scale (darkest =
+binding); shares in heatmaps use the sequential scale from 0.
+
+The citation network is drawn as a two-column (bipartite) layout, which is
+deterministic by construction: plans on the left, evenly spaced in the order
+given; documents on the right, ordered by the mean position of the plans citing
+them (the barycentre heuristic of Sugiyama, Tagawa & Toda 1981, which keeps
+lines from crossing), then by issuing level and title.  Long titles are
+shortened by :func:`shorten_title`.
+
+References
+----------
+Rothwell, R., & Zegveld, W. (1985). *Reindustrialization and Technology*. Longman.
+Sugiyama, K., Tagawa, S., & Toda, M. (1981). Methods for visual understanding of
+hierarchical system structures. IEEE Transactions on Systems, Man, and
+Cybernetics, 11(2), 109-125.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
+
+from analysis import config, schema
+from analysis.figures.common import check_choice, check_columns, draw_heatmap, percent_labels
+from analysis.figures.labels import check_lang, label, text, wrap
+from analysis.figures.labels import order as file_order
+from analysis.figures.save import save_figure
+from analysis.figures.style import (
+    QUALITATIVE,
+    SEQUENTIAL_CMAP,
+    WIDTH_DOUBLE,
+    WIDTH_MEDIUM,
+    categorical_colors,
+    figure_style,
+    sequential_norm,
+    text_color_on,
+)
+from analysis.instruments import load_instrument_scheme
+from analysis.io import read_table
+from analysis.modality import load_modality_lexicon
+from analysis.themes import load_codebook
+
+#: Text of these figures that no data file names (axis titles, captions, levels).
+POLICY_TEXT_PATH: Path = config.RULES_DIR / "figure_labels_policy.yml"
+
+#: Groupings of :func:`pooled_shares`.
+POOL_BY: tuple[str, ...] = ("region_id", "theme", "domain", "all")
+#: Row levels of the theme x instrument heatmap and of panel (b) of the modality figure.
+AREA_LEVELS: tuple[str, ...] = ("domain", "theme")
+
+#: Longest document title shown in full on the citation network (characters).
+TITLE_MAX_CHARS: int = 20
+#: Segments of stacked bars narrower than this share get no percentage printed in them.
+MIN_SHARE_LABELLED: float = 0.04
+
+#: The command that regenerates the figures (recorded in the manifest).
+COMMAND: str = "python -m analysis figures"
+
+# Grey for the residual categories ("none", "unknown"): the last Okabe-Ito colour.
+_GREY = QUALITATIVE[-1]
+# Where commitment levels sit on the sequential scale (binding darkest); "none" is grey.
+_MODALITY_SHADES: tuple[float, ...] = (0.95, 0.6, 0.3)
+# A bracketed remark closing a title: （2020—2023年）, （试行）, (2016年版).
+_TRAILING_REMARK = re.compile(r"[（(][^（）()]*[）)]$")
+
+
+# ----------------------------------------------------------------------------- words
+
+
+def _text(key: str, lang: str, **fields: object) -> str:
+    return text(key, lang, fields=fields, text_path=POLICY_TEXT_PATH)
+
+
+def _area_names(kind: str, lang: str) -> dict[str, str]:
+    """Theme or domain id -> display name, codebook ids in codebook order."""
+    codebook = load_codebook()
+    ids = codebook.theme_ids if kind == "theme" else codebook.domain_ids
+    return {i: label(kind, i, lang) for i in ids}
+
+
+def _area_name(kind: str, area_id: str, lang: str, known: dict[str, str]) -> str:
+    # Codes outside the codebook ("unassigned") are named in figure_labels.yml as
+    # "theme:<id>" / "domain:<id>"; label() raises naming that file if one is missing.
+    return known[area_id] if area_id in known else label("text", f"{kind}:{area_id}", lang)
+
+
+def _display_width(value: str) -> int:
+    # Chinese (wide) characters take about two Latin character widths.
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
+
+
+def _with_n(name: str, n: int, lang: str, *, width: int) -> str:
+    """``name (n=…)`` on one line if it fits in ``width`` Latin characters; else wrapped
+    (:func:`analysis.figures.labels.wrap`): English at spaces, Chinese with the name on
+    its own line(s) and ``（n=…）`` on the last, so no word is cut before the count."""
+    full = _text("policy.with_n", lang, name=name, n=n)
+    if _display_width(full) <= width:
+        return full
+    if lang == "en":
+        return wrap(full, lang, width=width)
+    count = _text("policy.with_n", lang, name="", n=n).strip()
+    return wrap(name, lang, width=width) + "\n" + count
+
+
+def _instrument_names(lang: str) -> dict[str, str]:
+    """Instrument type id -> name from instruments.yml, plus "none"."""
+    scheme = load_instrument_scheme()
+    index = 0 if lang == "zh" else 1
+    names = {t: scheme.type_labels[t][index] for t in scheme.types}
+    names["none"] = _text("policy.instrument_none", lang)
+    return names
+
+
+def _modality_names(lang: str) -> dict[str, str]:
+    """Modality level -> name from modality.yml, plus "none"."""
+    lexicon = load_modality_lexicon()
+    index = 0 if lang == "zh" else 1
+    names = {lv: lexicon.labels[lv][index] for lv in schema.MODALITY_LEVELS if lv != "none"}
+    names["none"] = _text("policy.modality_none", lang)
+    return names
+
+
+def _instrument_colors() -> dict[str, str]:
+    colors = categorical_colors([t for t in schema.INSTRUMENT_TYPES if t != "none"])
+    colors["none"] = _GREY
+    return colors
+
+
+def _modality_colors() -> dict[str, str]:
+    cmap = colormaps[SEQUENTIAL_CMAP]
+    levels = [lv for lv in schema.MODALITY_LEVELS if lv != "none"]
+    colors = {lv: _hex(cmap(x)) for lv, x in zip(levels, _MODALITY_SHADES, strict=True)}
+    colors["none"] = "#d9d9d9"
+    return colors
+
+
+def _level_colors() -> dict[str, str]:
+    colors = categorical_colors([lv for lv in schema.CITATION_LEVELS if lv != "unknown"])
+    colors["unknown"] = _GREY
+    return colors
+
+
+def _hex(rgba: Sequence[float]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*(round(255 * c) for c in rgba[:3]))
+
+
+def shorten_title(title: str, *, max_chars: int = TITLE_MAX_CHARS) -> str:
+    """Shorten a document title to at most ``max_chars`` characters, keeping both ends.
+
+    Rule, in order: (1) a title of ``max_chars`` characters or fewer is returned
+    unchanged; (2) otherwise a bracketed remark at the end — period, edition or
+    trial status such as （2020—2023年）, （试行）, （2016年版） — is dropped;
+    (3) if the title is still too long, its first ``ceil((max_chars - 1) / 2)``
+    and last ``floor((max_chars - 1) / 2)`` characters are kept, joined by "…".
+    Both ends carry meaning in a Chinese title: the issuer or place comes first,
+    the kind of document (方案, 意见, 办法) last.
+    """
+    if max_chars < 3:
+        raise ValueError(f"max_chars must be at least 3, got {max_chars}")
+    if len(title) <= max_chars:
+        return title
+    title = _TRAILING_REMARK.sub("", title) or title
+    if len(title) <= max_chars:
+        return title
+    head = math.ceil((max_chars - 1) / 2)
+    tail = max_chars - 1 - head
+    return title[:head] + "…" + (title[-tail:] if tail else "")
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _category_column(table: pd.DataFrame) -> tuple[str, tuple[str, ...]]:
+    if "instrument" in table.columns:
+        return "instrument", schema.INSTRUMENT_TYPES
+    if "modality" in table.columns:
+        return "modality", schema.MODALITY_LEVELS
+    raise ValueError("table must be an instrument_table (column 'instrument') or a "
+                     "modality_table (column 'modality')")
+
+
+def pooled_shares(table: pd.DataFrame, *, by: str = "region_id") -> pd.DataFrame:
+    """Pool an instrument or modality table over regions or themes.
+
+    Counts are added, then divided: the share of a group is its sentences in a
+    category over all its sentences, so every sentence weighs the same.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``instrument_table`` (``schema.INSTRUMENT_TABLE``) or ``modality_table``
+        (``schema.MODALITY_TABLE``).
+    by : {"region_id", "theme", "domain", "all"}, default "region_id"
+        The grouping; ``"domain"`` maps themes to domains with the codebook (a
+        theme outside it, such as ``unassigned``, is its own domain); ``"all"``
+        pools everything into one group named ``"all"``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``<by>`` (``"group"`` when ``by="all"``), ``instrument`` or
+        ``modality``, ``n_sentences``, ``n_total`` (the group's sentences) and
+        ``share = n_sentences / n_total``.  Every category of
+        ``schema.INSTRUMENT_TYPES`` / ``schema.MODALITY_LEVELS`` appears for
+        every group, zeros included; groups with no sentence are left out.
+        Groups are in manifest order (regions), codebook order
+        (domains), or grouped by domain and in codebook order within one
+        (themes); codes outside the codebook come last, sorted; categories
+        are in schema order.
+
+    References
+    ----------
+    Wickham, H. (2014). Tidy data. Journal of Statistical Software, 59(10).
+    """
+    check_choice("by", by, POOL_BY)
+    category, levels = _category_column(table)
+    check_columns(table, ["region_id", "theme", category, "n_sentences"], "table")
+    unknown = sorted(set(table[category]) - set(levels))
+    if unknown:
+        raise ValueError(f"{category} values must be drawn from {list(levels)}, got {unknown}")
+
+    frame = table.loc[:, ["region_id", "theme", category, "n_sentences"]].copy()
+    key = "group" if by == "all" else by
+    if by == "all":
+        frame[key] = "all"
+        order = ["all"]
+    elif by == "region_id":
+        order = file_order("region", frame["region_id"])
+    else:
+        codebook = load_codebook()
+        if by == "domain":
+            to_domain = {t.id: t.domain for t in codebook.themes}
+            frame["domain"] = frame["theme"].map(lambda t: to_domain.get(t, t))
+            known = codebook.domain_ids
+        else:  # themes grouped by domain, codebook order within a domain
+            known = [t.id for d in codebook.domain_ids for t in codebook.themes if t.domain == d]
+        present = set(frame[key])
+        order = [i for i in known if i in present] + sorted(present - set(known))
+
+    counts = (frame.groupby([key, category], sort=False)["n_sentences"].sum()
+              .reindex(pd.MultiIndex.from_product([order, list(levels)], names=[key, category]),
+                       fill_value=0)
+              .reset_index())
+    counts["n_sentences"] = counts["n_sentences"].astype("int64")
+    counts["n_total"] = counts.groupby(key, sort=False)["n_sentences"].transform("sum")
+    counts = counts.loc[counts["n_total"] > 0].reset_index(drop=True)
+    counts["share"] = counts["n_sentences"] / counts["n_total"]
+    return counts.loc[:, [key, category, "n_sentences", "n_total", "share"]]
+
+
+def subtype_shares(
+    units: pd.DataFrame,
+    *,
+    parts: tuple[str, ...] = ("plan",),
+    unit_kinds: tuple[str, ...] = ("sentence",),
+) -> pd.DataFrame:
+    """Share of each region's sentences by primary instrument sub-type.
+
+    Parameters
+    ----------
+    units : DataFrame
+        The units table with the instrument columns (``schema.UNITS_ALL``).
+    parts : tuple of str, default ``("plan",)``
+        Parts counted (``schema.PARTS``), as in ``instrument_table``.
+    unit_kinds : tuple of str, default ``("sentence",)``
+        Unit kinds counted (``schema.UNIT_KINDS``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``region_id, instrument, instrument_subtype, n_sentences,
+        n_total, share``: one row per region (manifest order) and
+        sub-type of ``analysis/data/instruments.yml`` (scheme order), zeros
+        included.  ``n_total`` counts all the region's sentences, those with no
+        instrument included, so a region's shares sum to one minus its share of
+        ``none``.
+    """
+    bad = [p for p in parts if p not in schema.PARTS]
+    if bad:
+        raise ValueError(f"parts must be drawn from {list(schema.PARTS)}, got {bad}")
+    bad = [k for k in unit_kinds if k not in schema.UNIT_KINDS]
+    if bad:
+        raise ValueError(f"unit_kinds must be drawn from {list(schema.UNIT_KINDS)}, got {bad}")
+    check_columns(units, ["region_id", "part", "unit_kind", "instrument",
+                           "instrument_subtype"], "units")
+    scheme = load_instrument_scheme()
+    rows = units.loc[units["part"].isin(parts) & units["unit_kind"].isin(unit_kinds)]
+    regions = file_order("region", rows["region_id"])
+    subtypes = [(s.type, s.id) for s in scheme.subtypes]
+    totals = rows.groupby("region_id", sort=False).size()
+    counts = rows.groupby(["region_id", "instrument", "instrument_subtype"]).size()
+    out = pd.DataFrame(
+        [(r, t, s) for r in regions for t, s in subtypes],
+        columns=["region_id", "instrument", "instrument_subtype"],
+    )
+    index = pd.MultiIndex.from_frame(out)
+    out["n_sentences"] = counts.reindex(index, fill_value=0).to_numpy().astype("int64")
+    out["n_total"] = out["region_id"].map(totals).astype("int64")
+    out["share"] = out["n_sentences"] / out["n_total"]
+    return out
+
+
+# ----------------------------------------------------------------------------- drawing
+
+
+def _order_regions(present: Sequence[str], regions: Sequence[str] | None,
+                   *, allow_absent: bool = False) -> list[str]:
+    if regions is None:
+        return list(present)
+    regions = list(regions)
+    if len(set(regions)) != len(regions):
+        raise ValueError(f"regions must not repeat, got {regions}")
+    absent = [r for r in regions if r not in present]
+    if absent and not allow_absent:
+        raise ValueError(f"regions {absent} have no rows in the table (present: {list(present)})")
+    return regions
+
+
+def _stacked_bars(ax: Axes, shares: pd.DataFrame, key: str, category: str, order: list[str],
+                  tick_labels: list[str], colors: dict[str, str]) -> None:
+    """Horizontal bars of ``shares`` (one per ``order`` entry, top to bottom), 100 % wide."""
+    levels = list(colors)
+    wide = (shares.pivot(index=key, columns=category, values="share")
+            .reindex(index=order, columns=levels).fillna(0.0))
+    y = np.arange(len(order))
+    left = np.zeros(len(order))
+    for level in levels:
+        widths = wide[level].to_numpy(dtype=float)
+        ax.barh(y, widths, left=left, height=0.72, color=colors[level], edgecolor="white",
+                linewidth=0.5, label=level)
+        ink = text_color_on(to_rgba(colors[level]))
+        for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
+            if w >= MIN_SHARE_LABELLED:
+                ax.text(x0 + w / 2, yi, f"{100 * w:.0f}", ha="center", va="center",
+                        fontsize=6.5, color=ink)
+        left += widths
+    ax.set_yticks(y, tick_labels)
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0, symbol=""))
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+
+
+def _legend_handles(colors: dict[str, str], names: dict[str, str]) -> list[Patch]:
+    return [Patch(facecolor=colors[k], edgecolor="none", label=names[k]) for k in colors]
+
+
+def plot_instrument_mix(
+    instrument_table: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    regions: Sequence[str] | None = None,
+) -> Figure:
+    """Stacked bars: each region's plan sentences by primary instrument type.
+
+    Parameters
+    ----------
+    instrument_table : DataFrame
+        ``schema.INSTRUMENT_TABLE`` (region x theme x instrument counts).
+    lang : {"zh", "en"}, default "zh"
+    regions : sequence of str, optional
+        Regions to show, top to bottom (default: manifest order).
+
+    Returns
+    -------
+    Figure
+        One axes, one bar per region split into supply / environment / demand /
+        none (``4 x n_regions`` bar segments, zero-width ones included), shares
+        printed in segments of at least :data:`MIN_SHARE_LABELLED`; region
+        labels carry the number of sentences.
+    """
+    check_lang(lang)
+    shares = pooled_shares(instrument_table, by="region_id")
+    order = _order_regions(list(dict.fromkeys(shares["region_id"])), regions)
+    totals = shares.groupby("region_id")["n_total"].first()
+    ticks = [_with_n(label("region", r, lang), int(totals[r]), lang, width=40) for r in order]
+    colors, names = _instrument_colors(), _instrument_names(lang)
+    with figure_style():
+        fig = Figure(figsize=(WIDTH_MEDIUM, 0.32 * len(order) + 1.0), layout="constrained")
+        ax = fig.add_subplot()
+        _stacked_bars(ax, shares, "region_id", "instrument", order, ticks, colors)
+        ax.set_xlabel(_text("policy.share_sentences_pct", lang))
+        fig.legend(handles=_legend_handles(colors, names), loc="outside upper center",
+                   ncols=len(colors), frameon=False, title=_text("policy.instrument", lang))
+    return fig
+
+
+def _area_rows(shares: pd.DataFrame, level: str, lang: str) -> tuple[list[str], list[str]]:
+    """Areas in table order and their labels with n (at most about 30 Latin characters wide)."""
+    order = list(dict.fromkeys(shares[level]))
+    known = _area_names(level, lang)
+    totals = shares.groupby(level)["n_total"].first()
+    names = [_with_n(_area_name(level, a, lang, known), int(totals[a]), lang, width=30)
+             for a in order]
+    return order, names
+
+
+def _n_lines(labels: Sequence[str]) -> int:
+    return sum(t.count("\n") + 1 for t in labels)
+
+
+def _share_colorbar(fig: Figure, image: object, ax: Axes, lang: str) -> None:
+    # Horizontal, under the cells, so that its label reads without turning the head.
+    bar = fig.colorbar(image, ax=ax, location="bottom", shrink=0.6, aspect=40, pad=0.02)
+    bar.ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    bar.set_label(_text("policy.share_sentences_pct", lang))
+    bar.outline.set_visible(False)
+
+
+def plot_theme_instrument_heatmap(
+    instrument_table: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    level: str = "domain",
+) -> Figure:
+    """Heatmap of policy area (rows) by primary instrument (columns), regions pooled.
+
+    Parameters
+    ----------
+    instrument_table : DataFrame
+        ``schema.INSTRUMENT_TABLE``.
+    lang : {"zh", "en"}, default "zh"
+    level : {"domain", "theme"}, default "domain"
+        Rows are the codebook's domains or its themes (grouped by domain; areas
+        with no sentence are left out).  Themes of different domains are
+        separated by a thin line.
+
+    Returns
+    -------
+    Figure
+        One image of ``n_areas x 4`` cells, each the share of the row's sentences
+        using that instrument (rows sum to 1), printed as a percentage; a
+        sequential colour scale from 0 with a colour bar.
+    """
+    check_lang(lang)
+    check_choice("level", level, AREA_LEVELS)
+    shares = pooled_shares(instrument_table, by=level)
+    order, row_names = _area_rows(shares, level, lang)
+    columns = list(schema.INSTRUMENT_TYPES)
+    matrix = (shares.pivot(index=level, columns="instrument", values="share")
+              .reindex(index=order, columns=columns).to_numpy(dtype=float))
+    names = _instrument_names(lang)
+    col_names = [wrap(names[c], lang, width=17) for c in columns]
+    height = max(0.15 * _n_lines(row_names), 0.22 * len(order)) + 1.3
+    with figure_style():
+        fig = Figure(figsize=(WIDTH_MEDIUM, height), layout="constrained")
+        ax = fig.add_subplot()
+        image = draw_heatmap(ax, matrix, cmap=SEQUENTIAL_CMAP, norm=sequential_norm(matrix),
+                             annotations=percent_labels(matrix, decimals=0))
+        ax.set_xticklabels(col_names)
+        ax.set_yticklabels(row_names)
+        ax.xaxis.tick_top()
+        if level == "theme":
+            to_domain = {t.id: t.domain for t in load_codebook().themes}
+            domains = [to_domain.get(t, t) for t in order]
+            for i in range(1, len(order)):
+                if domains[i] != domains[i - 1]:
+                    ax.axhline(i, color="#333333", linewidth=0.8)
+        _share_colorbar(fig, image, ax, lang)
+    return fig
+
+
+def plot_instrument_subtypes(
+    units: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    regions: Sequence[str] | None = None,
+) -> Figure:
+    """Heatmap of instrument sub-types (rows, grouped by type) by region (columns).
+
+    Parameters
+    ----------
+    units : DataFrame
+        The units table with the instrument columns; plan sentences are counted
+        (see :func:`subtype_shares`).
+    lang : {"zh", "en"}, default "zh"
+    regions : sequence of str, optional
+        Columns, left to right (default: manifest order).
+
+    Returns
+    -------
+    Figure
+        One image with, for each instrument type, a blank heading row carrying
+        the type's name followed by one row per sub-type, and one column per
+        region; cells are the share of the region's plan sentences, printed as
+        percentages (``n_subtypes x n_regions`` numbers).
+    """
+    check_lang(lang)
+    shares = subtype_shares(units)
+    order = _order_regions(list(dict.fromkeys(shares["region_id"])), regions)
+    scheme = load_instrument_scheme()
+    type_names = _instrument_names(lang)
+    rows: list[tuple[str, str | None]] = []  # (label, sub-type id; None for a type heading)
+    for type_id in scheme.types:
+        rows.append((type_names[type_id], None))
+        rows += [(s.label_zh if lang == "zh" else s.label_en, s.id)
+                 for s in scheme.subtypes if s.type == type_id]
+    wide = (shares.pivot(index="instrument_subtype", columns="region_id", values="share")
+            .reindex(columns=order))
+    matrix = np.array([wide.loc[sid].to_numpy(dtype=float) if sid else np.full(len(order), np.nan)
+                       for _, sid in rows])
+    totals = shares.groupby("region_id")["n_total"].first()
+    col_names = [_with_n(label("region", r, lang), int(totals[r]), lang,
+                         width=18 if lang == "zh" else 10) for r in order]
+    with figure_style():
+        fig = Figure(figsize=(WIDTH_MEDIUM, 0.19 * len(rows) + 0.15 * _n_lines(col_names) + 0.6),
+                     layout="constrained")
+        ax = fig.add_subplot()
+        # Heading rows are NaN: drawn white, with the type's name written across them.
+        image = draw_heatmap(ax, matrix, cmap=SEQUENTIAL_CMAP, norm=sequential_norm(matrix),
+                             annotations=percent_labels(matrix, decimals=0), fontsize=6,
+                             missing_color="white")
+        for i, (name, sid) in enumerate(rows):
+            if sid is None:
+                ax.text(0.05, i + 0.6, name, ha="left", va="center", fontsize=8)
+        ax.set_xticklabels(col_names, multialignment="center")
+        ax.set_yticklabels([name if sid else "" for name, sid in rows])
+        ax.xaxis.tick_top()
+        _share_colorbar(fig, image, ax, lang)
+    return fig
+
+
+def plot_modality(
+    modality_table: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    regions: Sequence[str] | None = None,
+    level: str = "domain",
+) -> Figure:
+    """Stacked bars of commitment strength: (a) by region, (b) by domain or theme.
+
+    Parameters
+    ----------
+    modality_table : DataFrame
+        ``schema.MODALITY_TABLE`` (region x theme x modality counts).
+    lang : {"zh", "en"}, default "zh"
+    regions : sequence of str, optional
+        Regions of panel (a), top to bottom (default: manifest order).
+    level : {"domain", "theme"}, default "domain"
+        Rows of panel (b), regions pooled.
+
+    Returns
+    -------
+    Figure
+        Two axes; each bar is split into binding / directive / encouraging /
+        none (``4 x`` rows bar segments per axes), darkest = strongest.
+    """
+    check_lang(lang)
+    check_choice("level", level, AREA_LEVELS)
+    by_region = pooled_shares(modality_table, by="region_id")
+    order = _order_regions(list(dict.fromkeys(by_region["region_id"])), regions)
+    totals = by_region.groupby("region_id")["n_total"].first()
+    region_ticks = [_with_n(label("region", r, lang), int(totals[r]), lang, width=40)
+                    for r in order]
+    by_area = pooled_shares(modality_table, by=level)
+    area_order, area_ticks = _area_rows(by_area, level, lang)
+    colors, names = _modality_colors(), _modality_names(lang)
+    # Rows with two-line labels need more room than one bar's height.
+    rows_b = max(len(area_order), 0.62 * _n_lines(area_ticks))
+    with figure_style():
+        fig = Figure(figsize=(WIDTH_MEDIUM, 0.3 * (len(order) + rows_b) + 1.5),
+                     layout="constrained")
+        top, bottom = fig.subplots(2, 1, height_ratios=[len(order), rows_b])
+        _stacked_bars(top, by_region, "region_id", "modality", order, region_ticks, colors)
+        _stacked_bars(bottom, by_area, level, "modality", area_order, area_ticks, colors)
+        top.set_title(_text("policy.by_region", lang), loc="left")
+        bottom.set_title(_text(f"policy.by_{level}", lang), loc="left")
+        bottom.set_xlabel(_text("policy.share_sentences_pct", lang))
+        fig.legend(handles=_legend_handles(colors, names), loc="outside upper center",
+                   ncols=len(colors), frameon=False, title=_text("policy.modality", lang))
+    return fig
+
+
+def _display_titles(network: pd.DataFrame, citations: pd.DataFrame | None) -> dict[str, str]:
+    """title_norm -> the most frequent original wording (ties: first sorted), else itself."""
+    titles = {t: t for t in network["title_norm"]}
+    if citations is None:
+        return titles
+    check_columns(citations, ["title", "title_norm"], "citations")
+    counts = (citations.groupby(["title_norm", "title"]).size().rename("n").reset_index()
+              .sort_values(["title_norm", "n", "title"], ascending=[True, False, True],
+                           kind="stable")
+              .drop_duplicates("title_norm"))
+    titles.update({row.title_norm: row.title for row in counts.itertuples(index=False)
+                   if row.title_norm in titles})
+    return titles
+
+
+def citation_layout(
+    citation_network: pd.DataFrame,
+    *,
+    regions: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Positions of the two-column drawing of the plan-document citation network.
+
+    Parameters
+    ----------
+    citation_network : DataFrame
+        ``schema.CITATION_NETWORK`` (one row per plan-document edge).
+    regions : sequence of str, optional
+        Plans on the left, top to bottom; plans citing nothing may be listed
+        (default: the plans in the table, in manifest order).
+
+    Returns
+    -------
+    (plans, documents) : tuple of DataFrame
+        ``plans``: ``region_id, y, n_documents``; ``documents``: ``title_norm,
+        level, n_regions, n_mentions, barycentre, y``.  Documents take the rows
+        ``y = 0, 1, …`` in order of barycentre (mean row index of the plans citing
+        them), then issuing level (``schema.CITATION_LEVELS`` order), then
+        title; plans are spread evenly over the same height, plan ``i`` of
+        ``R`` at ``(i + 0.5) * D / R - 0.5`` for ``D`` documents.  No randomness.
+    """
+    check_columns(citation_network, ["title_norm", "level", "region_id", "n_mentions"],
+                   "citation_network")
+    present = file_order("region", citation_network["region_id"])
+    order = _order_regions(present, regions, allow_absent=True)
+    missing = [r for r in present if r not in order]
+    if missing:
+        raise ValueError(f"regions leaves out plans that cite documents: {missing}")
+    if not order:
+        raise ValueError("no plans to draw: citation_network is empty and regions is not given")
+    position = {r: i for i, r in enumerate(order)}
+    level_rank = {lv: i for i, lv in enumerate(schema.CITATION_LEVELS)}
+    edges = citation_network.assign(_pos=citation_network["region_id"].map(position))
+    docs = (edges.groupby("title_norm", sort=True)
+            .agg(level=("level", "first"), n_regions=("region_id", "nunique"),
+                 n_mentions=("n_mentions", "sum"), barycentre=("_pos", "mean"))
+            .reset_index())
+    bad = sorted(set(docs["level"]) - set(level_rank))
+    if bad:
+        raise ValueError(f"level must be drawn from {list(schema.CITATION_LEVELS)}, got {bad}")
+    docs["_rank"] = docs["level"].map(level_rank)
+    docs = (docs.sort_values(["barycentre", "_rank", "title_norm"], kind="stable")
+            .drop(columns="_rank").reset_index(drop=True))
+    docs["n_regions"] = docs["n_regions"].astype("int64")
+    docs["n_mentions"] = docs["n_mentions"].astype("int64")
+    docs["y"] = np.arange(len(docs), dtype=float)
+    n_docs, n_plans = max(len(docs), 1), len(order)
+    cited = edges.groupby("region_id")["title_norm"].nunique()
+    plans = pd.DataFrame({
+        "region_id": order,
+        "y": [(i + 0.5) * n_docs / n_plans - 0.5 for i in range(n_plans)],
+        "n_documents": [int(cited.get(r, 0)) for r in order],
+    })
+    return plans, docs
+
+
+def plot_citation_network(
+    citation_network: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    regions: Sequence[str] | None = None,
+    citations: pd.DataFrame | None = None,
+    max_chars: int = TITLE_MAX_CHARS,
+) -> Figure:
+    """Bipartite drawing: plans (left) linked to the documents they cite (right).
+
+    Parameters
+    ----------
+    citation_network : DataFrame
+        ``schema.CITATION_NETWORK``.
+    lang : {"zh", "en"}, default "zh"
+        Language of plan names, headers and legend; document titles stay in Chinese.
+    regions : sequence of str, optional
+        Plans, top to bottom; list a plan that cites nothing to show it
+        (default: the plans in the table, in manifest order).
+    citations : DataFrame, optional
+        ``schema.CITATIONS``; when given, each document is labelled with the
+        most frequent original wording of its title instead of ``title_norm``
+        (which drops 的, brackets and edition marks).
+    max_chars : int, default :data:`TITLE_MAX_CHARS`
+        Titles are shortened with :func:`shorten_title`.
+
+    Returns
+    -------
+    Figure
+        One axes (axis lines off) holding one ``LineCollection`` with one
+        segment per edge (width grows with ``n_mentions``, colour = level),
+        plan markers, document markers coloured by level and sized by
+        ``n_regions`` (documents cited by several plans are highlighted and
+        say by how many), and a legend of levels.  Layout: :func:`citation_layout`.
+    """
+    check_lang(lang)
+    plans, docs = citation_layout(citation_network, regions=regions)
+    titles = _display_titles(citation_network, citations)
+    colors = _level_colors()
+    plan_y = dict(zip(plans["region_id"], plans["y"], strict=True))
+    doc_y = dict(zip(docs["title_norm"], docs["y"], strict=True))
+    doc_level = dict(zip(docs["title_norm"], docs["level"], strict=True))
+    edges = citation_network.sort_values(["region_id", "title_norm"], kind="stable")
+    segments = [[(0.0, plan_y[r]), (1.0, doc_y[t])]
+                for r, t in zip(edges["region_id"], edges["title_norm"], strict=True)]
+    edge_colors = [colors[doc_level[t]] for t in edges["title_norm"]]
+    widths = [0.6 + 0.5 * (int(n) - 1) for n in edges["n_mentions"]]
+    n_rows = max(len(docs), len(plans))
+    height = 0.16 * n_rows + 1.0
+    with figure_style():
+        fig = Figure(figsize=(WIDTH_DOUBLE, height))
+        # Fixed axes (no automatic layout): labels hang outside it on both sides and
+        # the saved file is cropped to the ink (bbox_inches="tight").
+        legend_room = 0.55 / height
+        ax = fig.add_axes((0.2, legend_room, 0.36, 1 - legend_room - 0.02))
+        ax.add_collection(LineCollection(segments, colors=edge_colors, linewidths=widths,
+                                         alpha=0.75, zorder=1))
+        ax.scatter(np.zeros(len(plans)), plans["y"], s=28, color="#333333", zorder=2)
+        for row in plans.itertuples(index=False):
+            ax.text(-0.04, row.y, label("region", row.region_id, lang), ha="right",
+                    va="center", fontsize=7.5)
+            if row.n_documents == 0:
+                ax.text(-0.04, row.y + 0.8, _text("policy.cites_nothing", lang), ha="right",
+                        va="center", fontsize=6, color="#555555")
+        ax.scatter(np.ones(len(docs)), docs["y"], s=10 + 14 * docs["n_regions"].to_numpy(),
+                   color=[colors[lv] for lv in docs["level"]], zorder=2, linewidths=0)
+        for row in docs.itertuples(index=False):
+            shown = shorten_title(titles[row.title_norm], max_chars=max_chars)
+            highlight = None
+            if row.n_regions > 1:
+                note = _text("policy.cited_by_n", lang, n=row.n_regions)
+                shown += f"（{note}）" if lang == "zh" else f" ({note})"
+                highlight = {"facecolor": "#fde9a9", "edgecolor": "none", "pad": 1.2}
+            ax.text(1.03, row.y, shown, ha="left", va="center", fontsize=6.5, bbox=highlight)
+        header_y = -1.3
+        ax.text(0.0, header_y, _text("policy.plans", lang), ha="right", va="bottom",
+                fontsize=8.5)
+        ax.text(1.0, header_y, _text("policy.cited_documents", lang), ha="left", va="bottom",
+                fontsize=8.5)
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(n_rows - 0.5, header_y - 0.1)
+        ax.set_axis_off()
+        level_names = {lv: _text(f"policy.level:{lv}", lang) for lv in colors}
+        handles = [Line2D([], [], marker="o", linestyle="-", color=colors[lv], markersize=4,
+                          linewidth=1, label=level_names[lv]) for lv in colors]
+        fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.45, 0.0),
+                   ncols=len(handles), frameon=False, title=_text("policy.citation_level", lang))
+    return fig
+
+
+# ----------------------------------------------------------------------------- all of them
+
+
+Tables = Mapping[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class PolicyFigure:
+    """One policy figure: id stem, source tables, drawing function and caption fields.
+
+    The fields are those of :class:`analysis.figures.make.FigureSpec`, in the same
+    order, so each can join that registry as
+    ``FigureSpec(spec.name, spec.sources, spec.draw, spec.fields)``.
+    """
+
+    name: str
+    sources: tuple[str, ...]
+    draw: Callable[[Tables, str], Figure]
+    fields: Callable[[Tables, str], dict[str, object]]
+
+
+def _no_fields(_tables: Tables, _lang: str) -> dict[str, object]:
+    return {}
+
+
+#: Every policy figure, in the order of the notebook.  Titles and captions are the
+#: keys ``<name>.title`` and ``<name>.caption`` of :data:`POLICY_TEXT_PATH`.
+POLICY_FIGURES: tuple[PolicyFigure, ...] = (
+    PolicyFigure(
+        "policy_instrument_mix", ("instrument_table",),
+        lambda t, lang: plot_instrument_mix(t["instrument_table"], lang=lang), _no_fields,
+    ),
+    PolicyFigure(
+        "policy_theme_instrument_domain", ("instrument_table",),
+        lambda t, lang: plot_theme_instrument_heatmap(t["instrument_table"], lang=lang,
+                                                      level="domain"), _no_fields,
+    ),
+    PolicyFigure(
+        "policy_theme_instrument_theme", ("instrument_table",),
+        lambda t, lang: plot_theme_instrument_heatmap(t["instrument_table"], lang=lang,
+                                                      level="theme"), _no_fields,
+    ),
+    PolicyFigure(
+        "policy_instrument_subtypes", ("units",),
+        lambda t, lang: plot_instrument_subtypes(t["units"], lang=lang), _no_fields,
+    ),
+    PolicyFigure(
+        "policy_modality", ("modality_table",),
+        lambda t, lang: plot_modality(t["modality_table"], lang=lang, level="domain"),
+        _no_fields,
+    ),
+    PolicyFigure(
+        "policy_citation_network", ("citation_network", "citations", "regions"),
+        # Every plan of the corpus is drawn, those citing nothing included.
+        lambda t, lang: plot_citation_network(
+            t["citation_network"], lang=lang, citations=t["citations"],
+            regions=file_order("region", t["regions"]["region_id"])),
+        lambda t, lang: {"max_chars": TITLE_MAX_CHARS},
+    ),
+)
+
+
+def make_policy_figures(
+    processed_dir: Path = config.PROCESSED_DIR,
+    out_dir: Path = config.FIGURES_DIR,
+    *,
+    lang: str = "zh",
+) -> list[dict[str, str]]:
+    """Draw and save every figure of :data:`POLICY_FIGURES` from the processed tables.
+
+    Parameters
+    ----------
+    processed_dir : Path, default ``data/processed``
+        Where the tables are read (:func:`analysis.io.read_table`).
+    out_dir : Path, default ``figures/``
+    lang : {"zh", "en"}, default "zh"
+        Files are named ``<name>_<lang>`` (the convention of
+        :mod:`analysis.figures.make`), e.g. ``policy_instrument_mix_zh``.
+
+    Returns
+    -------
+    list of dict
+        One manifest row per figure (:func:`analysis.figures.save.save_figure`),
+        in the order of :data:`POLICY_FIGURES`; the manifest file itself is
+        written by whoever collects the rows.
+    """
+    check_lang(lang)
+    processed_dir, out_dir = Path(processed_dir), Path(out_dir)
+    stems = dict.fromkeys(stem for spec in POLICY_FIGURES for stem in spec.sources)
+    tables = {stem: read_table(stem, processed_dir) for stem in stems}
+    rows = []
+    for spec in POLICY_FIGURES:
+        fields = spec.fields(tables, lang)
+        rows.append(save_figure(
+            spec.draw(tables, lang), f"{spec.name}_{lang}", out_dir=out_dir,
+            title=_text(f"{spec.name}.title", lang, **fields),
+            caption=_text(f"{spec.name}.caption", lang, **fields),
+            sources=spec.sources, command=COMMAND,
+        ))
+    return rows

@@ -1,0 +1,212 @@
+"""Similarity of the plans: a clustered heatmap and per-theme small multiples.
+
+Cosine similarity is one-sided (0 to 1), so both figures use the sequential
+scale.  The dendrogram is redrawn from the ``region_linkage`` table (scipy's
+linkage matrix as tidy rows) rather than recomputed, so the figure shows
+exactly the clustering the table reports.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib import colors as mcolors
+from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
+from scipy.cluster import hierarchy
+
+from analysis import schema
+from analysis.figures.common import check_columns, draw_heatmap
+from analysis.figures.labels import check_lang, label, order, text, wrap
+from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE, WIDTH_MEDIUM, figure_style
+
+_PAIR_COLUMNS = ["region_a", "region_b", "cosine"]
+
+
+def square_matrix(pairs: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+    """Symmetric region x region matrix of ``cosine`` from unordered pairs; NaN where absent.
+
+    The diagonal is left NaN: a plan's similarity with itself is 1 by
+    definition and says nothing.
+    """
+    matrix = pd.DataFrame(np.nan, index=regions, columns=regions)
+    for row in pairs.itertuples(index=False):
+        if row.region_a in matrix.index and row.region_b in matrix.index:
+            matrix.loc[row.region_a, row.region_b] = row.cosine
+            matrix.loc[row.region_b, row.region_a] = row.cosine
+    return matrix
+
+
+def linkage_matrix(region_linkage: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """scipy's linkage matrix and the region of each leaf, from the ``region_linkage`` table.
+
+    Every leaf is merged exactly once, and the row that merges it names it in
+    ``label_a`` or ``label_b``, so the leaf-to-region map is read from the same
+    table.
+    """
+    check_columns(region_linkage, schema.REGION_LINKAGE, "region_linkage")
+    steps = region_linkage.sort_values("step", kind="stable")
+    n_leaves = len(steps) + 1
+    leaves: dict[int, str] = {}
+    for row in steps.itertuples(index=False):
+        for cluster, name in ((row.cluster_a, row.label_a), (row.cluster_b, row.label_b)):
+            if int(cluster) < n_leaves:
+                leaves[int(cluster)] = str(name)
+    if sorted(leaves) != list(range(n_leaves)):
+        raise ValueError("region_linkage does not merge each leaf exactly once")
+    z = steps[["cluster_a", "cluster_b", "distance", "size"]].to_numpy(dtype=float)
+    return z, [leaves[i] for i in range(n_leaves)]
+
+
+def plot_region_similarity(
+    similarity_regions: pd.DataFrame,
+    region_linkage: pd.DataFrame,
+    *,
+    lang: str = "zh",
+) -> Figure:
+    """Heatmap of plan-to-plan cosine similarity under its clustering dendrogram.
+
+    Parameters
+    ----------
+    similarity_regions : DataFrame (``schema.SIMILARITY_REGIONS``)
+    region_linkage : DataFrame (``schema.REGION_LINKAGE``)
+        The clustering of the same regions; rows and columns follow its leaf order.
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    Figure
+        Dendrogram (height = 1 - cosine) above a heatmap annotated with the
+        cosines; the colour scale spans the observed off-diagonal range, rounded
+        out to tenths, and the diagonal is left blank.
+
+    References
+    ----------
+    Sokal, R. R., & Michener, C. D. (1958). A statistical method for evaluating
+    systematic relationships. University of Kansas Science Bulletin, 38, 1409-1438.
+    """
+    check_columns(similarity_regions, _PAIR_COLUMNS, "similarity_regions")
+    check_lang(lang)
+    z, leaf_regions = linkage_matrix(region_linkage)
+    in_pairs = set(similarity_regions["region_a"]) | set(similarity_regions["region_b"])
+    if set(leaf_regions) != in_pairs:
+        raise ValueError(
+            f"region_linkage clusters {sorted(leaf_regions)} but similarity_regions has "
+            f"{sorted(in_pairs)}"
+        )
+    tree = hierarchy.dendrogram(z, no_plot=True)
+    regions = [leaf_regions[i] for i in tree["leaves"]]
+    matrix = square_matrix(similarity_regions, regions)
+    values = matrix.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    norm = mcolors.Normalize(vmin=math.floor(finite.min() * 10) / 10,
+                             vmax=math.ceil(finite.max() * 10) / 10)
+    notes = np.where(np.isfinite(values), np.vectorize(lambda v: f"{v:.2f}")(values), "")
+    np.fill_diagonal(notes, "–")
+    n = len(regions)
+
+    with figure_style():
+        fig = plt.figure(figsize=(WIDTH_MEDIUM, 1.8 + 0.62 * n), layout="constrained")
+        grid = fig.add_gridspec(2, 2, width_ratios=[n, 0.22], height_ratios=[1.3, n])
+        tree_ax = fig.add_subplot(grid[0, 0])
+        hierarchy.dendrogram(z, ax=tree_ax, no_labels=True, color_threshold=0,
+                             above_threshold_color="0.2")
+        tree_ax.set_xlim(0, 10 * n)
+        tree_ax.set_ylabel(text("distance", lang), fontsize=7)
+        tree_ax.spines[["top", "right", "bottom"]].set_visible(False)
+        tree_ax.tick_params(axis="x", length=0)
+        ax = fig.add_subplot(grid[1, 0])
+        mesh = draw_heatmap(ax, values, cmap=SEQUENTIAL_CMAP, norm=norm, annotations=notes,
+                            fontsize=7, missing_color="white")
+        names = [label("region", r, lang) for r in regions]
+        ax.set_yticklabels([wrap(name, lang, width=22) for name in names])
+        ax.set_xticklabels([wrap(name, lang, width=12) for name in names])
+        cax = fig.add_subplot(grid[1, 1])
+        bar = fig.colorbar(mesh, cax=cax)
+        bar.set_label(text("cosine", lang))
+        bar.outline.set_visible(False)
+    return fig
+
+
+def plot_theme_similarity(
+    similarity_by_theme: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    n_cols: int = 4,
+) -> Figure:
+    """Small multiples: within each theme, the cosine similarity of every pair of plans.
+
+    Parameters
+    ----------
+    similarity_by_theme : DataFrame (``schema.SIMILARITY_BY_THEME``)
+    lang : {"zh", "en"}, default "zh"
+    n_cols : int, default 4
+        Panels per row.
+
+    Returns
+    -------
+    Figure
+        One panel per theme with at least one compared pair (codebook order),
+        each the lower triangle of a region x region matrix (manifest order);
+        grey cells mark regions with too few sentences on the theme.  All panels
+        share one sequential scale from 0 to 1.
+    """
+    check_columns(similarity_by_theme, ["theme", *_PAIR_COLUMNS], "similarity_by_theme")
+    check_lang(lang)
+    if not isinstance(n_cols, int) or n_cols < 1:
+        raise ValueError(f"n_cols must be a positive integer, got {n_cols!r}")
+    pairs = similarity_by_theme.loc[similarity_by_theme["cosine"].notna()]
+    if pairs.empty:
+        raise ValueError("similarity_by_theme has no compared pair")
+    themes = order("theme", pairs["theme"])
+    regions = order("region", pd.concat([similarity_by_theme["region_a"],
+                                         similarity_by_theme["region_b"]]))
+    n = len(regions)
+    n_rows = math.ceil(len(themes) / n_cols)
+    norm = mcolors.Normalize(vmin=0.0, vmax=1.0)
+    lower = np.tril(np.ones((n, n), dtype=bool), k=-1)
+    short = [wrap(label("region", r, lang), lang, width=12 if lang == "en" else 10)
+             for r in regions]
+
+    with figure_style():
+        fig, axes = plt.subplots(
+            n_rows, n_cols, figsize=(WIDTH_DOUBLE, 1.0 + n_rows * (0.3 + 0.24 * n)),
+            layout="constrained", squeeze=False,
+        )
+        mesh = None
+        for index, ax in enumerate(axes.ravel()):
+            if index >= len(themes):
+                ax.set_axis_off()
+                continue
+            theme = themes[index]
+            matrix = square_matrix(pairs.loc[pairs["theme"] == theme], regions)
+            values = matrix.to_numpy(dtype=float)
+            shown = np.where(lower, values, np.nan)
+            # Compared pairs carry their value; pairs left out are grey; the
+            # upper triangle and the diagonal are blank (white).
+            grey = lower & ~np.isfinite(values)
+            notes = np.where(lower & np.isfinite(values),
+                             np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(values)), "")
+            mesh = draw_heatmap(ax, shown, cmap=SEQUENTIAL_CMAP, norm=norm, annotations=notes,
+                                fontsize=5.5, missing_color="white")
+            for i, j in zip(*np.nonzero(grey), strict=True):
+                ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor="#d9d9d9",
+                                           edgecolor="white", linewidth=0.6))
+            ax.set_title(wrap(label("theme", theme, lang), lang, width=28), fontsize=7.5)
+            row, col = divmod(index, n_cols)
+            last_in_column = index + n_cols >= len(themes)
+            ax.set_yticks(np.arange(1, n) + 0.5, short[1:] if col == 0 else [])
+            # Chinese names are short enough to stay upright (rotated Chinese
+            # reads sideways); English names are turned.
+            ax.set_xticks(np.arange(n - 1) + 0.5, short[:-1] if last_in_column else [],
+                          rotation=90 if lang == "en" else 0)
+            ax.set_ylim(n, 1)
+            ax.set_xlim(0, n - 1)
+            ax.tick_params(labelsize=6)
+        bar = fig.colorbar(mesh, ax=axes, orientation="horizontal", shrink=0.5, aspect=40,
+                           location="bottom")
+        bar.set_label(text("cosine", lang))
+        bar.outline.set_visible(False)
+    return fig

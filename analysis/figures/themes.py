@@ -1,0 +1,204 @@
+"""Theme and domain composition of each plan (from ``theme_by_region``, ``domain_by_region``).
+
+Shares are one-sided, so the heatmap uses the sequential scale from 0 and the
+stacked bars the categorical domain palette; themes and domains are listed in
+codebook order and regions in manifest order, the same in every figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from analysis import schema
+from analysis.figures.common import (
+    check_choice,
+    check_columns,
+    draw_heatmap,
+    percent_labels,
+)
+from analysis.figures.labels import check_lang, label, order, text, wrap
+from analysis.figures.style import (
+    SEQUENTIAL_CMAP,
+    WIDTH_DOUBLE,
+    categorical_colors,
+    figure_style,
+    sequential_norm,
+    text_color_on,
+)
+
+SHARE_COLUMNS: tuple[str, ...] = ("share_chars", "share_sentences")
+
+
+def _select_part(table: pd.DataFrame, part: str, name: str) -> pd.DataFrame:
+    parts = sorted(table["part"].dropna().astype(str).unique())
+    check_choice("part", part, parts)
+    selected = table.loc[table["part"].astype(str) == part]
+    if selected.empty:
+        raise ValueError(f"{name} has no rows for part {part!r}")
+    return selected
+
+
+def theme_order(table: pd.DataFrame) -> list[str]:
+    """Theme ids grouped by domain (codebook order of domains, then of themes).
+
+    A theme that is zero in every region stays (its absence is a finding);
+    ``unassigned`` is listed only when some region has unassigned text.
+    """
+    domains = order("domain", table["domain"])
+    by_theme = table.groupby("theme_id", sort=True).agg(
+        domain=("domain", "first"), total=("n_chars", "sum")
+    )
+    keep = by_theme.index[(by_theme.index != "unassigned") | (by_theme["total"] > 0)]
+    themes = order("theme", keep)
+    rank = {d: i for i, d in enumerate(domains)}
+    return sorted(themes, key=lambda t: rank[by_theme.loc[t, "domain"]])
+
+
+def plot_theme_shares(
+    theme_by_region: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    part: str = "plan",
+    value: str = "share_chars",
+) -> Figure:
+    """Heatmap of each theme's share of each region's text, themes grouped by domain.
+
+    Parameters
+    ----------
+    theme_by_region : DataFrame (``schema.THEME_BY_REGION``)
+    lang : {"zh", "en"}, default "zh"
+    part : str, default "plan"
+        Which part of the plans (``plan`` or ``review``).
+    value : {"share_chars", "share_sentences"}, default "share_chars"
+
+    Returns
+    -------
+    Figure
+        Rows themes, columns regions, cells the share in percent (sequential scale
+        from 0); a colour strip and names on the right mark the domains.
+
+    References
+    ----------
+    Wilke, C. O. (2019). Fundamentals of Data Visualization, ch. 6 (heatmaps).
+    """
+    check_columns(theme_by_region, schema.THEME_BY_REGION, "theme_by_region")
+    check_lang(lang)
+    check_choice("value", value, SHARE_COLUMNS)
+    table = _select_part(theme_by_region, part, "theme_by_region")
+    themes = theme_order(table)
+    regions = order("region", table["region_id"])
+    matrix = (
+        table.pivot_table(index="theme_id", columns="region_id", values=value, aggfunc="sum")
+        .reindex(index=themes, columns=regions)
+    )
+    theme_domain = table.groupby("theme_id")["domain"].first()
+    domains = order("domain", table["domain"])
+    colours = categorical_colors(domains)
+    values = matrix.to_numpy(dtype=float)
+
+    with figure_style():
+        height = 1.4 + 0.19 * len(themes)
+        fig = plt.figure(figsize=(WIDTH_DOUBLE, height), layout="constrained")
+        grid = fig.add_gridspec(2, 3, width_ratios=[len(regions), 0.18, 2.6],
+                                height_ratios=[len(themes), 0.35])
+        ax = fig.add_subplot(grid[0, 0])
+        mesh = draw_heatmap(ax, values, cmap=SEQUENTIAL_CMAP, norm=sequential_norm(values),
+                            annotations=percent_labels(values))
+        ax.set_yticklabels([label("theme", t, lang) for t in themes])
+        ax.set_xticklabels([wrap(label("region", r, lang), lang, width=12) for r in regions])
+        ax.xaxis.tick_top()
+
+        strip = fig.add_subplot(grid[0, 1], sharey=ax)
+        strip.barh(np.arange(len(themes)) + 0.5, 1.0, height=1.0, left=0.0,
+                   color=[colours[theme_domain[t]] for t in themes],
+                   edgecolor="white", linewidth=0.6)
+        strip.set_xlim(0, 1)
+        strip.set_axis_off()
+
+        names = fig.add_subplot(grid[0, 2], sharey=ax)
+        names.set_axis_off()
+        for domain in domains:
+            rows = [i for i, t in enumerate(themes) if theme_domain[t] == domain]
+            if rows:
+                names.text(0.02, (rows[0] + rows[-1] + 1) / 2,
+                           wrap(label("domain", domain, lang), lang, width=34),
+                           va="center", ha="left", fontsize=6.5, color="black")
+        cax = fig.add_subplot(grid[1, 0])
+        bar = fig.colorbar(mesh, cax=cax, orientation="horizontal")
+        bar.ax.xaxis.set_major_formatter(lambda x, _pos: f"{100 * x:.0f}")
+        bar.set_label(text("share_chars_pct" if value == "share_chars" else "share_sentences_pct",
+                           lang))
+        bar.outline.set_visible(False)
+    return fig
+
+
+def plot_domain_shares(
+    domain_by_region: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    part: str = "plan",
+    value: str = "share_chars",
+) -> Figure:
+    """Stacked horizontal bars: how each region's text divides among the domains.
+
+    Parameters
+    ----------
+    domain_by_region : DataFrame (``schema.DOMAIN_BY_REGION``)
+    lang : {"zh", "en"}, default "zh"
+    part : str, default "plan"
+    value : {"share_chars", "share_sentences"}, default "share_chars"
+
+    Returns
+    -------
+    Figure
+        One bar per region (manifest order, top to bottom), one segment per domain
+        (codebook order, Okabe-Ito colours) labelled with its percentage when it
+        is at least 4%; the legend is below the bars.
+    """
+    check_columns(domain_by_region, schema.DOMAIN_BY_REGION, "domain_by_region")
+    check_lang(lang)
+    check_choice("value", value, SHARE_COLUMNS)
+    table = _select_part(domain_by_region, part, "domain_by_region")
+    totals = table.groupby("domain")["n_chars"].sum()
+    domains = [d for d in order("domain", table["domain"])
+               if d != "unassigned" or totals.get(d, 0) > 0]
+    regions = order("region", table["region_id"])
+    matrix = (
+        table.pivot_table(index="region_id", columns="domain", values=value, aggfunc="sum")
+        .reindex(index=regions, columns=domains).fillna(0.0)
+    )
+    colours = categorical_colors(domains)
+
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(WIDTH_DOUBLE, 1.2 + 0.42 * len(regions)),
+                               layout="constrained")
+        left = np.zeros(len(regions))
+        y = np.arange(len(regions))
+        for domain in domains:
+            widths = matrix[domain].to_numpy(dtype=float)
+            bars = ax.barh(y, widths, left=left, height=0.7, color=colours[domain],
+                           edgecolor="white", linewidth=0.5,
+                           label=wrap(label("domain", domain, lang), lang, width=36))
+            for rect, width in zip(bars, widths, strict=True):
+                if width >= 0.04:
+                    ax.text(rect.get_x() + width / 2, rect.get_y() + rect.get_height() / 2,
+                            f"{100 * width:.0f}", ha="center", va="center", fontsize=6.5,
+                            color=text_color_on(rect.get_facecolor()))
+            left += widths
+        ax.set_yticks(y, [label("region", r, lang) for r in regions])
+        ax.set_ylim(len(regions) - 0.5, -0.5)
+        ax.set_xlim(0, max(1.0, float(left.max())))
+        ax.xaxis.set_major_formatter(lambda x, _pos: f"{100 * x:.0f}")
+        ax.set_xlabel(text("share_chars_pct" if value == "share_chars" else "share_sentences_pct",
+                           lang))
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        handles = [Patch(facecolor=colours[d], label=wrap(label("domain", d, lang), lang,
+                                                            width=36)) for d in domains]
+        fig.legend(handles=handles, loc="outside lower center", ncol=4 if lang == "zh" else 3,
+                   frameon=False, title=text("domain", lang))
+    return fig

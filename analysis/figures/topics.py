@@ -1,0 +1,178 @@
+"""Topic-model figures: top terms per topic, and topic shares per region.
+
+Weights and shares are one-sided, so the bars use one colour and the heatmap the
+sequential scale from 0.  Topics are numbered as the tables number them (by
+decreasing total weight); terms are shown as written in both languages.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
+
+from analysis import schema
+from analysis.figures.common import (
+    check_choice,
+    check_columns,
+    check_positive,
+    draw_heatmap,
+    percent_labels,
+)
+from analysis.figures.labels import check_lang, label, order, text, wrap
+from analysis.figures.style import (
+    QUALITATIVE,
+    SEQUENTIAL_CMAP,
+    WIDTH_DOUBLE,
+    figure_style,
+    sequential_norm,
+)
+
+
+def _one_model(table: pd.DataFrame, model: str) -> pd.DataFrame:
+    check_choice("model", model, sorted(table["model"].astype(str).unique()))
+    return table.loc[table["model"].astype(str) == model]
+
+
+def top_terms(topics_terms: pd.DataFrame, *, model: str = "nmf", n_terms: int = 8) -> pd.DataFrame:
+    """The ``n_terms`` best-ranked terms of each topic of ``model``, sorted by topic and rank."""
+    check_columns(topics_terms, schema.TOPICS_TERMS, "topics_terms")
+    check_positive("n_terms", n_terms)
+    table = _one_model(topics_terms, model)
+    table = table.sort_values(["topic", "rank"], kind="stable")
+    return table.groupby("topic", sort=True).head(n_terms).reset_index(drop=True)
+
+
+def topic_names(topics_terms: pd.DataFrame, *, model: str, lang: str, n: int = 3) -> dict[int, str]:
+    """Column labels "Topic 3" followed by the topic's ``n`` top terms, one per line.
+
+    One term per line keeps the labels as narrow as the heatmap's columns.
+    """
+    terms = top_terms(topics_terms, model=model, n_terms=n)
+    return {
+        int(topic): "\n".join([text("topic_n", lang, fields={"n": int(topic)}), *rows["term"]])
+        for topic, rows in terms.groupby("topic", sort=True)
+    }
+
+
+def plot_topic_terms(
+    topics_terms: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    model: str = "nmf",
+    n_terms: int = 8,
+    n_cols: int = 4,
+) -> Figure:
+    """Small multiples of bar charts: each topic's top terms by weight.
+
+    Parameters
+    ----------
+    topics_terms : DataFrame (``schema.TOPICS_TERMS``)
+    lang : {"zh", "en"}, default "zh"
+    model : str, default "nmf"
+        One of the models in the table.
+    n_terms : int, default 8
+    n_cols : int, default 4
+
+    Returns
+    -------
+    Figure
+        One panel per topic, bars of the term's weight in the topic's term
+        distribution (percent), best term at the top; panels share the x axis.
+
+    References
+    ----------
+    Sievert, C., & Shirley, K. (2014). LDAvis: A method for visualizing and
+    interpreting topics. Proceedings of the Workshop on Interactive Language
+    Learning, Visualization, and Interfaces, 63-70.
+    """
+    check_lang(lang)
+    check_positive("n_cols", n_cols)
+    terms = top_terms(topics_terms, model=model, n_terms=n_terms)
+    topics = sorted(int(t) for t in terms["topic"].unique())
+    n_rows = math.ceil(len(topics) / n_cols)
+    limit = float(terms["weight"].max()) * 1.08
+
+    with figure_style():
+        fig, axes = plt.subplots(
+            n_rows, n_cols, figsize=(WIDTH_DOUBLE, 0.5 + n_rows * (0.35 + 0.15 * n_terms)),
+            sharex=True, layout="constrained", squeeze=False,
+        )
+        for index, ax in enumerate(axes.ravel()):
+            if index >= len(topics):
+                ax.set_axis_off()
+                continue
+            rows = terms.loc[terms["topic"] == topics[index]]
+            y = np.arange(len(rows))
+            ax.barh(y, rows["weight"], color=QUALITATIVE[0], height=0.7)
+            ax.set_yticks(y, rows["term"].tolist())
+            ax.set_ylim(n_terms - 0.5, -0.5)
+            ax.set_xlim(0, limit)
+            ax.xaxis.set_major_formatter(lambda x, _pos: f"{100 * x:g}")
+            # With shared x axes only the bottom row is labelled; a panel with
+            # an empty slot below it is the last of its column and needs labels.
+            ax.xaxis.set_tick_params(labelbottom=index + n_cols >= len(topics))
+            ax.set_title(text("topic_n", lang, fields={"n": topics[index]}), loc="left")
+            ax.tick_params(axis="y", length=0)
+            ax.spines["left"].set_visible(False)
+        fig.supxlabel(text("term_weight_pct", lang), fontsize=8)
+    return fig
+
+
+def plot_topic_regions(
+    topics_regions: pd.DataFrame,
+    topics_terms: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    model: str = "nmf",
+) -> Figure:
+    """Heatmap of each region's mean topic share, topics labelled by their top terms.
+
+    Parameters
+    ----------
+    topics_regions : DataFrame (``schema.TOPICS_REGIONS``)
+    topics_terms : DataFrame (``schema.TOPICS_TERMS``)
+        For the column labels (three top terms per topic).
+    lang : {"zh", "en"}, default "zh"
+    model : str, default "nmf"
+
+    Returns
+    -------
+    Figure
+        Rows regions (manifest order), columns topics, cells the share in percent
+        (sequential scale from 0); each row adds up to 100%.
+    """
+    check_columns(topics_regions, schema.TOPICS_REGIONS, "topics_regions")
+    check_lang(lang)
+    table = _one_model(topics_regions, model)
+    names = topic_names(topics_terms, model=model, lang=lang)
+    topics = sorted(int(t) for t in table["topic"].unique())
+    missing = [t for t in topics if t not in names]
+    if missing:
+        raise ValueError(f"topics_terms has no terms for {model} topics {missing}")
+    regions = order("region", table["region_id"])
+    matrix = (
+        table.pivot_table(index="region_id", columns="topic", values="share", aggfunc="sum")
+        .reindex(index=regions, columns=topics)
+    )
+    values = matrix.to_numpy(dtype=float)
+
+    with figure_style():
+        width = min(WIDTH_DOUBLE, 2.4 + 0.75 * len(topics))
+        fig = plt.figure(figsize=(width, 1.6 + 0.42 * len(regions)), layout="constrained")
+        grid = fig.add_gridspec(1, 2, width_ratios=[len(topics), 0.25])
+        ax = fig.add_subplot(grid[0, 0])
+        mesh = draw_heatmap(ax, values, cmap=SEQUENTIAL_CMAP, norm=sequential_norm(values),
+                            annotations=percent_labels(values), fontsize=7)
+        ax.set_yticklabels([wrap(label("region", r, lang), lang, width=22) for r in regions])
+        ax.set_xticklabels([names[t] for t in topics], fontsize=6.5)
+        ax.xaxis.tick_top()
+        cax = fig.add_subplot(grid[0, 1])
+        bar = fig.colorbar(mesh, cax=cax)
+        bar.ax.yaxis.set_major_formatter(lambda x, _pos: f"{100 * x:.0f}")
+        bar.set_label(text("topic_share_pct", lang))
+        bar.outline.set_visible(False)
+    return fig

@@ -1,0 +1,97 @@
+"""Keyness bars and word clouds."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import schema
+from analysis.figures import keywords
+from analysis.figures.labels import label
+
+REGIONS = ["tonglu", "xinwu", "licheng"]
+
+
+def _keyness() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    rows = []
+    for target in REGIONS:
+        rest = "+".join(sorted(set(REGIONS) - {target}))
+        for i in range(30):
+            log_ratio = rng.normal()
+            rows.append({"comparison": f"{target} vs {rest}", "target": target,
+                         "reference": rest, "token": f"词{i:02d}", "g2": float(rng.gamma(2.0, 3.0)),
+                         "log_ratio": log_ratio})
+        # A pairwise comparison in the same table must be ignored.
+        rows.append({"comparison": f"{target} vs other", "target": target,
+                     "reference": "xinwu" if target != "xinwu" else "tonglu",
+                     "token": "配对", "g2": 999.0, "log_ratio": 1.0})
+    table = pd.DataFrame(rows)
+    for column in schema.KEYNESS:
+        if column not in table:
+            table[column] = 0
+    return table.loc[:, schema.KEYNESS]
+
+
+def test_top_keywords_matches_an_independent_selection():
+    table = _keyness()
+    chosen = keywords.top_keywords(table, n_over=4, n_under=3)
+    assert "配对" not in set(chosen["token"])
+    for target in REGIONS:
+        rows = table[(table["target"] == target) & (table["token"] != "配对")]
+        over = rows[rows["log_ratio"] > 0].nlargest(4, "g2")["token"].tolist()
+        under = rows[rows["log_ratio"] < 0].nlargest(3, "g2")["token"].tolist()
+        got = chosen.loc[chosen["target"] == target]
+        assert got["token"].tolist() == over + under[::-1]
+        signed = got["signed_g2"].to_numpy()
+        assert (signed[:4] > 0).all() and (signed[4:] < 0).all()
+        np.testing.assert_allclose(np.abs(signed), got["g2"])
+
+
+def test_keyness_figure_has_one_panel_per_region_with_its_bars():
+    fig = keywords.plot_keyness(_keyness(), lang="en", n_over=4, n_under=3)
+    titled = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert [ax.get_title(loc="left") for ax in titled] == [label("region", r, "en")
+                                                           for r in REGIONS]
+    for ax in titled:
+        assert len(ax.patches) == 7
+        colours = {tuple(np.round(p.get_facecolor()[:3], 3)) for p in ax.patches}
+        assert len(colours) == 2  # over- and under-used
+    plt.close(fig)
+
+
+def test_one_vs_rest_requires_such_a_comparison():
+    table = _keyness()
+    pairwise = table[table["token"] == "配对"]
+    with pytest.raises(ValueError, match="against all other"):
+        keywords.one_vs_rest(pairwise)
+
+
+def _keywords_table() -> pd.DataFrame:
+    rows = []
+    for region in REGIONS:
+        for i in range(40):
+            rows.append({"region_id": region, "token": f"{region[:2]}词{i}", "n": 40 - i,
+                         "per_10k": 10.0 * (40 - i), "doc_freq": 1, "n_docs": 3})
+    return pd.DataFrame(rows, columns=schema.KEYWORD_FREQUENCIES)
+
+
+def test_word_clouds_draw_the_most_frequent_words_of_each_region():
+    table = _keywords_table()
+    fig = keywords.plot_word_clouds(table, lang="zh", n_words=10)
+    clouds = [ax for ax in fig.axes if ax.texts]
+    assert len(clouds) == len(REGIONS)
+    for ax, region in zip(clouds, REGIONS, strict=True):
+        words = {t.get_text() for t in ax.texts}
+        top = set(table[table["region_id"] == region].nlargest(10, "per_10k")["token"])
+        assert words and words <= top
+        assert f"{region[:2]}词0" in words  # the heaviest word always fits
+    titles = {t.get_text() for t in fig.texts}
+    assert titles == {label("region", r, "zh") for r in REGIONS}
+    plt.close(fig)

@@ -1,0 +1,122 @@
+"""Chinese and English labels for figures, from the manifest, codebook and text file."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.figures import labels
+from analysis.figures.labels import label, text, wrap
+
+MANIFEST = (
+    "region_id,name_zh,name_en\n"
+    "alpha,甲县,Alpha County\n"
+    "beta,某县（未具名）,an unnamed county\n"
+)
+CODEBOOK = """
+domains:
+  - {id: levels, label_zh: 各级各类教育, label_en: Levels of schooling}
+themes:
+  - {id: preschool, label_zh: 学前教育, label_en: Pre-school education, domain: levels}
+  - {id: nolabel, label_zh: 无英文, domain: levels}
+"""
+TEXTS = """
+topic_n: {zh: "主题{n}", en: "Topic {n}"}
+share_chars: {zh: 字数占比, en: Share of characters}
+"""
+
+
+@pytest.fixture
+def files(tmp_path):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(MANIFEST, encoding="utf-8-sig")
+    codebook = tmp_path / "codebook.yml"
+    codebook.write_text(CODEBOOK, encoding="utf-8")
+    texts = tmp_path / "figure_labels.yml"
+    texts.write_text(TEXTS, encoding="utf-8")
+    return {"manifest_path": manifest, "codebook_path": codebook, "text_path": texts}
+
+
+def test_lang_switch_gives_zh_and_en(files):
+    assert label("region", "alpha", "zh", **files) == "甲县"
+    assert label("region", "alpha", "en", **files) == "Alpha County"
+    assert label("theme", "preschool", "zh", **files) == "学前教育"
+    assert label("theme", "preschool", "en", **files) == "Pre-school education"
+    assert label("domain", "levels", "en", **files) == "Levels of schooling"
+    assert label("text", "share_chars", "zh", **files) == "字数占比"
+
+
+def test_standalone_english_name_is_capitalised(files):
+    assert label("region", "beta", "en", **files) == "An unnamed county"
+    assert label("region", "beta", "zh", **files) == "某县（未具名）"
+
+
+def test_text_fills_placeholders(files):
+    path = files["text_path"]
+    assert text("topic_n", "zh", fields={"n": 3}, text_path=path) == "主题3"
+    assert text("topic_n", "en", fields={"n": 3}, text_path=path) == "Topic 3"
+
+
+def test_unknown_id_kind_or_lang_is_an_error(files):
+    with pytest.raises(KeyError, match="no region 'gamma'"):
+        label("region", "gamma", "zh", **files)
+    with pytest.raises(KeyError, match="no en label"):
+        label("theme", "nolabel", "en", **files)
+    with pytest.raises(ValueError, match="lang must be one of"):
+        label("region", "alpha", "fr", **files)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        label("province", "alpha", "zh", **files)
+
+
+def test_edited_file_is_reread(files):
+    assert label("region", "alpha", "en", **files) == "Alpha County"
+    files["manifest_path"].write_text(
+        MANIFEST.replace("Alpha County", "Alpha Co."), encoding="utf-8-sig"
+    )
+    assert label("region", "alpha", "en", **files) == "Alpha Co."
+
+
+def test_project_files_label_every_region_theme_and_domain():
+    import pandas as pd
+    import yaml
+
+    from analysis import config
+
+    manifest = pd.read_csv(config.MANIFEST_PATH, dtype=str, encoding="utf-8-sig")
+    for region_id in manifest["region_id"]:
+        for lang in labels.LANGS:
+            assert label("region", region_id, lang)
+    assert label("region", "tonglu", "zh") == "桐庐县"
+    assert label("region", "tonglu", "en") == "Tonglu County"
+    codebook = yaml.safe_load(labels.CODEBOOK_PATH.read_text(encoding="utf-8"))
+    for kind, section in (("theme", "themes"), ("domain", "domains")):
+        for entry in codebook[section]:
+            assert label(kind, entry["id"], "zh") != label(kind, entry["id"], "en")
+
+
+def test_wrap_breaks_chinese_by_characters_and_english_by_words():
+    assert wrap("学前教育与普惠发展", "zh", width=8) == "学前教育\n与普惠发\n展"
+    assert wrap("四川某县（未具名）", "zh", width=14) == "四川某县\n（未具名）"
+    assert wrap("经费、资助与办学条件", "zh", width=12) == "经费、\n资助与办学条\n件"
+    assert wrap("短", "zh", width=12) == "短"
+    assert wrap("Pre-school education and more", "en", width=12) == (
+        "Pre-school\neducation\nand more"
+    )
+    assert wrap("short", "en", width=12) == "short"
+
+
+def test_codes_outside_the_codebook_come_from_the_text_file(files):
+    files["text_path"].write_text(TEXTS + '"theme:unassigned": {zh: 未归类, en: Unassigned}\n',
+                                  encoding="utf-8")
+    assert label("theme", "unassigned", "en", **files) == "Unassigned"
+    with pytest.raises(KeyError):
+        label("domain", "unassigned", "en", **files)
+
+
+def test_order_follows_the_files_and_puts_unknown_ids_last(files):
+    paths = {k: v for k, v in files.items() if k != "text_path"}
+    assert labels.order("region", ["beta", "zeta", "alpha", "beta"], **paths) == [
+        "alpha", "beta", "zeta",
+    ]
+    assert labels.order("theme", ["unassigned", "nolabel", "preschool"], **paths) == [
+        "preschool", "nolabel", "unassigned",
+    ]

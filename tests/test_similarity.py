@@ -1,0 +1,301 @@
+"""Tests for analysis.similarity: hand-worked cosines, sklearn cross-checks, alignment, linkage."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import squareform
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from analysis import schema
+from analysis import similarity as sim
+
+
+def make_tokens(docs: dict[str, list[list[str]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tokens and units tables from {region: [unit tokens, ...]} (unit text = tokens joined)."""
+    token_rows, unit_rows = [], []
+    for region, units in docs.items():
+        for i, toks in enumerate(units, start=1):
+            unit_id = f"{region}-{i:04d}"
+            unit_rows.append({"region_id": region, "unit_id": unit_id, "text": "".join(toks)})
+            for pos, tok in enumerate(toks):
+                token_rows.append({"region_id": region, "unit_id": unit_id, "position": pos,
+                                   "token": tok})
+    return pd.DataFrame(token_rows), pd.DataFrame(unit_rows)
+
+
+def random_corpus(seed: int, n_regions: int = 4, n_units: int = 12, vocab: int = 40):
+    rng = np.random.default_rng(seed)
+    words = [f"w{i:02d}" for i in range(vocab)]
+    # Zipf-like draws so that some words are frequent and others rare.
+    p = 1.0 / np.arange(1, vocab + 1)
+    p /= p.sum()
+    docs = {
+        f"r{r}": [list(rng.choice(words, size=rng.integers(3, 12), p=p)) for _ in range(n_units)]
+        for r in range(n_regions)
+    }
+    # Near-copies across plans, so that high scores occur too.
+    for r in range(1, n_regions):
+        for u in range(3):
+            docs[f"r{r}"].append(docs["r0"][u] + [str(rng.choice(words))] * (r - 1))
+    return make_tokens(docs)
+
+
+# ---------------------------------------------------------------- region similarity
+
+def test_cosine_matches_hand_computation():
+    # A = x x y, B = x z, C = z.  N = 3; df(x) = 2, df(y) = 1, df(z) = 2.
+    tokens, _ = make_tokens({"A": [["x", "x", "y"]], "B": [["x", "z"]], "C": [["z"]]})
+    out = sim.similarity_regions(tokens)
+    a = 1 + math.log(4 / 3)  # idf of x and z: ln((1+3)/(1+2)) + 1
+    b = 1 + math.log(4 / 2)  # idf of y
+    # A = (2a, b, 0), B = (a, 0, a), C = (0, 0, a)
+    expected = {
+        ("A", "B"): (2 * a * a) / (math.sqrt(4 * a * a + b * b) * math.sqrt(2) * a),
+        ("A", "C"): 0.0,
+        ("B", "C"): 1 / math.sqrt(2),
+    }
+    got = {(r.region_a, r.region_b): r.cosine for r in out.itertuples()}
+    assert set(got) == set(expected)
+    for pair, value in expected.items():
+        assert got[pair] == pytest.approx(value, abs=1e-9)
+    assert (out["n_terms"] == 3).all()
+    assert "N = 3 region documents" in out["weighting"].iloc[0]
+    assert "identity callable analyzer" in out["tokenisation"].iloc[0]
+    assert list(out.columns) == schema.SIMILARITY_REGIONS
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("sublinear", [False, True])
+def test_cosine_matches_sklearn_pipeline(seed, sublinear):
+    tokens, _ = random_corpus(seed)
+    out = sim.similarity_regions(tokens, sublinear_tf=sublinear)
+    regions = sorted(tokens["region_id"].unique())
+    # Independent route: whitespace-joined strings, sklearn's own split, cosine_similarity.
+    joined = [" ".join(tokens.loc[tokens.region_id == r, "token"]) for r in regions]
+    vec = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=sublinear)
+    ref = cosine_similarity(vec.fit_transform(joined))
+    for r in out.itertuples():
+        i, j = regions.index(r.region_a), regions.index(r.region_b)
+        assert r.cosine == pytest.approx(ref[i, j], abs=1e-9)
+    assert len(out) == len(regions) * (len(regions) - 1) // 2
+    assert (out["region_a"] < out["region_b"]).all()
+
+
+def test_similarity_is_deterministic_and_order_free():
+    tokens, _ = random_corpus(5)
+    first = sim.similarity_regions(tokens)
+    shuffled = tokens.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, sim.similarity_regions(tokens))
+    pd.testing.assert_frame_equal(first, sim.similarity_regions(shuffled))
+
+
+def test_similarity_matrix_is_symmetric_with_unit_diagonal():
+    tokens, _ = random_corpus(4)
+    pairs = sim.similarity_regions(tokens)
+    mat = sim.similarity_matrix(pairs)
+    assert np.allclose(mat.to_numpy(), mat.to_numpy().T)
+    assert np.allclose(np.diag(mat.to_numpy()), 1.0)
+    with pytest.raises(ValueError, match="no 'cosine' for the pair"):
+        sim.similarity_matrix(pairs.iloc[1:])
+
+
+def test_tokens_table_is_checked():
+    with pytest.raises(ValueError, match="lacks column"):
+        sim.similarity_regions(pd.DataFrame({"region_id": ["a"], "token": ["x"]}))
+
+
+# ---------------------------------------------------------------- by theme
+
+def theme_corpus():
+    tokens, units = make_tokens({
+        "A": [["t", "x"], ["t", "y"], ["s", "q"], ["s", "q"]],
+        "B": [["t", "x"], ["t", "x"], ["s", "w"], ["s", "w"]],
+        "C": [["t", "z"], ["t", "z"], ["s", "q"]],
+    })
+    units["theme"] = ["teachers", "teachers", "safety", "safety",
+                      "teachers", "teachers", "safety", "safety",
+                      "teachers", "teachers", "safety"]
+    return tokens, units
+
+
+def test_by_theme_hand_values_theme_idf():
+    tokens, units = theme_corpus()
+    out = sim.similarity_by_theme(tokens, units, min_units=2, idf_scope="theme")
+    got = {(r.theme, r.region_a, r.region_b): r for r in out.itertuples()}
+    # Safety: C has only one safety unit -> left out at min_units=2.  A = s s q q, B = s s w w.
+    # N = 2; idf(s) = 1, idf(q) = idf(w) = ln(3/2) + 1 = c.  A = (2, 2c, 0), B = (2, 0, 2c).
+    c = 1 + math.log(3 / 2)
+    assert set(k for k in got if k[0] == "safety") == {("safety", "A", "B")}
+    assert got[("safety", "A", "B")].cosine == pytest.approx(4 / (4 + 4 * c * c), abs=1e-9)
+    assert got[("safety", "A", "B")].n_units_a == 2
+    # Teachers, N = 3: A = t t x y, B = t t x x, C = t t z z.
+    # df: t 3, x 2, y 1, z 1 -> idf t = 1, x = ln(4/3)+1 = d, y = z = ln 2 + 1 = e.
+    d, e = 1 + math.log(4 / 3), 1 + math.log(2)
+    va = np.array([2, d, e, 0])
+    vb = np.array([2, 2 * d, 0, 0])
+    vc = np.array([2, 0, 0, 2 * e])
+    cos = lambda u, v: u @ v / np.linalg.norm(u) / np.linalg.norm(v)  # noqa: E731
+    assert got[("teachers", "A", "B")].cosine == pytest.approx(cos(va, vb), abs=1e-9)
+    assert got[("teachers", "A", "C")].cosine == pytest.approx(cos(va, vc), abs=1e-9)
+    assert got[("teachers", "B", "C")].cosine == pytest.approx(cos(vb, vc), abs=1e-9)
+    assert list(out.columns) == schema.SIMILARITY_BY_THEME
+
+
+def test_by_theme_corpus_idf_uses_whole_plan_weights():
+    tokens, units = theme_corpus()
+    out = sim.similarity_by_theme(tokens, units, min_units=2, idf_scope="corpus")
+    # Corpus idf over the three plans: every term's df counts whole plans.
+    dtm = sim.tfidf_matrix(tokens, by="region_id")
+    idf = dict(zip(dtm.terms, dtm.vectorizer.idf_, strict=True))
+    va = np.array([2 * idf["s"], 2 * idf["q"], 0])
+    vb = np.array([2 * idf["s"], 0, 2 * idf["w"]])
+    row = out[(out.theme == "safety")].iloc[0]
+    expected = va @ vb / np.linalg.norm(va) / np.linalg.norm(vb)
+    assert row.cosine == pytest.approx(expected, abs=1e-9)
+    assert (out["n_terms"] == len(dtm.terms)).all()
+
+
+def test_by_theme_requires_theme_column():
+    tokens, units = theme_corpus()
+    with pytest.raises(ValueError, match="no theme column 'topic_code'"):
+        sim.similarity_by_theme(tokens, units, theme_col="topic_code")
+    with pytest.raises(ValueError, match="idf_scope must be one of"):
+        sim.similarity_by_theme(tokens, units, idf_scope="global")
+
+
+# ---------------------------------------------------------------- passage alignment
+
+def brute_force_alignment(tokens, units, min_score):
+    dtm = sim.tfidf_matrix(tokens, by="unit_id")
+    cos = cosine_similarity(dtm.matrix)
+    region = units.set_index("unit_id")["region_id"].reindex(dtm.doc_ids).to_numpy()
+    order = pd.Series(np.arange(len(units)), index=units["unit_id"]).reindex(dtm.doc_ids)
+    rows = []
+    for i, uid in enumerate(dtm.doc_ids):
+        for other in sorted(set(region) - {region[i]}):
+            cand = np.flatnonzero(region == other)
+            cand = cand[np.argsort(order.to_numpy()[cand])]
+            scores = np.round(cos[i, cand], sim.SCORE_DECIMALS)
+            best = int(np.argmax(scores))  # first maximum = earliest unit
+            if cos[i, cand[best]] >= min_score - 1e-12:
+                rows.append((uid, other, dtm.doc_ids[cand[best]], scores[best]))
+    return pd.DataFrame(rows, columns=["unit_id", "other_region", "other_unit_id", "score"])
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+@pytest.mark.parametrize("min_score", [0.05, 0.3, 0.6, 0.9])
+def test_alignment_matches_brute_force(seed, min_score):
+    tokens, units = random_corpus(seed, n_regions=4, n_units=15)
+    got = sim.passage_alignment(tokens, units, min_score=min_score)
+    ref = brute_force_alignment(tokens, units, min_score)
+    key = ["unit_id", "other_region"]
+    got_cmp = got[key + ["other_unit_id", "score"]].sort_values(key).reset_index(drop=True)
+    ref_cmp = ref.sort_values(key).reset_index(drop=True)
+    assert len(ref_cmp) > 0
+    pd.testing.assert_frame_equal(got_cmp, ref_cmp, check_dtype=False, atol=1e-9)
+
+
+def test_alignment_small_blocks_give_same_result():
+    tokens, units = random_corpus(13, n_regions=3, n_units=20)
+    full = sim.passage_alignment(tokens, units, min_score=0.2)
+    tiny = sim.passage_alignment(tokens, units, min_score=0.2, max_block_pairs=1)
+    pd.testing.assert_frame_equal(full, tiny)
+
+
+def test_alignment_hand_example_texts_and_ties():
+    tokens, units = make_tokens({
+        "A": [["a", "b"], ["c", "d"]],
+        "B": [["a", "b"], ["a", "b"], ["c", "e"]],
+    })
+    out = sim.passage_alignment(tokens, units, min_score=0.1)
+    first = out[(out.unit_id == "A-0001")].iloc[0]
+    # Two identical B units: the tie goes to the earlier one.
+    assert first.other_unit_id == "B-0001"
+    assert first.score == pytest.approx(1.0)
+    assert first.text == "ab" and first.other_text == "ab"
+    # A-0002 = c d, B-0003 = c e; df(c) = 2, df(d) = df(e) = 1 over 5 units.
+    idf_c, idf_rare = 1 + math.log(6 / 3), 1 + math.log(6 / 2)
+    expected = idf_c ** 2 / (idf_c ** 2 + idf_rare ** 2)
+    second = out[(out.unit_id == "A-0002")].iloc[0]
+    assert second.other_unit_id == "B-0003"
+    assert second.score == pytest.approx(expected, abs=1e-9)
+    assert list(out.columns) == schema.PASSAGE_ALIGNMENT
+    # Units of the same region are never paired.
+    assert (out["region_id"] != out["other_region"]).all()
+
+
+def test_alignment_regions_subset_and_arguments():
+    tokens, units = random_corpus(14)
+    full = sim.passage_alignment(tokens, units, min_score=0.2)
+    sub = sim.passage_alignment(tokens, units, min_score=0.2, regions=["r1"])
+    pd.testing.assert_frame_equal(
+        sub, full[full.region_id == "r1"].reset_index(drop=True)
+    )
+    with pytest.raises(ValueError, match="min_score"):
+        sim.passage_alignment(tokens, units, min_score=0)
+    with pytest.raises(ValueError, match="not in the units table"):
+        sim.passage_alignment(tokens, units, regions=["nowhere"])
+
+
+def test_alignment_is_deterministic():
+    tokens, units = random_corpus(15)
+    a = sim.passage_alignment(tokens, units, min_score=0.1)
+    b = sim.passage_alignment(tokens.sample(frac=1.0, random_state=3), units, min_score=0.1)
+    pd.testing.assert_frame_equal(a, b)
+
+
+# ---------------------------------------------------------------- linkage
+
+def test_linkage_hand_example():
+    # Distances: A-B 0.1, A-C 0.5, B-C 0.7, *-D 0.9.
+    pairs = pd.DataFrame({
+        "region_a": ["A", "A", "A", "B", "B", "C"],
+        "region_b": ["B", "C", "D", "C", "D", "D"],
+        "cosine": [0.9, 0.5, 0.1, 0.3, 0.1, 0.1],
+    })
+    result = sim.region_linkage(pairs, method="average")
+    steps = result.steps
+    # Step 1 joins A and B at 0.1; step 2 joins C at mean(0.5, 0.7) = 0.6; step 3 D at 0.9.
+    assert steps["distance"].tolist() == pytest.approx([0.1, 0.6, 0.9])
+    assert steps["members"].tolist() == ["A;B", "A;B;C", "A;B;C;D"]
+    assert steps["size"].tolist() == [2, 3, 4]
+    assert steps.loc[0, ["label_a", "label_b"]].tolist() == ["A", "B"]
+    assert steps.loc[1, "label_a"] == "C" or steps.loc[1, "label_b"] == "C"
+    assert list(steps.columns) == schema.REGION_LINKAGE
+    # The numeric columns are scipy's own linkage matrix.
+    dist = np.array([[0, .1, .5, .9], [.1, 0, .7, .9], [.5, .7, 0, .9], [.9, .9, .9, 0]])
+    z = hierarchy.linkage(squareform(dist), method="average")
+    assert np.allclose(steps[["cluster_a", "cluster_b", "distance", "size"]].to_numpy(float), z)
+    leaves = result.leaves
+    assert leaves["region_id"].tolist() == ["A", "B", "C", "D"]
+    assert sorted(leaves["position"]) == [0, 1, 2, 3]
+    assert list(leaves.columns) == schema.REGION_LINKAGE_LEAVES
+
+
+def test_linkage_rejects_unknown_method():
+    pairs = pd.DataFrame({"region_a": ["A"], "region_b": ["B"], "cosine": [0.5]})
+    with pytest.raises(ValueError, match="method must be one of"):
+        sim.region_linkage(pairs, method="ward")
+
+
+def test_alignment_max_matches_keeps_best_regions():
+    tokens, units = random_corpus(16, n_regions=5)
+    full = sim.passage_alignment(tokens, units, min_score=0.1)
+    top2 = sim.passage_alignment(tokens, units, min_score=0.1, max_matches=2)
+    expected = (
+        full.sort_values(["unit_id", "score", "other_region"], ascending=[True, False, True])
+        .groupby("unit_id").head(2)
+    )
+    key = ["unit_id", "other_region"]
+    pd.testing.assert_frame_equal(
+        top2.sort_values(key).reset_index(drop=True),
+        expected.sort_values(key).reset_index(drop=True),
+    )
+    with pytest.raises(ValueError, match="max_matches"):
+        sim.passage_alignment(tokens, units, max_matches=0)

@@ -1,0 +1,188 @@
+"""Tests for analysis.topics: hand-worked stability and coherence, planted topics, determinism."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from analysis import schema
+from analysis import topics as tp
+
+BLOCKS = {
+    "teachers": ["教师", "师德", "校长", "培训", "职称", "编制", "骨干", "轮岗"],
+    "safety": ["安全", "防溺水", "消防", "食品", "欺凌", "隐患", "应急", "演练"],
+    "preschool": ["幼儿园", "学前", "普惠", "保教", "托育", "园所", "入园", "保育"],
+}
+
+
+def planted_corpus(seed: int = 0, n_regions: int = 4, units_per_block: int = 12):
+    """Units that each draw their words from one block: three clean topics."""
+    rng = np.random.default_rng(seed)
+    token_rows, unit_rows = [], []
+    for r in range(n_regions):
+        region = f"r{r}"
+        n = 0
+        for theme, words in BLOCKS.items():
+            for _ in range(units_per_block):
+                n += 1
+                unit_id = f"{region}-{n:04d}"
+                # Zipf-like within a block, so that the blocks' term rankings are clear.
+                p = 1.0 / np.arange(1, len(words) + 1)
+                toks = list(rng.choice(words, size=int(rng.integers(4, 8)), p=p / p.sum()))
+                unit_rows.append({"region_id": region, "unit_id": unit_id,
+                                  "text": "".join(toks), "theme": theme})
+                token_rows += [{"region_id": region, "unit_id": unit_id, "position": p,
+                                "token": t} for p, t in enumerate(toks)]
+    return pd.DataFrame(token_rows), pd.DataFrame(unit_rows)
+
+
+# ------------------------------------------------------------------ measures by hand
+
+def test_average_jaccard_hand_example():
+    # depth 1: {a} vs {b} = 0; depth 2: {a,b} vs {b,a} = 1; depth 3: {a,b,c} vs {b,a,d} = 2/4.
+    assert tp.average_jaccard(["a", "b", "c"], ["b", "a", "d"]) == pytest.approx(0.5)
+    assert tp.average_jaccard(["a", "b"], ["a", "b"]) == 1.0
+
+
+def test_ranking_agreement_hand_example():
+    reference = [["a", "b"], ["c", "d"]]
+    other = [["c", "d"], ["a", "e"]]
+    # AJ([a,b],[a,e]) = (1 + 1/3)/2 = 2/3; AJ([c,d],[c,d]) = 1; best matching pairs these.
+    assert tp.ranking_agreement(reference, other) == pytest.approx((2 / 3 + 1) / 2)
+
+
+def test_npmi_hand_example():
+    # Units: {t0,t1}, {t0,t1}, {t0}, {t2}.  p0 = 3/4, p1 = 1/2, p01 = 1/2.
+    binary = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [1, 0, 0], [0, 0, 1]]))
+    npmi01 = math.log(0.5 / (0.75 * 0.5)) / -math.log(0.5)
+    got = tp.npmi_coherence([[0, 1], [0, 1, 2]], binary)
+    assert got[0] == pytest.approx(npmi01)
+    # t2 never co-occurs with t0 or t1: those pairs score -1.
+    assert got[1] == pytest.approx((npmi01 - 1 - 1) / 3)
+
+
+# ------------------------------------------------------------------ planted topics
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_fit_recovers_planted_topics(model):
+    tokens, units = planted_corpus()
+    result = tp.fit_topics(tokens, units, k=3, model=model, random_state=7, min_df=1,
+                           max_df=1.0)
+    # Each topic's top terms come from one block, and the blocks are all used.
+    found = set()
+    for _, group in result.terms.groupby("topic"):
+        top = set(group.sort_values("rank")["term"].head(5))
+        owners = [name for name, words in BLOCKS.items() if top <= set(words)]
+        assert len(owners) == 1
+        found.add(owners[0])
+    assert found == set(BLOCKS)
+    # The crosstab lines each topic up with exactly one coded theme.
+    dominant = result.themes[result.themes.share > 0.5]
+    assert len(dominant) == 3 and set(dominant.theme) == set(BLOCKS)
+    assert (dominant.share > 0.95).all()
+    for table, columns in zip(result, (schema.TOPICS_TERMS, schema.TOPICS_UNITS,
+                                       schema.TOPICS_REGIONS, schema.TOPICS_VS_THEMES),
+                              strict=True):
+        assert list(table.columns) == columns
+        assert (table["model"] == model).all()
+
+
+def test_weights_and_shares_add_up():
+    tokens, units = planted_corpus(1)
+    result = tp.fit_topics(tokens, units, k=3, model="nmf", random_state=7, min_df=1)
+    per_unit = result.units.groupby("unit_id")["weight"].sum()
+    assert np.allclose(per_unit, 1.0)
+    per_region = result.regions.groupby("region_id")["share"].sum()
+    assert np.allclose(per_region, 1.0)
+    # Region share = mean of its units' weights (each unit once), recomputed independently.
+    wide = result.units.pivot_table(index=["region_id", "unit_id"], columns="topic",
+                                    values="weight", fill_value=0.0)
+    expected = wide.groupby("region_id").mean().stack().rename("share")
+    got = result.regions.set_index(["region_id", "topic"])["share"]
+    assert np.allclose(got.sort_index(), expected.sort_index(), atol=1e-9)
+    # Topics are numbered by decreasing total weight.
+    mass = result.units.groupby("topic")["weight"].sum()
+    assert (np.diff(mass.sort_index().to_numpy()) <= 1e-6).all()
+    # Term weights are shares of the topic's row: at most 1, decreasing with rank.
+    for _, group in result.terms.groupby("topic"):
+        w = group.sort_values("rank")["weight"].to_numpy()
+        assert (np.diff(w) <= 1e-12).all() and w.sum() <= 1 + 1e-9
+
+
+def test_crosstab_counts_dominant_topics():
+    tokens, units = planted_corpus(2)
+    result = tp.fit_topics(tokens, units, k=3, model="nmf", random_state=7, min_df=1)
+    dominant = result.units.sort_values(["unit_id", "weight", "topic"],
+                                        ascending=[True, False, True]).drop_duplicates("unit_id")
+    dominant = dominant.merge(units[["unit_id", "theme"]], on="unit_id")
+    counts = dominant.groupby(["topic", "theme"]).size()
+    table = result.themes.set_index(["topic", "theme"])["n_units"]
+    assert (table[table > 0].sort_index() == counts.sort_index()).all()
+    assert len(result.themes) == 3 * 3  # every topic x theme combination listed
+
+
+def test_k_selection_picks_planted_k_and_states_rule():
+    tokens, _ = planted_corpus(3)
+    sel = tp.topic_k_selection(tokens, k_values=[2, 3, 4, 5], n_seeds=4, top_n=3, min_df=1,
+                               max_df=1.0, random_state=11)
+    assert list(sel.columns) == schema.TOPIC_K_SELECTION
+    row3 = sel[sel.k == 3].iloc[0]
+    # Clean blocks: the subsamples find the same three topics, other k disagree.
+    assert row3.stability > 0.95
+    assert row3.stability == sel.stability.max()
+    assert sel.loc[sel.chosen, "k"].tolist() == [3]
+    assert "stability within 0.02 of the best" in row3.rule
+    # The stated rule, re-applied to the table.
+    near = sel[sel.stability >= sel.stability.max() - 0.02]
+    best = near.sort_values(["coherence", "k"], ascending=[False, True]).iloc[0]
+    assert best.k == 3
+
+
+def test_k_selection_lda_rows_and_determinism():
+    tokens, _ = planted_corpus(4, n_regions=2, units_per_block=8)
+    args = dict(k_values=[2, 3], models=("nmf", "lda"), n_seeds=2, min_df=1, max_df=1.0,
+                random_state=5)
+    a = tp.topic_k_selection(tokens, **args)
+    b = tp.topic_k_selection(tokens, **args)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.groupby("model")["chosen"].sum().to_dict() == {"lda": 1, "nmf": 1}
+
+
+def test_k_selection_subsamples_when_large():
+    tokens, _ = planted_corpus(5)
+    sel = tp.topic_k_selection(tokens, k_values=[3], n_seeds=2, max_units=60, min_df=1,
+                               random_state=1)
+    assert (sel.n_units_sampled == 60).all()
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_fit_is_deterministic(model):
+    tokens, units = planted_corpus(6)
+    a = tp.fit_topics(tokens, units, k=3, model=model, random_state=3, min_df=1)
+    b = tp.fit_topics(tokens.sample(frac=1.0, random_state=1), units, k=3, model=model,
+                      random_state=3, min_df=1)
+    for x, y in zip(a, b, strict=True):
+        pd.testing.assert_frame_equal(x, y)
+
+
+def test_theme_column_is_required_unless_skipped():
+    tokens, units = planted_corpus()
+    with pytest.raises(ValueError, match="no theme column 'theme'"):
+        tp.fit_topics(tokens, units.drop(columns="theme"), k=3, random_state=1)
+    result = tp.fit_topics(tokens, units.drop(columns="theme"), k=3, random_state=1,
+                           theme_col=None, min_df=1)
+    assert result.themes.empty and list(result.themes.columns) == schema.TOPICS_VS_THEMES
+
+
+def test_arguments_are_checked():
+    tokens, units = planted_corpus()
+    with pytest.raises(ValueError, match="model must be one of"):
+        tp.fit_topics(tokens, units, k=3, model="lsa", random_state=1)
+    with pytest.raises(ValueError, match="too large"):
+        tp.fit_topics(tokens, units, k=500, random_state=1, min_df=1)
+    with pytest.raises(ValueError, match="sample_frac"):
+        tp.topic_k_selection(tokens, k_values=[2], sample_frac=1.0, random_state=1)
