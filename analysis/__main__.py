@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
         "(default: $ANALYSIS_DASK_SCHEDULER, else local)",
     )
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    figures = commands.add_parser("figures", help="redraw only the figures (figures/) from data/processed/")
+    figures = commands.add_parser(
+        "figures", help="redraw only the figures (figures/) from data/processed/"
+    )
     figures.add_argument("--processed-dir", type=Path, default=config.PROCESSED_DIR)
     figures.add_argument("--out-dir", type=Path, default=config.FIGURES_DIR)
     figures.add_argument("--lang", choices=("both", "zh", "en"), default="both",
