@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from analysis import config, schema
+from analysis.crosstabs import region_theme_counts, select_units
 
 INSTRUMENT_SCHEME_PATH: Path = config.RULES_DIR / "instruments.yml"
 NONE = "none"
@@ -259,34 +260,8 @@ def instrument_table(coded_units: pd.DataFrame, *, theme_col: str = "theme",
         theme) and ``share = n_sentences / n_total``.  Sorted by region,
         theme, then the scheme's instrument order.
     """
-    bad = [p for p in parts if p not in schema.PARTS]
-    if bad:
-        raise ValueError(f"parts must be drawn from {list(schema.PARTS)}, got {bad}")
-    bad = [k for k in unit_kinds if k not in schema.UNIT_KINDS]
-    if bad:
-        raise ValueError(f"unit_kinds must be drawn from {list(schema.UNIT_KINDS)}, got {bad}")
-    need = ["region_id", "part", "unit_kind", "instrument", theme_col]
-    missing = [c for c in need if c not in coded_units.columns]
-    if missing:
-        raise ValueError(f"coded_units lacks columns {missing}; pass code_instruments output "
-                         f"with a {theme_col!r} column")
-    rows = coded_units[coded_units["part"].isin(parts) & coded_units["unit_kind"].isin(unit_kinds)]
-    return _crosstab(rows, "instrument", list(schema.INSTRUMENT_TYPES), theme_col,
-                     schema.INSTRUMENT_TABLE)
-
-
-def _crosstab(rows: pd.DataFrame, col: str, levels: list[str], theme_col: str,
-              columns: list[str]) -> pd.DataFrame:
-    """Tidy region × theme × level counts with zeros (shared with modality)."""
-    unknown = sorted(set(rows[col]) - set(levels))
-    if unknown:
-        raise ValueError(f"{col} values {unknown} are not among {levels}")
-    counts = rows.groupby(["region_id", theme_col, col], sort=False).size()
-    totals = rows.groupby(["region_id", theme_col], sort=True).size()
-    out = []
-    for (region, theme), total in totals.items():
-        for level in levels:
-            n = int(counts.get((region, theme, level), 0))
-            out.append({"region_id": region, "theme": theme, columns[2]: level,
-                        "n_sentences": n, "n_total": int(total), "share": n / total})
-    return pd.DataFrame(out, columns=columns)
+    rows = select_units(coded_units, parts=parts, unit_kinds=unit_kinds,
+                        required=["instrument", theme_col],
+                        name=f"coded_units (code_instruments output with a {theme_col!r} column)")
+    return region_theme_counts(rows, col="instrument", levels=schema.INSTRUMENT_TYPES,
+                               theme_col=theme_col, columns=schema.INSTRUMENT_TABLE)

@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from analysis import config, schema
+from analysis.crosstabs import region_theme_counts, select_units
 
 MODALITY_LEXICON_PATH: Path = config.RULES_DIR / "modality.yml"
 NONE = "none"
@@ -164,26 +165,7 @@ def modality_table(classified_units: pd.DataFrame, *, theme_col: str = "theme",
         ``schema.MODALITY_TABLE``: region_id, theme, modality (every level in
         ``schema.MODALITY_LEVELS``), n_sentences, n_total, share.
     """
-    bad = [p for p in parts if p not in schema.PARTS]
-    if bad:
-        raise ValueError(f"parts must be drawn from {list(schema.PARTS)}, got {bad}")
-    bad = [k for k in unit_kinds if k not in schema.UNIT_KINDS]
-    if bad:
-        raise ValueError(f"unit_kinds must be drawn from {list(schema.UNIT_KINDS)}, got {bad}")
-    need = ["region_id", "part", "unit_kind", "modality", theme_col]
-    missing = [c for c in need if c not in classified_units.columns]
-    if missing:
-        raise ValueError(f"classified_units lacks columns {missing}")
-    rows = classified_units[classified_units["part"].isin(parts)
-                            & classified_units["unit_kind"].isin(unit_kinds)]
-    levels = list(schema.MODALITY_LEVELS)
-    unknown = sorted(set(rows["modality"]) - set(levels))
-    if unknown:
-        raise ValueError(f"modality values {unknown} are not among {levels}")
-    counts = rows.groupby(["region_id", theme_col, "modality"]).size()
-    totals = rows.groupby(["region_id", theme_col]).size()
-    out = [{"region_id": region, "theme": theme, "modality": level,
-            "n_sentences": int(counts.get((region, theme, level), 0)), "n_total": int(total),
-            "share": int(counts.get((region, theme, level), 0)) / total}
-           for (region, theme), total in totals.items() for level in levels]
-    return pd.DataFrame(out, columns=schema.MODALITY_TABLE)
+    rows = select_units(classified_units, parts=parts, unit_kinds=unit_kinds,
+                        required=["modality", theme_col], name="classified_units")
+    return region_theme_counts(rows, col="modality", levels=schema.MODALITY_LEVELS,
+                               theme_col=theme_col, columns=schema.MODALITY_TABLE)

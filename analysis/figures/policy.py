@@ -58,6 +58,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from analysis import config, schema
+from analysis.crosstabs import select_units
 from analysis.figures.common import check_choice, check_columns, draw_heatmap, percent_labels
 from analysis.figures.labels import check_lang, label, text, wrap
 from analysis.figures.labels import order as file_order
@@ -312,16 +313,9 @@ def subtype_shares(
         instrument included, so a region's shares sum to one minus its share of
         ``none``.
     """
-    bad = [p for p in parts if p not in schema.PARTS]
-    if bad:
-        raise ValueError(f"parts must be drawn from {list(schema.PARTS)}, got {bad}")
-    bad = [k for k in unit_kinds if k not in schema.UNIT_KINDS]
-    if bad:
-        raise ValueError(f"unit_kinds must be drawn from {list(schema.UNIT_KINDS)}, got {bad}")
-    check_columns(units, ["region_id", "part", "unit_kind", "instrument",
-                           "instrument_subtype"], "units")
+    rows = select_units(units, parts=parts, unit_kinds=unit_kinds,
+                        required=["instrument", "instrument_subtype"], name="units")
     scheme = load_instrument_scheme()
-    rows = units.loc[units["part"].isin(parts) & units["unit_kind"].isin(unit_kinds)]
     regions = file_order("region", rows["region_id"])
     subtypes = [(s.type, s.id) for s in scheme.subtypes]
     totals = rows.groupby("region_id", sort=False).size()
