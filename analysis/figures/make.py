@@ -13,6 +13,7 @@ manifest.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from matplotlib.figure import Figure
 
 from analysis import config
 from analysis.config import RANDOM_STATE
+from analysis.executors import default_jobs
 from analysis.figures import keywords, policy, similarity, themes, topics, validation
 from analysis.figures.common import check_choice
 from analysis.figures.labels import LANGS, text
@@ -195,28 +197,54 @@ def make_all_figures(
             "run `python -m analysis build` first"
         )
 
-    rows = []
-    for number, spec in available:
-        for one_lang in langs:
-            fields = spec.fields(tables, one_lang)
-            fig = spec.draw(tables, one_lang)
-            try:
-                rows.append(save_figure(
-                    fig, figure_id(number, spec, one_lang), out_dir=out_dir,
-                    title=text(f"{spec.name}.title", one_lang, fields=fields),
-                    caption=text(f"{spec.name}.caption", one_lang, fields=fields),
-                    sources=spec.sources, command=COMMAND, svg=svg,
-                ))
-            finally:
-                plt.close(fig)
-    if not missing_policy:
-        for one_lang in langs:
-            rows.extend(policy.make_policy_figures(Path(processed_dir), out_dir, lang=one_lang))
+    # One worker process per language: the figures of each language are
+    # independent, and drawing is most of the build's time.
+    tasks = [(Path(processed_dir), out_dir, one_lang, svg, tuple(n for n, _ in available),
+              not missing_policy) for one_lang in langs]
+    if len(tasks) > 1 and default_jobs() > 1:
+        with ProcessPoolExecutor(max_workers=min(len(tasks), default_jobs())) as pool:
+            rows = [row for rows_of_lang in pool.map(draw_language, tasks) for row in rows_of_lang]
+    else:
+        rows = [row for task in tasks for row in draw_language(task)]
     manifest = manifest_table(rows)
     write_manifest(rows, out_dir)
     if previous is not None:
         _remove_stale(out_dir, set(previous["figure_id"]) - set(manifest["figure_id"]))
     return manifest
+
+
+DrawTask = tuple[Path, Path, str, bool, tuple[int, ...], bool]
+
+
+def draw_language(task: DrawTask) -> list[dict[str, str]]:
+    """Draw and save the figures numbered ``numbers`` (and the policy figures) in one language.
+
+    ``task`` is ``(processed_dir, out_dir, lang, svg, numbers, with_policy)``; a
+    top-level function so that a worker process can run it.  Returns the
+    manifest rows.
+    """
+    processed_dir, out_dir, one_lang, svg, numbers, with_policy = task
+    tables: dict[str, pd.DataFrame] = {}
+    rows = []
+    for number in numbers:
+        spec = FIGURES[number - 1]
+        for stem in spec.sources:
+            if stem not in tables:
+                tables[stem] = read_table(stem, processed_dir)
+        fields = spec.fields(tables, one_lang)
+        fig = spec.draw(tables, one_lang)
+        try:
+            rows.append(save_figure(
+                fig, figure_id(number, spec, one_lang), out_dir=out_dir,
+                title=text(f"{spec.name}.title", one_lang, fields=fields),
+                caption=text(f"{spec.name}.caption", one_lang, fields=fields),
+                sources=spec.sources, command=COMMAND, svg=svg,
+            ))
+        finally:
+            plt.close(fig)
+    if with_policy:
+        rows.extend(policy.make_policy_figures(processed_dir, out_dir, lang=one_lang))
+    return rows
 
 
 def _remove_stale(out_dir: Path, figure_ids: set[str]) -> None:
