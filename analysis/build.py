@@ -40,9 +40,10 @@ from analysis.targets import extract_targets
 from analysis.themes import code_units, codebook_table, fallback_summary, theme_by_region
 from analysis.tokens import remove_stopwords, tokenizer_info, tokens_from_units
 from analysis.topics import fit_topics, topic_k_selection
+from analysis.validation import SAMPLE_PATH as THEME_SAMPLE_PATH
 from analysis.validation import confusion_table, read_gold, validate_themes
-from analysis.validation_instruments import run_instrument_validation
-from analysis.validation_targets import run_target_validation
+from analysis.validation_instruments import INSTRUMENT_SAMPLE_PATH, run_instrument_validation
+from analysis.validation_targets import TARGETS_GOLD_PATH, run_target_validation
 
 Tables = dict[str, pd.DataFrame]
 
@@ -121,25 +122,45 @@ def build_info(*, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame) -> dic
     }
 
 
+def sample_in_corpus(units: pd.DataFrame, sample_path: Path, *, column: str = "unit_id") -> bool:
+    """Whether every unit (or region) of a hand-coded sample is in this corpus.
+
+    The validation numbers describe the five seed plans' samples; a corpus
+    without them (another set of plans) gets empty validation tables instead
+    of numbers that would describe nothing in it.
+    """
+    sample = pd.read_csv(sample_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return set(sample[column]) <= set(units[column])
+
+
+def _empty(*stems: str) -> Tables:
+    return {stem: pd.DataFrame(columns=TABLES[stem]) for stem in stems}
+
+
 def themes_step(tables: Tables) -> Tables:
     """Code every unit by theme; theme/domain shares; validation against hand coding."""
     units = code_units(tables["corpus_units"])
-    gold = read_gold()
-    overall, by_theme, confusion = [], [], []
-    for level in ("theme", "domain"):
-        table, per_theme = validate_themes(units, gold, level=level)
-        overall.append(table)
-        by_theme.append(per_theme)
-        confusion.append(confusion_table(units, gold, level=level))
-    return {
+    if sample_in_corpus(units, THEME_SAMPLE_PATH):
+        gold = read_gold()
+        overall, by_theme, confusion = [], [], []
+        for level in ("theme", "domain"):
+            table, per_theme = validate_themes(units, gold, level=level)
+            overall.append(table)
+            by_theme.append(per_theme)
+            confusion.append(confusion_table(units, gold, level=level))
+        validation = {
+            "theme_validation": pd.concat(overall, ignore_index=True),
+            "theme_validation_by_theme": pd.concat(by_theme, ignore_index=True),
+            "theme_confusion": pd.concat(confusion, ignore_index=True),
+        }
+    else:
+        validation = _empty("theme_validation", "theme_validation_by_theme", "theme_confusion")
+    return {**validation,
         "themed_units": units,
         "codebook": codebook_table(),
         "theme_by_region": theme_by_region(units),
         "domain_by_region": theme_by_region(units, level="domain"),
         "theme_fallback": fallback_summary(units),
-        "theme_validation": pd.concat(overall, ignore_index=True),
-        "theme_validation_by_theme": pd.concat(by_theme, ignore_index=True),
-        "theme_confusion": pd.concat(confusion, ignore_index=True),
     }
 
 
@@ -148,8 +169,12 @@ def policy_step(tables: Tables) -> Tables:
     themed = tables["themed_units"]
     units = classify_modality(code_instruments(themed))
     citations = extract_citations(units)
-    matches, scores = run_target_validation(units)
-    return {
+    validation = _empty("instrument_validation", "target_matches", "target_validation")
+    if sample_in_corpus(units, INSTRUMENT_SAMPLE_PATH):
+        validation["instrument_validation"] = run_instrument_validation(themed)
+    if sample_in_corpus(units, TARGETS_GOLD_PATH, column="region_id"):
+        validation["target_matches"], validation["target_validation"] = run_target_validation(units)
+    return {**validation,
         "units": units,
         "instrument_table": instrument_table(units),
         "modality_table": modality_table(units),
@@ -157,9 +182,6 @@ def policy_step(tables: Tables) -> Tables:
         "citations": citations,
         "citation_network": citation_network(citations),
         "citation_pairs": shared_citations(citations, regions=sorted(units["region_id"].unique())),
-        "instrument_validation": run_instrument_validation(themed),
-        "target_matches": matches,
-        "target_validation": scores,
     }
 
 

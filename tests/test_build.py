@@ -50,3 +50,24 @@ def test_build_info_records_versions_hashes_and_seeds(fresh_build):
     assert {"chrome_rules.yml", "structure_rules.yml", "spin_repairs.yml"} <= set(
         info["rules_sha256"]
     )
+
+
+def test_a_corpus_without_the_hand_coded_plans_builds_with_empty_validation(tmp_path):
+    """Another set of plans: validation numbers would describe nothing in it."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    manifest = (config.RAW_DIR / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    keep = manifest[:3]  # header, tonglu, xinwu
+    (raw / "manifest.csv").write_text("\n".join(keep) + "\n", encoding="utf-8")
+    for line in keep[1:]:
+        name = line.split(",")[1]
+        (raw / name).write_bytes((config.RAW_DIR / name).read_bytes())
+    out = tmp_path / "processed"
+    build(raw_dir=raw, out_dir=out, figures_dir=None, verbose=False)
+    import pandas as pd
+
+    assert pd.read_parquet(out / "theme_validation.parquet").empty
+    assert pd.read_parquet(out / "instrument_validation.parquet").empty
+    units = pd.read_parquet(out / "units.parquet")
+    assert set(units["region_id"]) == {"tonglu", "xinwu"}
+    assert units["theme"].notna().all()

@@ -188,6 +188,9 @@ def make_all_figures(
             if skip_missing:
                 continue
             raise
+        if any(tables[stem].empty for stem in spec.sources):
+            # e.g. no validation tables for a corpus without the hand-coded samples
+            continue
         available.append((number, spec))
     missing_policy = [stem for stem in POLICY_TABLES
                       if not (Path(processed_dir) / f"{stem}.parquet").is_file()]
