@@ -117,6 +117,7 @@ def _files(directory: Path) -> dict[str, bytes]:
 def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster, tmp_path,
                                                                     monkeypatch):
     from analysis.build import build
+    from analysis.tokens import tokens_from_units
 
     outputs = {}
     for name, options in (("dask", {"scheduler": dask_cluster.scheduler_address}),
@@ -127,6 +128,10 @@ def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster
         cache = tmp_path / f"cache-{name}"
         monkeypatch.setattr(config, "CACHE_DIR", cache)
         monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(cache))
+        # tokens_from_units took config.CACHE_DIR as its default when it was
+        # imported; without this the second build would read the first one's
+        # segmentation instead of segmenting on its own executor.
+        monkeypatch.setitem(tokens_from_units.__kwdefaults__, "cache_dir", cache)
         out_dir = tmp_path / name
         written = build(out_dir=out_dir, figures_dir=None, verbose=False, **options)
         assert written, f"the {name} build wrote nothing"
