@@ -56,9 +56,14 @@ def test_text_fills_placeholders(files):
     assert text("topic_n", "en", fields={"n": 3}, text_path=path) == "Topic 3"
 
 
+def test_a_region_missing_from_the_manifest_is_labelled_by_its_id(files):
+    assert label("region", "gamma", "zh", **files) == "gamma"
+    assert label("region", "gamma", "en", **files) == "gamma"
+
+
 def test_unknown_id_kind_or_lang_is_an_error(files):
-    with pytest.raises(KeyError, match="no region 'gamma'"):
-        label("region", "gamma", "zh", **files)
+    with pytest.raises(KeyError, match="no theme 'gamma'"):
+        label("theme", "gamma", "zh", **files)
     with pytest.raises(KeyError, match="no en label"):
         label("theme", "nolabel", "en", **files)
     with pytest.raises(ValueError, match="lang must be one of"):

@@ -40,9 +40,12 @@ def one_vs_rest(keyness: pd.DataFrame) -> pd.DataFrame:
     """
     targets = set(keyness["target"].astype(str))
     reference_sets = keyness["reference"].astype(str).str.split("+").map(frozenset)
+    # Beyond five members keyness labels a reference by its size ("99 region_id values").
+    rest_by_size = f"{len(targets) - 1} region_id values"
     is_rest = [
-        refs == frozenset(targets - {target})
-        for target, refs in zip(keyness["target"].astype(str), reference_sets, strict=True)
+        refs == frozenset(targets - {target}) or reference == rest_by_size
+        for target, refs, reference in zip(keyness["target"].astype(str), reference_sets,
+                                           keyness["reference"].astype(str), strict=True)
     ]
     selected = keyness.loc[is_rest]
     if selected.empty:

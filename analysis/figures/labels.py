@@ -68,6 +68,7 @@ def label(
     str
         The name as written in the file; an English name that starts in lower
         case ("an unnamed county in Sichuan") gets a capital, since it stands alone.
+        A region missing from the manifest is labelled by its ``region_id``.
     """
     if kind not in KINDS:
         raise ValueError(_CHOICE.format(name="kind", allowed=KINDS, value=kind))
@@ -85,6 +86,10 @@ def label(
         extra = _text_labels(*_stamp(text_path))
         if f"{kind}:{id}" in extra:
             table, source, id = extra, text_path, f"{kind}:{id}"
+    if id not in table and kind == "region":
+        # A plan built from another raw folder (a benchmark corpus, a study's own
+        # collection) may not be in the project's manifest: it is shown by its id.
+        return id
     if id not in table:
         raise KeyError(f"no {kind} {id!r} in {source}; add it there (known: {sorted(table)})")
     value = table[id].get(lang)
