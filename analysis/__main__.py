@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
         help="Dask scheduler address for per-plan stages "
         "(default: $ANALYSIS_DASK_SCHEDULER, else local)",
     )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="run every step even if its inputs and outputs are unchanged since the last build",
+    )
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
     figures = commands.add_parser(
         "figures", help="redraw only the figures (figures/) from data/processed/"
@@ -67,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 out_dir=args.out_dir,
                 n_jobs=args.jobs,
                 scheduler=args.scheduler,
+                force=args.force,
                 verbose=not args.quiet,
             )
             return 0

@@ -13,7 +13,6 @@ from the same inputs are byte-identical.
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import sys
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import config, schema
+from analysis import config, schema, stamps
 from analysis.citations import citation_network, extract_citations, shared_citations
 from analysis.corpus import load_corpus, read_manifest
 from analysis.instruments import code_instruments, instrument_table
@@ -41,7 +40,7 @@ from analysis.themes import code_units, codebook_table, fallback_summary, theme_
 from analysis.tokens import remove_stopwords, tokenizer_info, tokens_from_units
 from analysis.topics import fit_topics, topic_k_selection
 from analysis.validation import SAMPLE_PATH as THEME_SAMPLE_PATH
-from analysis.validation import confusion_table, read_gold, validate_themes
+from analysis.validation import VALIDATION_DIR, confusion_table, read_gold, validate_themes
 from analysis.validation_instruments import INSTRUMENT_SAMPLE_PATH, run_instrument_validation
 from analysis.validation_targets import TARGETS_GOLD_PATH, run_target_validation
 
@@ -93,26 +92,28 @@ RESULT_SHAPING_PACKAGES: tuple[str, ...] = (
 )
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def build_info(*, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame) -> dict[str, object]:
-    """What produced the processed tables: versions, input hashes, seeds, tokenizer."""
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of :data:`RESULT_SHAPING_PACKAGES` (``None`` when absent)."""
     versions = {}
     for name in RESULT_SHAPING_PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    raw_files = {row["file"]: _sha256(raw_dir / row["file"]) for row in manifest.to_dict("records")}
-    raw_files[config.MANIFEST_PATH.name] = _sha256(raw_dir / config.MANIFEST_PATH.name)
-    rules = {p.name: _sha256(p) for p in sorted(rules_dir.iterdir()) if p.is_file()}
+    return versions
+
+
+def build_info(*, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame) -> dict[str, object]:
+    """What produced the processed tables: versions, input hashes, seeds, tokenizer."""
+    sha = stamps.file_sha256
+    raw_files = {row["file"]: sha(raw_dir / row["file"]) for row in manifest.to_dict("records")}
+    raw_files[config.MANIFEST_PATH.name] = sha(raw_dir / config.MANIFEST_PATH.name)
+    rules = {p.name: sha(p) for p in sorted(rules_dir.iterdir()) if p.is_file()}
     return {
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
         "platform_system": platform.system(),
-        "packages": versions,
+        "packages": package_versions(),
         "analysis_version": metadata.version("edu-policy-analysis"),
         "raw_sha256": dict(sorted(raw_files.items())),
         "rules_sha256": rules,
@@ -120,6 +121,42 @@ def build_info(*, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame) -> dic
         "spin_threshold": config.SPIN_THRESHOLD,
         "tokenizer": tokenizer_info(),
     }
+
+
+def _environment() -> dict[str, object]:
+    """What outside the files can change a result: interpreter and library versions."""
+    return {
+        "python": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "packages": package_versions(),
+    }
+
+
+def _package_files() -> dict[str, Path]:
+    """Every file of the ``analysis`` package (code and rule files), by relative name."""
+    package = Path(__file__).resolve().parent
+    return {f"analysis/{p.relative_to(package).as_posix()}": p for p in stamps.tree_files(package)}
+
+
+def tables_inputs(*, raw_dir: Path, manifest: pd.DataFrame) -> str:
+    """Digest of everything the tables depend on (see :mod:`analysis.stamps`).
+
+    The raw files the manifest lists and the manifest itself, the hand-coded
+    validation files, every file of the package, and :func:`_environment`.
+    """
+    files = {f"raw/{row['file']}": raw_dir / row["file"] for row in manifest.to_dict("records")}
+    files["raw/manifest.csv"] = raw_dir / config.MANIFEST_PATH.name
+    files.update({f"validation/{p.relative_to(VALIDATION_DIR).as_posix()}": p
+                  for p in stamps.tree_files(VALIDATION_DIR)})
+    files.update(_package_files())
+    return stamps.inputs_digest(files=files, values=_environment())
+
+
+def figures_inputs(table_files: list[Path]) -> str:
+    """Digest of everything the figures depend on: the tables written, the package, versions."""
+    files = {f"processed/{p.name}": p for p in table_files}
+    files.update(_package_files())
+    return stamps.inputs_digest(files=files, values=_environment())
 
 
 def sample_in_corpus(units: pd.DataFrame, sample_path: Path, *, column: str = "unit_id") -> bool:
@@ -253,9 +290,14 @@ def build(
     figures_dir: Path | None = config.FIGURES_DIR,
     n_jobs: int | None = None,
     scheduler: str | None = None,
+    force: bool = False,
     verbose: bool = True,
 ) -> list[Path]:
-    """Run every step, write ``data/processed/`` and the figures; return the files written.
+    """Run every step, write ``data/processed/`` and the figures; return the table files.
+
+    A step whose inputs and outputs are unchanged since it last wrote into the
+    same directory is skipped (content hashes, see :mod:`analysis.stamps`), so
+    rebuilding with nothing changed only checks hashes.
 
     Parameters
     ----------
@@ -269,8 +311,15 @@ def build(
     scheduler : str, optional
         A Dask scheduler address; the per-plan stages then run on that cluster
         (default: the ``ANALYSIS_DASK_SCHEDULER`` environment variable, else local).
+    force : bool, default False
+        Run every step even when its outputs are up to date.
     verbose : bool, default True
         Print one line per step to standard error.
+
+    Returns
+    -------
+    list of Path
+        The table files and ``build_info.json`` in ``out_dir``.
     """
 
     def say(message: str) -> None:
@@ -278,6 +327,52 @@ def build(
             print(message, file=sys.stderr)
 
     manifest = read_manifest(raw_dir / config.MANIFEST_PATH.name, raw_dir=raw_dir)
+    stamp = stamps.stamp_path(out_dir, cache_dir=config.CACHE_DIR)
+    inputs = tables_inputs(raw_dir=raw_dir, manifest=manifest)
+    written = None if force else stamps.current_outputs(stamp, "tables", inputs)
+    if written is not None:
+        say(f"tables in {out_dir} are up to date (use --force to rebuild them)")
+    else:
+        written = _build_tables(manifest, raw_dir=raw_dir, out_dir=out_dir, n_jobs=n_jobs,
+                                scheduler=scheduler, say=say)
+        stamps.record_step(stamp, "tables", inputs, written)
+    if figures_dir is None:
+        return written
+
+    step = f"figures:{Path(figures_dir).resolve()}"
+    inputs = figures_inputs(written)
+    if not force and stamps.current_outputs(stamp, step, inputs) is not None:
+        say(f"figures in {figures_dir} are up to date")
+        return written
+    from analysis.figures import make_all_figures  # matplotlib only when drawing
+
+    say("figures …")
+    manifest_rows = make_all_figures(out_dir, figures_dir)
+    stamps.record_step(stamp, step, inputs, _figure_files(manifest_rows, Path(figures_dir)))
+    say(f"drew {len(manifest_rows)} figures into {figures_dir}")
+    return written
+
+
+def _figure_files(manifest_rows: pd.DataFrame, figures_dir: Path) -> list[Path]:
+    """The files a figure manifest lists (one per figure and format drawn), and the manifest."""
+    files = [figures_dir / "manifest.csv"]
+    for row in manifest_rows.to_dict("records"):
+        for fmt in ("png", "pdf", "svg"):
+            if isinstance(row[f"{fmt}_sha256"], str) and row[f"{fmt}_sha256"]:
+                files.append(figures_dir / f"{row['figure_id']}.{fmt}")
+    return files
+
+
+def _build_tables(
+    manifest: pd.DataFrame,
+    *,
+    raw_dir: Path,
+    out_dir: Path,
+    n_jobs: int | None,
+    scheduler: str | None,
+    say: Callable[[str], None],
+) -> list[Path]:
+    """Run the table steps in order and write every table and ``build_info.json``."""
     say(f"corpus: loading {len(manifest)} plans")
     corpus = load_corpus(manifest, raw_dir=raw_dir, n_jobs=n_jobs, scheduler=scheduler)
     tables: Tables = {"regions": corpus.regions, "corpus_units": corpus.units,
@@ -299,10 +394,4 @@ def build(
     info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest)
     written.append(write_json(info, out_dir / "build_info.json"))
     say(f"wrote {len(written)} files to {out_dir}")
-    if figures_dir is not None:
-        from analysis.figures import make_all_figures  # matplotlib only when drawing
-
-        say("figures …")
-        manifest_rows = make_all_figures(out_dir, figures_dir)
-        say(f"drew {len(manifest_rows)} figures into {figures_dir}")
     return written

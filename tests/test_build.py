@@ -71,3 +71,87 @@ def test_a_corpus_without_the_hand_coded_plans_builds_with_empty_validation(tmp_
     units = pd.read_parquet(out / "units.parquet")
     assert set(units["region_id"]) == {"tonglu", "xinwu"}
     assert units["theme"].notna().all()
+
+
+# --- rebuilding: steps whose inputs and outputs are unchanged are skipped ---------------
+
+
+@pytest.fixture()
+def counted_build(tmp_path, monkeypatch):
+    """``build`` with stand-in steps that count their runs and write one small file each."""
+    import pandas as pd
+
+    from analysis import build as build_module
+    from analysis import figures
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    runs = {"tables": 0, "figures": 0}
+
+    def tables(manifest, *, raw_dir, out_dir, **_):
+        runs["tables"] += 1
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / "regions.csv"
+        sizes = [(raw_dir / name).stat().st_size for name in manifest["file"]]
+        path.write_text(f"{list(manifest['region_id'])} {sizes}", encoding="utf-8")
+        return [path]
+
+    def draw(processed_dir, figures_dir):
+        runs["figures"] += 1
+        figures_dir.mkdir(parents=True, exist_ok=True)
+        (figures_dir / "fig_zh.png").write_bytes((processed_dir / "regions.csv").read_bytes())
+        (figures_dir / "manifest.csv").write_text("figure_id\nfig_zh\n", encoding="utf-8")
+        return pd.DataFrame({"figure_id": ["fig_zh"], "png_sha256": ["x"],
+                             "pdf_sha256": [""], "svg_sha256": [""]})
+
+    monkeypatch.setattr(build_module, "_build_tables", tables)
+    monkeypatch.setattr(figures, "make_all_figures", draw)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    manifest = (config.RAW_DIR / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    (raw / "manifest.csv").write_text("\n".join(manifest[:3]) + "\n", encoding="utf-8")
+    for line in manifest[1:3]:
+        name = line.split(",")[1]
+        (raw / name).write_bytes((config.RAW_DIR / name).read_bytes())
+
+    def run(**options):
+        build(raw_dir=raw, out_dir=tmp_path / "processed", figures_dir=tmp_path / "figures",
+              verbose=False, **options)
+        return dict(runs)
+
+    return run, raw, tmp_path
+
+
+def test_a_rebuild_with_nothing_changed_runs_no_step(counted_build):
+    run, _, _ = counted_build
+    assert run() == {"tables": 1, "figures": 1}
+    assert run() == {"tables": 1, "figures": 1}
+
+
+def test_a_changed_raw_file_rebuilds_tables_and_figures(counted_build):
+    run, raw, _ = counted_build
+    run()
+    plan = sorted(p for p in raw.iterdir() if p.name != "manifest.csv")[0]
+    plan.write_bytes(plan.read_bytes() + b"\n")
+    assert run() == {"tables": 2, "figures": 2}
+
+
+def test_an_edited_or_deleted_output_is_made_again(counted_build):
+    run, _, tmp_path = counted_build
+    run()
+    (tmp_path / "figures" / "fig_zh.png").write_bytes(b"edited by hand")
+    assert run() == {"tables": 1, "figures": 2}  # tables intact, figures redrawn
+    (tmp_path / "processed" / "regions.csv").unlink()
+    assert run() == {"tables": 2, "figures": 2}  # same table content: figures stay current
+
+
+def test_force_runs_every_step(counted_build):
+    run, _, _ = counted_build
+    run()
+    assert run(force=True) == {"tables": 2, "figures": 2}
+
+
+def test_the_build_command_accepts_force():
+    from analysis.__main__ import _parser
+
+    assert _parser().parse_args(["build", "--force"]).force is True
+    assert _parser().parse_args(["build"]).force is False
