@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/run.py --n 5 100 1000 [--jobs 1 2] [--skip alignment]
+    python benchmarks/run.py --summary      # the tables of results.csv again
 
 For each N the benchmark builds a corpus (``make_corpus.py``) and measures,
 each configuration in a fresh Python process so that peak memory and caches
@@ -15,11 +16,18 @@ belong to that configuration alone:
     ``analysis.build.build`` end to end on the corpus, cold then warm, with
     the largest ``--jobs`` value (``--build-jobs`` to change).
 ``segmentation``
-    the pipeline's token stage (``tokens_from_units``, one process, empty
-    cache, its default backend and HMM setting) against bare ``jieba.lcut``
-    over exactly the same unit texts with the same HMM setting (one process,
-    jieba's dictionary loaded before the clock starts); and the incremental
-    case: with N-1 documents cached, segmenting all N.
+    the pipeline's token stage (``tokens_from_units`` with its default backend
+    and HMM setting) against bare ``jieba.lcut`` over exactly the same unit
+    texts with the same HMM setting, in one process.  *cold*: a fresh process
+    and an empty cache (also on two processes), against ``jieba.initialize``
+    plus ``jieba.lcut``; *steady*: the tokenizer already built and no cache,
+    against ``jieba.lcut`` alone.  And the incremental case: with N-1
+    documents cached, segmenting all N.
+``speedup``
+    the per-document stages (``load_corpus``; ``tokens_from_units`` with an
+    empty cache) on one process and on two, alternated three times in one
+    process with the fastest of each kept: the parallel speed-up, less exposed
+    to other work on the machine than the separate ``stages`` runs.
 ``calibration``
     a pure-Python CPU loop in one process and in ``max(--jobs)`` processes:
     the speed-up this machine offers at that moment.  When other work shares
@@ -60,7 +68,10 @@ MACHINE_JSON = BENCH_DIR / "machine.json"
 COLUMNS = ["n_docs", "n_chars", "kind", "stage", "jobs", "phase", "wall_s", "cpu_s",
            "chars_per_s", "peak_mib", "status", "detail"]
 
-PARTS = ("stages", "build", "segmentation")
+PARTS = ("stages", "build", "segmentation", "speedup")
+
+# Interleaved rounds of the speed-up measurement.
+SPEEDUP_ROUNDS = 3
 
 # Worker processes for the pooled segmentation measurement.
 POOL_JOBS = 2
@@ -216,7 +227,39 @@ def _child_segmentation(args: argparse.Namespace) -> dict:
             "jieba_tokens": n_bare, **incremental}
 
 
-CHILDREN = {"stages": _child_stages, "build": _child_build, "segmentation": _child_segmentation}
+def _child_speedup(args: argparse.Namespace) -> dict:
+    """The per-document stages on 1 and on POOL_JOBS processes, interleaved, fastest kept.
+
+    Alternating the two settings ``SPEEDUP_ROUNDS`` times in one process means
+    a burst of other work on the machine slows one sample, not one setting.
+    The token stage runs with an empty cache every time (segmentation only,
+    no stopwords), the pool's workers building their own tokenizers as in a
+    real run.
+    """
+    _redirect_outputs(args.work, args.raw)
+    from analysis.corpus import load_corpus, read_manifest
+    from analysis.tokens import tokens_from_units
+
+    manifest = read_manifest(args.raw / "manifest.csv", raw_dir=args.raw)
+    samples: dict[str, dict[int, list[float]]] = {"load": {}, "tokens": {}}
+    units = None
+    for _ in range(SPEEDUP_ROUNDS):
+        for jobs in (1, POOL_JOBS):
+            t0 = time.perf_counter()
+            units = load_corpus(manifest, raw_dir=args.raw, n_jobs=jobs).units
+            samples["load"].setdefault(jobs, []).append(time.perf_counter() - t0)
+        for jobs in (1, POOL_JOBS):
+            cache = args.work / "speedup-cache"
+            shutil.rmtree(cache, ignore_errors=True)
+            t0 = time.perf_counter()
+            tokens_from_units(units, cache_dir=cache, n_jobs=jobs, progress=False)
+            samples["tokens"].setdefault(jobs, []).append(time.perf_counter() - t0)
+            shutil.rmtree(cache, ignore_errors=True)
+    return {"samples": samples, "n_unit_chars": int(units["n_chars"].sum())}
+
+
+CHILDREN = {"stages": _child_stages, "build": _child_build, "segmentation": _child_segmentation,
+            "speedup": _child_speedup}
 
 
 # --------------------------------------------------------------------------- parent side
@@ -451,7 +494,10 @@ def bench_n(n: int, *, jobs_list: list[int], build_jobs: int, skip: list[str],
                                  peak_mib=r["peak_mib"] if r["peak_mib"] is not None else "",
                                  status=status, detail=detail))
             if "maxrss_self_mib" in out:
-                rows.append(_row(n_docs=n, kind="stages", stage="(process)", jobs=jobs,
+                # Keyed by the stages run, so a partial run never replaces a full one.
+                which = ",".join(only) if only else "all"
+                which += f" but {','.join(skip)}" if skip else ""
+                rows.append(_row(n_docs=n, kind="stages", stage=f"(process: {which})", jobs=jobs,
                                  phase=phase, peak_mib=out["maxrss_self_mib"], status="ok",
                                  detail=f"ru_maxrss self {out['maxrss_self_mib']:.0f} MiB, "
                                         f"largest child {out['maxrss_children_mib']:.0f} MiB"))
@@ -551,6 +597,27 @@ def bench_n(n: int, *, jobs_list: list[int], build_jobs: int, skip: list[str],
                                  phase="warm", wall_s=out["add_one_s"], status="ok",
                                  detail=f"{out['add_one_new_cache_files']} document(s) segmented "
                                         f"with {n - 1} cached"))
+    if "speedup" in parts:
+        work = base / "speedup"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        log(f"N={n}: speed-up of the per-document stages, 1 vs {POOL_JOBS} processes")
+        out = _run_child("speedup", n=n, raw=raw, work=work, cache=work / "cache", jobs=None,
+                         extra=[], timeout=timeout)
+        if "error" in out:
+            rows.append(_row(n_docs=n, kind="speedup", stage="(all)", status="error",
+                             detail=out["error"]))
+        for stage, by_jobs in out.get("samples", {}).items():
+            best = {int(j): min(times) for j, times in by_jobs.items()}
+            for jobs, times in sorted(by_jobs.items(), key=lambda kv: int(kv[0])):
+                jobs = int(jobs)
+                detail = "samples " + ", ".join(f"{t:.2f}" for t in times) + " s"
+                if jobs != 1:
+                    detail += f"; speed-up {best[1] / best[jobs]:.2f}x"
+                chars = n_chars if stage == "load" else out["n_unit_chars"]
+                rows.append(_row(n_docs=n, kind="speedup", stage=stage, jobs=jobs,
+                                 phase="interleaved", wall_s=best[jobs],
+                                 chars_per_s=chars / best[jobs], status="ok", detail=detail))
     for row in rows:
         row["n_chars"] = n_chars
     return rows
@@ -587,71 +654,98 @@ def _find_stage(rows: list[dict], name: str, jobs: int, phase: str) -> dict | No
 
 
 def markdown(rows: list[dict]) -> str:
-    """The summary tables (stages, build, segmentation) from rows of results.csv."""
+    """The summary tables of each N from rows of results.csv."""
     out: list[str] = []
-    ns = sorted({int(r["n_docs"]) for r in rows})
-    for n in ns:
+    for n in sorted({int(r["n_docs"]) for r in rows}):
         sub = [r for r in rows if int(r["n_docs"]) == n]
         chars = next((r["n_chars"] for r in sub if r["n_chars"] not in ("", None)), "")
-        cals = [r for r in sub if r["kind"] == "calibration"]
         out.append(f"\n### N = {n} ({_f(chars, '{:,.0f}')} characters read)\n")
-        for cal in cals:
+        for cal in (r for r in sub if r["kind"] == "calibration"):
             out.append(f"Calibration before measuring {cal['phase'] or 'this N'} "
                        f"(pure-Python loop, fastest of three): {cal['detail']}.\n")
-        jobs = sorted({int(r["jobs"]) for r in sub if r["kind"] == "stage"})
-        header = ["stage"] + [f"cold j={j} (s)" for j in jobs]
-        if len(jobs) > 1:
-            header.append(f"speed-up j={jobs[0]}→{jobs[-1]}")
-        header += [f"warm j={jobs[-1]} (s)" if jobs else "warm (s)", "chars/s (cold)",
-                   "peak MiB (cold)", "status"]
-        out.append("| " + " | ".join(header) + " |")
-        out.append("|" + "---|" * len(header))
-        names = list(dict.fromkeys(r["stage"] for r in sub if r["kind"] == "stage"))
-        for name in names:
-            cold = [_find_stage(sub, name, j, "cold") for j in jobs]
-            warm = _find_stage(sub, name, jobs[-1], "warm")
-            last = cold[-1] or {}
-            cells = [name] + [_f(c["wall_s"]) if c else "–" for c in cold]
-            if len(jobs) > 1:
-                a, b = cold[0], cold[-1]
-                ok = a and b and a["wall_s"] not in ("", None) and b["wall_s"] not in ("", None)
-                speed = float(a["wall_s"]) / float(b["wall_s"]) if ok else None
-                cells.append(f"{speed:.2f}x" if speed else "–")
-            cells += [_f(warm["wall_s"]) if warm else "–", _f(last.get("chars_per_s"), "{:,.0f}"),
-                      _f(last.get("peak_mib"), "{:,.0f}"), last.get("status", "")]
-            out.append("| " + " | ".join(str(c) for c in cells) + " |")
-        builds = [r for r in sub if r["kind"] == "build"]
-        if builds:
-            out.append("\n| build | jobs | wall (s) | CPU (s) | peak MiB | detail |")
-            out.append("|---|---|---|---|---|---|")
-            for r in builds:
-                out.append(f"| {r['phase']} | {r['jobs']} | {_f(r['wall_s'])} | {_f(r['cpu_s'])}"
-                           f" | {_f(r['peak_mib'], '{:,.0f}')} | {r['detail']} |")
-        steps = [r for r in sub if r["kind"] == "build_step"]
-        if steps:
-            out.append("\n| build step | " + " | ".join(
-                f"{b['phase']} j={b['jobs']} (s)" for b in builds) + " | peak MiB (cold) |")
-            out.append("|---|" + "---|" * (len(builds) + 1))
-            for name in dict.fromkeys(r["stage"] for r in steps):
-                cells = []
-                for b in builds:
-                    r = next((x for x in steps if x["stage"] == name and x["phase"] == b["phase"]
-                              and x["jobs"] == b["jobs"]), None)
-                    cells.append("–" if r is None else
-                                 (_f(r["wall_s"]) if r["status"] == "ok" else r["status"]))
-                cold = next((x for x in steps if x["stage"] == name and x["phase"] == "cold"), {})
-                out.append(f"| {name} | " + " | ".join(cells)
-                           + f" | {_f(cold.get('peak_mib'), '{:,.0f}')} |")
-        seg = {(r["stage"], r["phase"], str(r["jobs"])): r for r in sub
-               if r["kind"] == "segmentation"}
-        if ("ratio", "steady", "1") in seg:
-            out.append("\n| segmentation | phase | jobs | wall (s) | chars/s | detail |")
-            out.append("|---|---|---|---|---|---|")
-            for (stage, phase, jobs), r in seg.items():
-                rate = "–" if stage == "ratio" else _f(r["chars_per_s"], "{:,.0f}")
-                wall = (_f(r["wall_s"], "**{:.1f}x**") if stage == "ratio" else _f(r["wall_s"]))
-                out.append(f"| {stage} | {phase} | {jobs} | {wall} | {rate} | {r['detail']} |")
+        _stage_table(out, sub)
+        _build_tables(out, sub)
+        _speedup_table(out, sub)
+        _segmentation_table(out, sub)
     return "\n".join(out)
+
+
+def _stage_table(out: list[str], sub: list[dict]) -> None:
+    """Per stage: cold time for each jobs value, speed-up, warm time, rate, memory."""
+    jobs = sorted({int(r["jobs"]) for r in sub if r["kind"] == "stage"})
+    if not jobs:
+        return
+    header = ["stage"] + [f"cold j={j} (s)" for j in jobs]
+    if len(jobs) > 1:
+        header.append(f"speed-up j={jobs[0]}→{jobs[-1]}")
+    header += [f"warm j={jobs[-1]} (s)", "chars/s (cold)", "peak MiB (cold)", "status"]
+    out.append("| " + " | ".join(header) + " |")
+    out.append("|" + "---|" * len(header))
+    for name in dict.fromkeys(r["stage"] for r in sub if r["kind"] == "stage"):
+        cold = [_find_stage(sub, name, j, "cold") for j in jobs]
+        warm = _find_stage(sub, name, jobs[-1], "warm")
+        last = cold[-1] or {}
+        cells = [name] + [_f(c["wall_s"]) if c else "–" for c in cold]
+        if len(jobs) > 1:
+            a, b = cold[0], cold[-1]
+            ok = a and b and a["wall_s"] not in ("", None) and b["wall_s"] not in ("", None)
+            cells.append(f"{float(a['wall_s']) / float(b['wall_s']):.2f}x" if ok else "–")
+        cells += [_f(warm["wall_s"]) if warm else "–", _f(last.get("chars_per_s"), "{:,.0f}"),
+                  _f(last.get("peak_mib"), "{:,.0f}"), last.get("status", "")]
+        out.append("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+def _build_tables(out: list[str], sub: list[dict]) -> None:
+    """The end-to-end builds, then their steps."""
+    builds = [r for r in sub if r["kind"] == "build"]
+    if not builds:
+        return
+    out.append("\n| build | jobs | wall (s) | CPU (s) | peak MiB | detail |")
+    out.append("|---|---|---|---|---|---|")
+    for r in builds:
+        out.append(f"| {r['phase']} | {r['jobs']} | {_f(r['wall_s'])} | {_f(r['cpu_s'])}"
+                   f" | {_f(r['peak_mib'], '{:,.0f}')} | {r['detail']} |")
+    steps = [r for r in sub if r["kind"] == "build_step"]
+    if not steps:
+        return
+    out.append("\n| build step | " + " | ".join(f"{b['phase']} j={b['jobs']} (s)" for b in builds)
+               + " | peak MiB (cold) |")
+    out.append("|---|" + "---|" * (len(builds) + 1))
+    for name in dict.fromkeys(r["stage"] for r in steps):
+        cells = []
+        for b in builds:
+            r = next((x for x in steps if x["stage"] == name and x["phase"] == b["phase"]
+                      and x["jobs"] == b["jobs"]), None)
+            cells.append("–" if r is None else
+                         (_f(r["wall_s"]) if r["status"] == "ok" else r["status"]))
+        cold = next((x for x in steps if x["stage"] == name and x["phase"] == "cold"), {})
+        out.append(f"| {name} | " + " | ".join(cells)
+                   + f" | {_f(cold.get('peak_mib'), '{:,.0f}')} |")
+
+
+def _speedup_table(out: list[str], sub: list[dict]) -> None:
+    speed = [r for r in sub if r["kind"] == "speedup"]
+    if not speed:
+        return
+    out.append("\n| per-document stage (interleaved) | jobs | fastest (s) | chars/s | samples |")
+    out.append("|---|---|---|---|---|")
+    for r in speed:
+        out.append(f"| {r['stage']} | {r['jobs']} | {_f(r['wall_s'])} | "
+                   f"{_f(r['chars_per_s'], '{:,.0f}')} | {r['detail']} |")
+
+
+def _segmentation_table(out: list[str], sub: list[dict]) -> None:
+    seg = [r for r in sub if r["kind"] == "segmentation"]
+    if not seg:
+        return
+    out.append("\n| segmentation | phase | jobs | wall (s) | chars/s | detail |")
+    out.append("|---|---|---|---|---|---|")
+    for r in seg:
+        ratio = r["stage"] == "ratio"
+        rate = "–" if ratio else _f(r["chars_per_s"], "{:,.0f}")
+        wall = _f(r["wall_s"], "**{:.1f}x**") if ratio else _f(r["wall_s"])
+        out.append(f"| {r['stage']} | {r['phase']} | {r['jobs']} | {wall} | {rate} | "
+                   f"{r['detail']} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -672,7 +766,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="GiB of address space each measured process may use; beyond it "
                              "the stage fails with MemoryError (default 8; 0 for no cap)")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS),
-                        help="what to measure (default: all of stages, build, segmentation)")
+                        help="what to measure (default: all of stages, build, segmentation, "
+                             "speedup)")
     parser.add_argument("--summary", action="store_true",
                         help="print the tables of benchmarks/results.csv and exit")
     # Internal: one measurement in a fresh process.
