@@ -10,6 +10,7 @@ text changes with ``lang``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from analysis.config import RANDOM_STATE
 from analysis.figures.clouds import draw_word_cloud, word_cloud_layout
 from analysis.figures.common import check_choice, check_columns, check_positive
 from analysis.figures.labels import check_lang, label, order, text
+from analysis.figures.regions import MAX_PANELS, attach_subsets, select_regions
 from analysis.figures.style import DIVERGING_CMAP, WIDTH_DOUBLE, figure_style
 
 #: G² at p = 0.05 with one degree of freedom.
@@ -53,8 +55,16 @@ def one_vs_rest(keyness: pd.DataFrame) -> pd.DataFrame:
     return selected
 
 
-def top_keywords(keyness: pd.DataFrame, *, n_over: int = 10, n_under: int = 5) -> pd.DataFrame:
+def top_keywords(
+    keyness: pd.DataFrame,
+    *,
+    n_over: int = 10,
+    n_under: int = 5,
+    targets: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Per target, the ``n_over`` words most over-used and ``n_under`` most under-used by G².
+
+    Only the targets in ``targets`` are kept when it is given (default: all).
 
     Returns the selected rows with a ``signed_g2`` column (G² with the sign of
     the log ratio), ordered per target from the most over-used to the most
@@ -63,9 +73,10 @@ def top_keywords(keyness: pd.DataFrame, *, n_over: int = 10, n_under: int = 5) -
     check_positive("n_over", n_over)
     if not isinstance(n_under, int) or n_under < 0:
         raise ValueError(f"n_under must be a non-negative integer, got {n_under!r}")
-    table = one_vs_rest(keyness).assign(
-        signed_g2=lambda d: np.sign(d["log_ratio"]) * d["g2"]
-    )
+    table = one_vs_rest(keyness)
+    if targets is not None:
+        table = table.loc[table["target"].astype(str).isin(set(targets))]
+    table = table.assign(signed_g2=lambda d: np.sign(d["log_ratio"]) * d["g2"])
     table = table.loc[table["g2"] > 0]
     parts = []
     for _target, rows in table.groupby("target", sort=True):
@@ -86,6 +97,8 @@ def plot_keyness(
     lang: str = "zh",
     n_over: int = 10,
     n_under: int = 5,
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_PANELS,
 ) -> Figure:
     """Bars of signed G² for each region's most over- and under-used words.
 
@@ -96,11 +109,16 @@ def plot_keyness(
     lang : {"zh", "en"}, default "zh"
     n_over, n_under : int, default 10 and 5
         Words per region used more / less than in the other regions pooled.
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` regions, the largest are drawn; without
+        sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
+    max_regions : int, default :data:`analysis.figures.regions.MAX_PANELS`
+        Most panels drawn.
 
     Returns
     -------
     Figure
-        One panel per region (manifest order) sharing the G² axis; bars at or
+        One panel per region shown (manifest order) sharing the G² axis; bars at or
         beyond the dashed lines (G² = 3.84) are significant at p = 0.05
         (uncorrected), shorter ones are drawn lighter.
 
@@ -111,7 +129,10 @@ def plot_keyness(
     """
     check_columns(keyness, schema.KEYNESS, "keyness")
     check_lang(lang)
-    selected = top_keywords(keyness, n_over=n_over, n_under=n_under)
+    # Regions are chosen before the words, so the cost does not grow with the corpus.
+    regions, subset = select_regions(one_vs_rest(keyness)["target"].astype(str).unique(),
+                                     cap=max_regions, sizes=region_sizes)
+    selected = top_keywords(keyness, n_over=n_over, n_under=n_under, targets=regions)
     regions = order("region", selected["target"])
     n_rows, n_cols = _panel_grid(len(regions) + 1, 3)
     max_bars = int(selected.groupby("target").size().max())
@@ -154,7 +175,7 @@ def plot_keyness(
         else:
             fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         fig.supxlabel(text("signed_g2", lang), fontsize=8)
-    return fig
+    return attach_subsets(fig, subset)
 
 
 def plot_word_clouds(
@@ -164,6 +185,8 @@ def plot_word_clouds(
     n_words: int = 60,
     weight: str = "per_10k",
     random_state: int = RANDOM_STATE,
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_PANELS,
 ) -> Figure:
     """One word cloud per region, word size by frequency.
 
@@ -178,18 +201,24 @@ def plot_word_clouds(
         Rate per 10,000 tokens or raw count (same order within a region).
     random_state : int, default ``analysis.config.RANDOM_STATE``
         Seed of the layout; the same seed gives the same picture.
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` regions, the largest are drawn; without
+        sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
+    max_regions : int, default :data:`analysis.figures.regions.MAX_PANELS`
+        Most clouds drawn.
 
     Returns
     -------
     Figure
-        Panels in manifest order, three per row, each drawn as vector text with
+        Panels of the regions shown in manifest order, three per row, each drawn as vector text with
         the project font (see :mod:`analysis.figures.clouds`).
     """
     check_columns(keywords, ["region_id", "token", *WEIGHTS], "keywords")
     check_lang(lang)
     check_positive("n_words", n_words)
     check_choice("weight", weight, WEIGHTS)
-    regions = order("region", keywords["region_id"])
+    regions, subset = select_regions(keywords["region_id"].astype(str).unique(),
+                                     cap=max_regions, sizes=region_sizes)
     n_rows, n_cols = _panel_grid(len(regions), 3)
     canvas_w, canvas_h = 800, 560
     panel_w = WIDTH_DOUBLE / n_cols
@@ -216,4 +245,4 @@ def plot_word_clouds(
             draw_word_cloud(ax, layout, width=canvas_w, height=canvas_h)
             fig.text((col + 0.5) * panel_w / WIDTH_DOUBLE, (bottom + cloud_h + 0.04) / fig_h,
                      label("region", region, lang), ha="center", va="bottom", fontsize=9)
-    return fig
+    return attach_subsets(fig, subset)

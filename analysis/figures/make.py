@@ -26,7 +26,9 @@ from analysis.config import RANDOM_STATE
 from analysis.executors import default_jobs
 from analysis.figures import keywords, policy, similarity, themes, topics, validation
 from analysis.figures.common import check_choice
+from analysis.figures.fonts import cjk_font_path
 from analysis.figures.labels import LANGS, text
+from analysis.figures.regions import figure_subsets, with_note
 from analysis.figures.save import (
     MANIFEST_NAME,
     manifest_table,
@@ -50,6 +52,12 @@ TOPIC_TERMS = 8
 CONFUSION_HALF = "heldout"
 
 Tables = Mapping[str, pd.DataFrame]
+#: ``region_id -> n_units`` (the ``regions`` table), or None when that table is absent.
+Sizes = Mapping[str, float] | None
+
+#: The table whose ``n_units`` ranks the plans when a figure cannot show every
+#: region (:mod:`analysis.figures.regions`); optional for the figures of :data:`FIGURES`.
+SIZES_TABLE: str = "regions"
 
 #: Tables :func:`analysis.figures.policy.make_policy_figures` reads.
 POLICY_TABLES: tuple[str, ...] = (
@@ -59,11 +67,15 @@ POLICY_TABLES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """One figure: id stem, source tables, drawing function and caption fields."""
+    """One figure: id stem, source tables, drawing function and caption fields.
+
+    ``draw(tables, lang, sizes)`` gets the plan sizes by which a figure with a
+    cap on its regions picks the largest (:mod:`analysis.figures.regions`).
+    """
 
     name: str
     sources: tuple[str, ...]
-    draw: Callable[[Tables, str], Figure]
+    draw: Callable[[Tables, str, Sizes], Figure]
     fields: Callable[[Tables, str], dict[str, object]]
 
 
@@ -87,53 +99,60 @@ def _confusion_fields(tables: Tables, lang: str) -> dict[str, object]:
 FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec(
         "theme_shares", ("theme_by_region",),
-        lambda t, lang: themes.plot_theme_shares(t["theme_by_region"], lang=lang, part=PART),
+        lambda t, lang, sizes: themes.plot_theme_shares(t["theme_by_region"], lang=lang,
+                                                        part=PART, region_sizes=sizes),
         lambda t, lang: {"part": PART},
     ),
     FigureSpec(
         "domain_shares", ("domain_by_region",),
-        lambda t, lang: themes.plot_domain_shares(t["domain_by_region"], lang=lang, part=PART),
+        lambda t, lang, sizes: themes.plot_domain_shares(t["domain_by_region"], lang=lang,
+                                                         part=PART, region_sizes=sizes),
         lambda t, lang: {"part": PART},
     ),
     FigureSpec(
         "keyness", ("keyness",),
-        lambda t, lang: keywords.plot_keyness(t["keyness"], lang=lang, n_over=KEYNESS_OVER,
-                                              n_under=KEYNESS_UNDER),
+        lambda t, lang, sizes: keywords.plot_keyness(t["keyness"], lang=lang,
+                                                     n_over=KEYNESS_OVER, n_under=KEYNESS_UNDER,
+                                                     region_sizes=sizes),
         lambda t, lang: {"n_over": KEYNESS_OVER, "n_under": KEYNESS_UNDER},
     ),
     FigureSpec(
         "word_clouds", ("keywords",),
-        lambda t, lang: keywords.plot_word_clouds(t["keywords"], lang=lang, n_words=CLOUD_WORDS,
-                                                  random_state=RANDOM_STATE),
+        lambda t, lang, sizes: keywords.plot_word_clouds(t["keywords"], lang=lang,
+                                                         n_words=CLOUD_WORDS,
+                                                         random_state=RANDOM_STATE,
+                                                         region_sizes=sizes),
         lambda t, lang: {"n_words": CLOUD_WORDS, "seed": RANDOM_STATE},
     ),
     FigureSpec(
         "region_similarity", ("similarity_regions", "region_linkage"),
-        lambda t, lang: similarity.plot_region_similarity(
-            t["similarity_regions"], t["region_linkage"], lang=lang),
+        lambda t, lang, sizes: similarity.plot_region_similarity(
+            t["similarity_regions"], t["region_linkage"], lang=lang, region_sizes=sizes),
         lambda t, lang: {},
     ),
     FigureSpec(
         "theme_similarity", ("similarity_by_theme",),
-        lambda t, lang: similarity.plot_theme_similarity(t["similarity_by_theme"], lang=lang),
+        lambda t, lang, sizes: similarity.plot_theme_similarity(t["similarity_by_theme"],
+                                                                lang=lang, region_sizes=sizes),
         lambda t, lang: {},
     ),
     FigureSpec(
         "topic_terms", ("topics_terms",),
-        lambda t, lang: topics.plot_topic_terms(t["topics_terms"], lang=lang, model=TOPIC_MODEL,
-                                                n_terms=TOPIC_TERMS),
+        lambda t, lang, sizes: topics.plot_topic_terms(t["topics_terms"], lang=lang,
+                                                       model=TOPIC_MODEL, n_terms=TOPIC_TERMS),
         lambda t, lang: {"model": TOPIC_MODEL.upper(), "k": _topic_k(t), "n_terms": TOPIC_TERMS},
     ),
     FigureSpec(
         "topic_regions", ("topics_regions", "topics_terms"),
-        lambda t, lang: topics.plot_topic_regions(t["topics_regions"], t["topics_terms"],
-                                                  lang=lang, model=TOPIC_MODEL),
+        lambda t, lang, sizes: topics.plot_topic_regions(t["topics_regions"], t["topics_terms"],
+                                                         lang=lang, model=TOPIC_MODEL,
+                                                         region_sizes=sizes),
         lambda t, lang: {"model": TOPIC_MODEL.upper(), "k": _topic_k(t)},
     ),
     FigureSpec(
         "theme_confusion", ("theme_confusion", "theme_validation"),
-        lambda t, lang: validation.plot_confusion(t["theme_confusion"], lang=lang,
-                                                  half=CONFUSION_HALF, level="theme"),
+        lambda t, lang, sizes: validation.plot_confusion(t["theme_confusion"], lang=lang,
+                                                         half=CONFUSION_HALF, level="theme"),
         _confusion_fields,
     ),
 )
@@ -200,6 +219,11 @@ def make_all_figures(
             "run `python -m analysis build` first"
         )
 
+    # The CJK font is converted (when not cached yet) once, here, on every core:
+    # left to the workers, each language would convert it alone, and on an empty
+    # cache that conversion was about half of the figures' time.
+    cjk_font_path(n_jobs=default_jobs())
+
     # One worker process per language: the figures of each language are
     # independent, and drawing is most of the build's time.
     tasks = [(Path(processed_dir), out_dir, one_lang, svg, tuple(n for n, _ in available),
@@ -228,6 +252,7 @@ def draw_language(task: DrawTask) -> list[dict[str, str]]:
     """
     processed_dir, out_dir, one_lang, svg, numbers, with_policy = task
     tables: dict[str, pd.DataFrame] = {}
+    sizes = read_sizes(processed_dir)
     rows = []
     for number in numbers:
         spec = FIGURES[number - 1]
@@ -235,19 +260,35 @@ def draw_language(task: DrawTask) -> list[dict[str, str]]:
             if stem not in tables:
                 tables[stem] = read_table(stem, processed_dir)
         fields = spec.fields(tables, one_lang)
-        fig = spec.draw(tables, one_lang)
+        fig = spec.draw(tables, one_lang, sizes)
+        subsets = figure_subsets(fig)
+        # The regions shown were picked by their size in the regions table.
+        sources = (*spec.sources, SIZES_TABLE) if subsets and sizes is not None else spec.sources
         try:
             rows.append(save_figure(
                 fig, figure_id(number, spec, one_lang), out_dir=out_dir,
                 title=text(f"{spec.name}.title", one_lang, fields=fields),
-                caption=text(f"{spec.name}.caption", one_lang, fields=fields),
-                sources=spec.sources, command=COMMAND, svg=svg,
+                caption=with_note(text(f"{spec.name}.caption", one_lang, fields=fields),
+                                  subsets, one_lang),
+                sources=sources, command=COMMAND, svg=svg,
             ))
         finally:
             plt.close(fig)
     if with_policy:
         rows.extend(policy.make_policy_figures(processed_dir, out_dir, lang=one_lang))
     return rows
+
+
+def read_sizes(processed_dir: Path) -> Sizes:
+    """Plan sizes (``region_id -> n_units``) from the ``regions`` table, None if it is absent.
+
+    They decide which regions a figure with too many shows (the largest plans,
+    :mod:`analysis.figures.regions`); without them, the first in manifest order.
+    """
+    path = Path(processed_dir) / f"{SIZES_TABLE}.parquet"
+    if not path.is_file():
+        return None
+    return policy.region_sizes(read_table(SIZES_TABLE, Path(processed_dir))) or None
 
 
 def _remove_stale(out_dir: Path, figure_ids: set[str]) -> None:

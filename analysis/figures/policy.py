@@ -62,6 +62,16 @@ from analysis.crosstabs import select_units
 from analysis.figures.common import check_choice, check_columns, draw_heatmap, percent_labels
 from analysis.figures.labels import check_lang, label, text, wrap
 from analysis.figures.labels import order as file_order
+from analysis.figures.regions import (
+    MAX_COLUMNS,
+    MAX_DOCUMENTS,
+    MAX_ROWS,
+    Subset,
+    attach_subsets,
+    figure_subsets,
+    select_regions,
+    with_note,
+)
 from analysis.figures.save import save_figure
 from analysis.figures.style import (
     QUALITATIVE,
@@ -347,6 +357,15 @@ def _order_regions(present: Sequence[str], regions: Sequence[str] | None,
     return regions
 
 
+def _cap_regions(order: list[str], max_regions: int,
+                 sizes: Mapping[str, float] | None) -> tuple[list[str], Subset]:
+    """At most ``max_regions`` of ``order`` (:func:`analysis.figures.regions.select_regions`),
+    kept in the order given."""
+    shown, subset = select_regions(order, cap=max_regions, sizes=sizes)
+    keep = set(shown)
+    return [r for r in order if r in keep], subset
+
+
 def _stacked_bars(ax: Axes, shares: pd.DataFrame, key: str, category: str, order: list[str],
                   tick_labels: list[str], colors: dict[str, str]) -> None:
     """Horizontal bars of ``shares`` (one per ``order`` entry, top to bottom), 100 % wide."""
@@ -382,6 +401,8 @@ def plot_instrument_mix(
     *,
     lang: str = "zh",
     regions: Sequence[str] | None = None,
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_ROWS,
 ) -> Figure:
     """Stacked bars: each region's plan sentences by primary instrument type.
 
@@ -392,6 +413,11 @@ def plot_instrument_mix(
     lang : {"zh", "en"}, default "zh"
     regions : sequence of str, optional
         Regions to show, top to bottom (default: manifest order).
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` regions, the largest are drawn; without
+        sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
+    max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
+        Most bars drawn.
 
     Returns
     -------
@@ -404,6 +430,7 @@ def plot_instrument_mix(
     check_lang(lang)
     shares = pooled_shares(instrument_table, by="region_id")
     order = _order_regions(list(dict.fromkeys(shares["region_id"])), regions)
+    order, subset = _cap_regions(order, max_regions, region_sizes)
     totals = shares.groupby("region_id")["n_total"].first()
     ticks = [_with_n(label("region", r, lang), int(totals[r]), lang, width=40) for r in order]
     colors, names = _instrument_colors(), _instrument_names(lang)
@@ -414,7 +441,7 @@ def plot_instrument_mix(
         ax.set_xlabel(_text("policy.share_sentences_pct", lang))
         fig.legend(handles=_legend_handles(colors, names), loc="outside upper center",
                    ncols=len(colors), frameon=False, title=_text("policy.instrument", lang))
-    return fig
+    return attach_subsets(fig, subset)
 
 
 def _area_rows(shares: pd.DataFrame, level: str, lang: str) -> tuple[list[str], list[str]]:
@@ -497,6 +524,8 @@ def plot_instrument_subtypes(
     *,
     lang: str = "zh",
     regions: Sequence[str] | None = None,
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_COLUMNS,
 ) -> Figure:
     """Heatmap of instrument sub-types (rows, grouped by type) by region (columns).
 
@@ -508,6 +537,11 @@ def plot_instrument_subtypes(
     lang : {"zh", "en"}, default "zh"
     regions : sequence of str, optional
         Columns, left to right (default: manifest order).
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` regions, the largest are drawn; without
+        sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
+    max_regions : int, default :data:`analysis.figures.regions.MAX_COLUMNS`
+        Most columns drawn.
 
     Returns
     -------
@@ -520,6 +554,7 @@ def plot_instrument_subtypes(
     check_lang(lang)
     shares = subtype_shares(units)
     order = _order_regions(list(dict.fromkeys(shares["region_id"])), regions)
+    order, subset = _cap_regions(order, max_regions, region_sizes)
     scheme = load_instrument_scheme()
     type_names = _instrument_names(lang)
     rows: list[tuple[str, str | None]] = []  # (label, sub-type id; None for a type heading)
@@ -549,7 +584,7 @@ def plot_instrument_subtypes(
         ax.set_yticklabels([name if sid else "" for name, sid in rows])
         ax.xaxis.tick_top()
         _share_colorbar(fig, image, ax, lang)
-    return fig
+    return attach_subsets(fig, subset)
 
 
 def plot_modality(
@@ -558,6 +593,8 @@ def plot_modality(
     lang: str = "zh",
     regions: Sequence[str] | None = None,
     level: str = "domain",
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_ROWS,
 ) -> Figure:
     """Stacked bars of commitment strength: (a) by region, (b) by domain or theme.
 
@@ -569,7 +606,14 @@ def plot_modality(
     regions : sequence of str, optional
         Regions of panel (a), top to bottom (default: manifest order).
     level : {"domain", "theme"}, default "domain"
-        Rows of panel (b), regions pooled.
+        Rows of panel (b), regions pooled (all regions, also when panel (a)
+        shows a subset).
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` regions, panel (a) draws the largest;
+        without sizes, the first in manifest order
+        (:func:`analysis.figures.regions.select_regions`).
+    max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
+        Most bars of panel (a).
 
     Returns
     -------
@@ -581,6 +625,7 @@ def plot_modality(
     check_choice("level", level, AREA_LEVELS)
     by_region = pooled_shares(modality_table, by="region_id")
     order = _order_regions(list(dict.fromkeys(by_region["region_id"])), regions)
+    order, subset = _cap_regions(order, max_regions, region_sizes)
     totals = by_region.groupby("region_id")["n_total"].first()
     region_ticks = [_with_n(label("region", r, lang), int(totals[r]), lang, width=40)
                     for r in order]
@@ -600,7 +645,7 @@ def plot_modality(
         bottom.set_xlabel(_text("policy.share_sentences_pct", lang))
         fig.legend(handles=_legend_handles(colors, names), loc="outside upper center",
                    ncols=len(colors), frameon=False, title=_text("policy.modality", lang))
-    return fig
+    return attach_subsets(fig, subset)
 
 
 def _display_titles(network: pd.DataFrame, citations: pd.DataFrame | None) -> dict[str, str]:
@@ -685,6 +730,9 @@ def plot_citation_network(
     regions: Sequence[str] | None = None,
     citations: pd.DataFrame | None = None,
     max_chars: int = TITLE_MAX_CHARS,
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_ROWS,
+    max_documents: int = MAX_DOCUMENTS,
 ) -> Figure:
     """Bipartite drawing: plans (left) linked to the documents they cite (right).
 
@@ -703,6 +751,15 @@ def plot_citation_network(
         (which drops 的, brackets and edition marks).
     max_chars : int, default :data:`TITLE_MAX_CHARS`
         Titles are shortened with :func:`shorten_title`.
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` plans, the largest are drawn; without
+        sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
+    max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
+        Most plans drawn.
+    max_documents : int, default :data:`analysis.figures.regions.MAX_DOCUMENTS`
+        Most documents drawn: of those the plans shown cite, the ones cited by
+        the most of them, then with the most mentions, then by issuing level
+        and title (:func:`cap_documents`).
 
     Returns
     -------
@@ -714,7 +771,18 @@ def plot_citation_network(
         say by how many), and a legend of levels.  Layout: :func:`citation_layout`.
     """
     check_lang(lang)
-    plans, docs = citation_layout(citation_network, regions=regions)
+    check_columns(citation_network, ["title_norm", "level", "region_id", "n_mentions"],
+                  "citation_network")
+    candidates = (file_order("region", citation_network["region_id"]) if regions is None
+                  else list(regions))
+    shown, plan_subset = _cap_regions(candidates, max_regions, region_sizes)
+    n_documents = int(citation_network["title_norm"].nunique())
+    citation_network = cap_documents(
+        citation_network.loc[citation_network["region_id"].isin(set(shown))],
+        max_documents=max_documents)
+    doc_subset = Subset("documents", int(citation_network["title_norm"].nunique()), n_documents,
+                        "most_cited")
+    plans, docs = citation_layout(citation_network, regions=shown)
     titles = _display_titles(citation_network, citations)
     colors = _level_colors()
     plan_y = dict(zip(plans["region_id"], plans["y"], strict=True))
@@ -765,7 +833,32 @@ def plot_citation_network(
                           linewidth=1, label=level_names[lv]) for lv in colors]
         fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.45, 0.0),
                    ncols=len(handles), frameon=False, title=_text("policy.citation_level", lang))
-    return fig
+    return attach_subsets(fig, plan_subset, doc_subset)
+
+
+def cap_documents(citation_network: pd.DataFrame, *, max_documents: int = MAX_DOCUMENTS
+                  ) -> pd.DataFrame:
+    """Keep the edges of at most ``max_documents`` documents of ``citation_network``.
+
+    The documents kept are those cited by the most plans (in the rows given),
+    then with the most mentions, then by issuing level (``schema.CITATION_LEVELS``
+    order) and ``title_norm``: a deterministic choice of the documents the
+    plans share, which are what the network is read for.
+    """
+    if not isinstance(max_documents, int) or max_documents < 1:
+        raise ValueError(f"max_documents must be a positive integer, got {max_documents!r}")
+    if citation_network["title_norm"].nunique() <= max_documents:
+        return citation_network
+    level_rank = {lv: i for i, lv in enumerate(schema.CITATION_LEVELS)}
+    docs = (citation_network.groupby("title_norm", sort=True)
+            .agg(level=("level", "first"), n_regions=("region_id", "nunique"),
+                 n_mentions=("n_mentions", "sum"))
+            .reset_index())
+    docs["_rank"] = docs["level"].map(level_rank).fillna(len(level_rank))
+    keep = (docs.sort_values(["n_regions", "n_mentions", "_rank", "title_norm"],
+                             ascending=[False, False, True, True], kind="stable")
+            .head(max_documents)["title_norm"])
+    return citation_network.loc[citation_network["title_norm"].isin(set(keep))]
 
 
 # ----------------------------------------------------------------------------- all of them
@@ -798,7 +891,9 @@ def _no_fields(_tables: Tables, _lang: str) -> dict[str, object]:
 POLICY_FIGURES: tuple[PolicyFigure, ...] = (
     PolicyFigure(
         "policy_instrument_mix", ("instrument_table",),
-        lambda t, lang: plot_instrument_mix(t["instrument_table"], lang=lang), _no_fields,
+        lambda t, lang: plot_instrument_mix(t["instrument_table"], lang=lang,
+                                            region_sizes=region_sizes(t["regions"])),
+        _no_fields,
     ),
     PolicyFigure(
         "policy_theme_instrument_domain", ("instrument_table",),
@@ -812,19 +907,24 @@ POLICY_FIGURES: tuple[PolicyFigure, ...] = (
     ),
     PolicyFigure(
         "policy_instrument_subtypes", ("units",),
-        lambda t, lang: plot_instrument_subtypes(t["units"], lang=lang), _no_fields,
+        lambda t, lang: plot_instrument_subtypes(t["units"], lang=lang,
+                                                 region_sizes=region_sizes(t["regions"])),
+        _no_fields,
     ),
     PolicyFigure(
         "policy_modality", ("modality_table",),
-        lambda t, lang: plot_modality(t["modality_table"], lang=lang, level="domain"),
+        lambda t, lang: plot_modality(t["modality_table"], lang=lang, level="domain",
+                                      region_sizes=region_sizes(t["regions"])),
         _no_fields,
     ),
     PolicyFigure(
         "policy_citation_network", ("citation_network", "citations", "regions"),
-        # Every plan of the corpus is drawn, those citing nothing included.
+        # Every plan of the corpus is drawn, those citing nothing included (up
+        # to the cap of analysis.figures.regions.MAX_ROWS, the largest plans).
         lambda t, lang: plot_citation_network(
             t["citation_network"], lang=lang, citations=t["citations"],
-            regions=file_order("region", t["regions"]["region_id"])),
+            regions=file_order("region", t["regions"]["region_id"]),
+            region_sizes=region_sizes(t["regions"])),
         lambda t, lang: {"max_chars": TITLE_MAX_CHARS},
     ),
 )
@@ -856,15 +956,31 @@ def make_policy_figures(
     """
     check_lang(lang)
     processed_dir, out_dir = Path(processed_dir), Path(out_dir)
-    stems = dict.fromkeys(stem for spec in POLICY_FIGURES for stem in spec.sources)
+    # "regions" gives the plan sizes by which a subset is chosen (region_sizes).
+    stems = dict.fromkeys([*(stem for spec in POLICY_FIGURES for stem in spec.sources),
+                           "regions"])
     tables = {stem: read_table(stem, processed_dir) for stem in stems}
     rows = []
     for spec in POLICY_FIGURES:
         fields = spec.fields(tables, lang)
+        fig = spec.draw(tables, lang)
+        subsets = figure_subsets(fig)
+        # A subset of the plans is chosen by their size in the regions table.
+        sources = (spec.sources if not subsets or "regions" in spec.sources
+                   else (*spec.sources, "regions"))
         rows.append(save_figure(
-            spec.draw(tables, lang), f"{spec.name}_{lang}", out_dir=out_dir,
+            fig, f"{spec.name}_{lang}", out_dir=out_dir,
             title=_text(f"{spec.name}.title", lang, **fields),
-            caption=_text(f"{spec.name}.caption", lang, **fields),
-            sources=spec.sources, command=COMMAND,
+            caption=with_note(_text(f"{spec.name}.caption", lang, **fields), subsets, lang),
+            sources=sources, command=COMMAND,
         ))
     return rows
+
+
+def region_sizes(regions: pd.DataFrame) -> dict[str, float]:
+    """``region_id -> n_units`` from the ``regions`` table: the size by which the largest
+    plans are chosen when a figure cannot show them all (``{}`` without the column)."""
+    if "n_units" not in regions.columns:
+        return {}
+    return dict(zip(regions["region_id"].astype(str),
+                    pd.to_numeric(regions["n_units"], errors="coerce").fillna(0), strict=True))

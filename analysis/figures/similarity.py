@@ -9,6 +9,7 @@ exactly the clustering the table reports.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,13 @@ from scipy.cluster import hierarchy
 from analysis import schema
 from analysis.figures.common import check_columns, draw_heatmap
 from analysis.figures.labels import check_lang, label, order, text, wrap
+from analysis.figures.regions import (
+    MAX_MATRIX,
+    MAX_THEME_MATRIX,
+    attach_subsets,
+    induced_linkage,
+    select_regions,
+)
 from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE, WIDTH_MEDIUM, figure_style
 
 _PAIR_COLUMNS = ["region_a", "region_b", "cosine"]
@@ -31,12 +39,17 @@ def square_matrix(pairs: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
     The diagonal is left NaN: a plan's similarity with itself is 1 by
     definition and says nothing.
     """
-    matrix = pd.DataFrame(np.nan, index=regions, columns=regions)
-    for row in pairs.itertuples(index=False):
-        if row.region_a in matrix.index and row.region_b in matrix.index:
-            matrix.loc[row.region_a, row.region_b] = row.cosine
-            matrix.loc[row.region_b, row.region_a] = row.cosine
-    return matrix
+    # Positions are looked up once and filled in one numpy assignment: the pairs
+    # grow with the square of the regions, and .loc per pair took seconds at 100.
+    position = {r: i for i, r in enumerate(regions)}
+    values = np.full((len(regions), len(regions)), np.nan)
+    rows = pairs.loc[pairs["region_a"].isin(position) & pairs["region_b"].isin(position)]
+    a = rows["region_a"].map(position).to_numpy(dtype=int)
+    b = rows["region_b"].map(position).to_numpy(dtype=int)
+    cosine = rows["cosine"].to_numpy(dtype=float)
+    values[a, b] = cosine
+    values[b, a] = cosine
+    return pd.DataFrame(values, index=list(regions), columns=list(regions))
 
 
 def linkage_matrix(region_linkage: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
@@ -65,6 +78,8 @@ def plot_region_similarity(
     region_linkage: pd.DataFrame,
     *,
     lang: str = "zh",
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_MATRIX,
 ) -> Figure:
     """Heatmap of plan-to-plan cosine similarity under its clustering dendrogram.
 
@@ -74,6 +89,12 @@ def plot_region_similarity(
     region_linkage : DataFrame (``schema.REGION_LINKAGE``)
         The clustering of the same regions; rows and columns follow its leaf order.
     lang : {"zh", "en"}, default "zh"
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` regions, the largest are drawn; without
+        sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
+        The dendrogram is then the table's tree restricted to those regions
+        (:func:`analysis.figures.regions.induced_linkage`): same merge heights.
+    max_regions : int, default :data:`analysis.figures.regions.MAX_MATRIX`
 
     Returns
     -------
@@ -96,6 +117,9 @@ def plot_region_similarity(
             f"region_linkage clusters {sorted(leaf_regions)} but similarity_regions has "
             f"{sorted(in_pairs)}"
         )
+    shown, subset = select_regions(leaf_regions, cap=max_regions, sizes=region_sizes)
+    if subset.is_subset:
+        z, leaf_regions = induced_linkage(z, leaf_regions, shown)
     tree = hierarchy.dendrogram(z, no_plot=True)
     regions = [leaf_regions[i] for i in tree["leaves"]]
     matrix = square_matrix(similarity_regions, regions)
@@ -106,9 +130,12 @@ def plot_region_similarity(
     notes = np.where(np.isfinite(values), np.vectorize(lambda v: f"{v:.2f}")(values), "")
     np.fill_diagonal(notes, "–")
     n = len(regions)
+    # Rows are 0.62 in high for a few regions; with more, about as high as the
+    # cells are wide (3.8 in of heatmap shared by n columns), so it stays square-ish.
+    row_height = min(0.62, 3.8 / n)
 
     with figure_style():
-        fig = plt.figure(figsize=(WIDTH_MEDIUM, 1.8 + 0.62 * n), layout="constrained")
+        fig = plt.figure(figsize=(WIDTH_MEDIUM, 1.8 + row_height * n), layout="constrained")
         grid = fig.add_gridspec(2, 2, width_ratios=[n, 0.22], height_ratios=[1.3, n])
         tree_ax = fig.add_subplot(grid[0, 0])
         hierarchy.dendrogram(z, ax=tree_ax, no_labels=True, color_threshold=0,
@@ -127,7 +154,7 @@ def plot_region_similarity(
         bar = fig.colorbar(mesh, cax=cax)
         bar.set_label(text("cosine", lang))
         bar.outline.set_visible(False)
-    return fig
+    return attach_subsets(fig, subset)
 
 
 def plot_theme_similarity(
@@ -135,6 +162,8 @@ def plot_theme_similarity(
     *,
     lang: str = "zh",
     n_cols: int = 4,
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_THEME_MATRIX,
 ) -> Figure:
     """Small multiples: within each theme, the cosine similarity of every pair of plans.
 
@@ -144,6 +173,10 @@ def plot_theme_similarity(
     lang : {"zh", "en"}, default "zh"
     n_cols : int, default 4
         Panels per row.
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` regions, the largest are drawn; without
+        sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
+    max_regions : int, default :data:`analysis.figures.regions.MAX_THEME_MATRIX`
 
     Returns
     -------
@@ -161,8 +194,9 @@ def plot_theme_similarity(
     if pairs.empty:
         raise ValueError("similarity_by_theme has no compared pair")
     themes = order("theme", pairs["theme"])
-    regions = order("region", pd.concat([similarity_by_theme["region_a"],
-                                         similarity_by_theme["region_b"]]))
+    regions, subset = select_regions(
+        pd.concat([similarity_by_theme["region_a"], similarity_by_theme["region_b"]]).unique(),
+        cap=max_regions, sizes=region_sizes)
     n = len(regions)
     n_rows = math.ceil(len(themes) / n_cols)
     norm = mcolors.Normalize(vmin=0.0, vmax=1.0)
@@ -209,4 +243,4 @@ def plot_theme_similarity(
                            location="bottom")
         bar.set_label(text("cosine", lang))
         bar.outline.set_visible(False)
-    return fig
+    return attach_subsets(fig, subset)

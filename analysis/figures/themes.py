@@ -7,6 +7,8 @@ codebook order and regions in manifest order, the same in every figure.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
@@ -21,6 +23,7 @@ from analysis.figures.common import (
     percent_labels,
 )
 from analysis.figures.labels import check_lang, label, order, text, wrap
+from analysis.figures.regions import MAX_COLUMNS, MAX_ROWS, attach_subsets, select_regions
 from analysis.figures.style import (
     SEQUENTIAL_CMAP,
     WIDTH_DOUBLE,
@@ -64,6 +67,8 @@ def plot_theme_shares(
     lang: str = "zh",
     part: str = "plan",
     value: str = "share_chars",
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_COLUMNS,
 ) -> Figure:
     """Heatmap of each theme's share of each region's text, themes grouped by domain.
 
@@ -74,6 +79,11 @@ def plot_theme_shares(
     part : str, default "plan"
         Which part of the plans (``plan`` or ``review``).
     value : {"share_chars", "share_sentences"}, default "share_chars"
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` regions, the largest are drawn; without
+        sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
+    max_regions : int, default :data:`analysis.figures.regions.MAX_COLUMNS`
+        Most region columns drawn.
 
     Returns
     -------
@@ -89,8 +99,10 @@ def plot_theme_shares(
     check_lang(lang)
     check_choice("value", value, SHARE_COLUMNS)
     table = _select_part(theme_by_region, part, "theme_by_region")
+    regions, subset = select_regions(table["region_id"].astype(str).unique(), cap=max_regions,
+                                     sizes=region_sizes)
+    table = table.loc[table["region_id"].astype(str).isin(set(regions))]
     themes = theme_order(table)
-    regions = order("region", table["region_id"])
     matrix = (
         table.pivot_table(index="theme_id", columns="region_id", values=value, aggfunc="sum")
         .reindex(index=themes, columns=regions)
@@ -133,7 +145,7 @@ def plot_theme_shares(
         bar.set_label(text("share_chars_pct" if value == "share_chars" else "share_sentences_pct",
                            lang))
         bar.outline.set_visible(False)
-    return fig
+    return attach_subsets(fig, subset)
 
 
 def plot_domain_shares(
@@ -142,6 +154,8 @@ def plot_domain_shares(
     lang: str = "zh",
     part: str = "plan",
     value: str = "share_chars",
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_ROWS,
 ) -> Figure:
     """Stacked horizontal bars: how each region's text divides among the domains.
 
@@ -151,11 +165,16 @@ def plot_domain_shares(
     lang : {"zh", "en"}, default "zh"
     part : str, default "plan"
     value : {"share_chars", "share_sentences"}, default "share_chars"
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` regions, the largest are drawn; without
+        sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
+    max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
+        Most bars drawn.
 
     Returns
     -------
     Figure
-        One bar per region (manifest order, top to bottom), one segment per domain
+        One bar per region shown (manifest order, top to bottom), one segment per domain
         (codebook order, Okabe-Ito colours) labelled with its percentage when it
         is at least 4%; the legend is below the bars.
     """
@@ -166,7 +185,8 @@ def plot_domain_shares(
     totals = table.groupby("domain")["n_chars"].sum()
     domains = [d for d in order("domain", table["domain"])
                if d != "unassigned" or totals.get(d, 0) > 0]
-    regions = order("region", table["region_id"])
+    regions, subset = select_regions(table["region_id"].astype(str).unique(), cap=max_regions,
+                                     sizes=region_sizes)
     matrix = (
         table.pivot_table(index="region_id", columns="domain", values=value, aggfunc="sum")
         .reindex(index=regions, columns=domains).fillna(0.0)
@@ -201,4 +221,4 @@ def plot_domain_shares(
                                                             width=36)) for d in domains]
         fig.legend(handles=handles, loc="outside lower center", ncol=4 if lang == "zh" else 3,
                    frameon=False, title=text("domain", lang))
-    return fig
+    return attach_subsets(fig, subset)

@@ -8,6 +8,7 @@ decreasing total weight); terms are shown as written in both languages.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,8 @@ from analysis.figures.common import (
     draw_heatmap,
     percent_labels,
 )
-from analysis.figures.labels import check_lang, label, order, text, wrap
+from analysis.figures.labels import check_lang, label, text, wrap
+from analysis.figures.regions import MAX_ROWS, attach_subsets, select_regions
 from analysis.figures.style import (
     QUALITATIVE,
     SEQUENTIAL_CMAP,
@@ -128,6 +130,8 @@ def plot_topic_regions(
     *,
     lang: str = "zh",
     model: str = "nmf",
+    region_sizes: Mapping[str, float] | None = None,
+    max_regions: int = MAX_ROWS,
 ) -> Figure:
     """Heatmap of each region's mean topic share, topics labelled by their top terms.
 
@@ -138,11 +142,16 @@ def plot_topic_regions(
         For the column labels (three top terms per topic).
     lang : {"zh", "en"}, default "zh"
     model : str, default "nmf"
+    region_sizes : mapping of region_id -> plan size, optional
+        With more than ``max_regions`` regions, the largest are drawn; without
+        sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
+    max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
+        Most rows drawn.
 
     Returns
     -------
     Figure
-        Rows regions (manifest order), columns topics, cells the share in percent
+        Rows the regions shown (manifest order), columns topics, cells the share in percent
         (sequential scale from 0); each row adds up to 100%.
     """
     check_columns(topics_regions, schema.TOPICS_REGIONS, "topics_regions")
@@ -153,7 +162,8 @@ def plot_topic_regions(
     missing = [t for t in topics if t not in names]
     if missing:
         raise ValueError(f"topics_terms has no terms for {model} topics {missing}")
-    regions = order("region", table["region_id"])
+    regions, subset = select_regions(table["region_id"].astype(str).unique(), cap=max_regions,
+                                     sizes=region_sizes)
     matrix = (
         table.pivot_table(index="region_id", columns="topic", values="share", aggfunc="sum")
         .reindex(index=regions, columns=topics)
@@ -175,4 +185,4 @@ def plot_topic_regions(
         bar.ax.yaxis.set_major_formatter(lambda x, _pos: f"{100 * x:.0f}")
         bar.set_label(text("topic_share_pct", lang))
         bar.outline.set_visible(False)
-    return fig
+    return attach_subsets(fig, subset)
