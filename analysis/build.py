@@ -222,14 +222,18 @@ def policy_step(tables: Tables) -> Tables:
     }
 
 
-def keywords_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
-    """Tokens (cached per plan) and keyword statistics of the plan parts.
+def keywords_step(
+    tables: Tables, *, n_jobs: int | None = None, scheduler: str | None = None
+) -> Tables:
+    """Tokens (cached per plan, segmented in ``n_jobs`` processes) and keyword statistics.
 
     Keyword statistics describe the plans themselves: plan-part units, content
     words only (standard and policy-boilerplate stopwords removed).
     """
     units = tables["themed_units"]
-    tokens = tokens_from_units(units, n_jobs=1, scheduler=scheduler)
+    # tokens_from_units itself stays in one process when there is little to segment.
+    tokens = tokens_from_units(units, n_jobs=-1 if n_jobs is None else n_jobs,
+                               scheduler=scheduler)
     plan_ids = set(units.loc[units["part"] == "plan", "unit_id"])
     content = remove_stopwords(tokens[tokens["unit_id"].isin(plan_ids)])
     include_absent = content["region_id"].nunique() <= config.KEYNESS_ABSENT_MAX_REGIONS
@@ -380,7 +384,7 @@ def _build_tables(
     steps: list[tuple[str, Callable[[Tables], Tables]]] = [
         ("themes", themes_step),
         ("policy instruments, modality, targets, citations", policy_step),
-        ("tokens and keywords", lambda t: keywords_step(t, scheduler=scheduler)),
+        ("tokens and keywords", lambda t: keywords_step(t, n_jobs=n_jobs, scheduler=scheduler)),
         ("similarity, alignment, reuse", similarity_step),
         ("topics", topics_step),
     ]

@@ -372,3 +372,159 @@ def test_unreadable_cache_file_is_segmented_again(monkeypatch, tmp_path):
     pd.testing.assert_frame_equal(first, again)
     tk.tokens_from_units(units, cache_dir=tmp_path)
     assert len(counter.calls) == 2  # the rewritten file is used again
+
+
+# ----------------------------------------------------------------------------- whole-document cut
+
+# Units chosen to break a whole-document cut: empty and punctuation-only units,
+# Latin/number spans and protected entries at unit edges, a Han character ending
+# one unit and another starting the next (教|育 must not become 教育), \r|\n (a
+# \r\n pair is one jieba token), entries that would match across a unit boundary
+# (开展STEM|教育), whitespace, symbols inside jieba's Han class (C++, %, -), and
+# characters outside it that are kept (①, α, カ, 㐀).
+ADVERSARIAL_UNITS = [
+    "", "。，、", "教", "育", "落实双减政策", "ABC", "abc教育", "教育abc", "2.0",
+    "1+X证书", "推进1+X证书制度试点", "开展STEM", "教育活动", "STEM教育", "行动计划\r",
+    "\n2020—2023年", "95%", "以上", " ", "\u3000", "\t课后服务\t", "C++和Python",
+    "%", "-", "教育-发展", "1.", "进一步", "…", "——", "“双减”", "①②③", "α β",
+    "カタカナ", "㐀丙", "\ufa6e", "１２．５％", "MS—EEPO", "体艺211项目", "", "。",
+    "2021", "年", "互联网+教育", "a", "b", "", "最后一个单元",
+]
+# Texts the fast path must hand to the unit-by-unit path: stand-in characters,
+# and characters beyond the Basic Multilingual Plane (CJK Extension B, emoji).
+FALLBACK_UNITS = [
+    ["落实\x00双减", "政策"], ["课后\x01服务"], ["立德\x02树人"], ["产教\x03融合"],
+    ["𠀀教育", "双减😀政策", "😀"],
+]
+
+
+def _whole_and_units(texts, backend, hmm, entries):
+    jieba_dir = str(config.CACHE_DIR / "jieba")
+    whole = tk.segment_document(
+        texts, backend=backend, hmm=hmm, entries=entries, jieba_cache_dir=jieba_dir
+    )
+    tokenizer = tk._load_tokenizer(backend, entries, jieba_dir)
+    units = tk.segment_units(
+        texts, tokenizer=tokenizer, backend=backend, hmm=hmm, entries=entries
+    )
+    fast = tk._segment_whole(
+        texts, tokenizer=tokenizer, backend=backend, hmm=hmm,
+        splitter=tk._split_pattern(entries),
+    )
+    return whole, units, fast
+
+
+@pytest.mark.parametrize("hmm", [False, True])
+@pytest.mark.parametrize("backend", tk.BACKENDS)
+def test_whole_document_cut_equals_unit_by_unit_on_the_plans(plan_units, entries, backend, hmm):
+    n_docs = 0
+    for _, group in plan_units.groupby("region_id", sort=False):
+        texts = group["text"].tolist()
+        whole, units, fast = _whole_and_units(texts, backend, hmm, entries)
+        assert fast is not None  # the fast path was taken
+        assert whole == units
+        n_docs += 1
+    assert n_docs >= 5
+
+
+@pytest.mark.parametrize("hmm", [False, True])
+@pytest.mark.parametrize("backend", tk.BACKENDS)
+def test_whole_document_cut_equals_unit_by_unit_on_adversarial_units(entries, backend, hmm):
+    whole, units, fast = _whole_and_units(ADVERSARIAL_UNITS, backend, hmm, entries)
+    assert fast is not None
+    assert whole == units
+    assert len(whole) == len(ADVERSARIAL_UNITS)
+    by_text = dict(zip(ADVERSARIAL_UNITS, whole, strict=False))
+    assert by_text["教"] == "教" and by_text["育"] == "育"
+    assert by_text["开展STEM"] == "开展 STEM" and by_text["教育活动"] == "教育 活动"
+    assert by_text[""] == "" and by_text["。，、"] == ""
+    # Every unit alone, and reversed order, give the same tokens too.
+    for text, joined in zip(ADVERSARIAL_UNITS, whole, strict=True):
+        assert _whole_and_units([text], backend, hmm, entries)[0] == [joined]
+    assert _whole_and_units(ADVERSARIAL_UNITS[::-1], backend, hmm, entries)[0] == whole[::-1]
+
+
+@pytest.mark.parametrize("backend", tk.BACKENDS)
+def test_texts_with_stand_ins_or_astral_characters_go_unit_by_unit(entries, backend):
+    for texts in FALLBACK_UNITS:
+        whole, units, fast = _whole_and_units(texts, backend, False, entries)
+        assert fast is None
+        assert whole == units
+
+
+def test_stand_ins_and_frequent_punctuation_are_single_tokens_in_both_backends(entries):
+    # The whole-document cut relies on this: such a character splits jieba's blocks
+    # and comes out alone, so cut(A + c + B) == cut(A) + [c] + cut(B).
+    jieba_dir = str(config.CACHE_DIR / "jieba")
+    for char in tk._MARKERS + tk._FREQUENT_PUNCT:
+        assert not char.isspace()
+        assert not jieba.re_han_default.match(char)
+        for backend in tk.BACKENDS:
+            tokenizer = tk._load_tokenizer(backend, entries, jieba_dir)
+            for hmm in (False, True):
+                for a, b in [("教", "育"), ("a", "1"), ("2.", "%"), ("\r", "\n"), ("", "")]:
+                    cut = tk._cut(a + char + b, tokenizer, backend, hmm)
+                    assert cut == tk._cut(a, tokenizer, backend, hmm) + [char] + tk._cut(
+                        b, tokenizer, backend, hmm
+                    ), (backend, hmm, repr(char), a, b)
+    assert all(tk.is_droppable(c) for c in tk._FREQUENT_PUNCT)
+
+
+def test_drop_pattern_agrees_with_is_droppable_on_the_whole_bmp():
+    chars = [chr(cp) for cp in range(0x10000) if chr(cp) not in tk._MARKERS]
+    joined = tk._DELIM + tk._DELIM.join(chars) + tk._DELIM
+    kept = tk._drop_pattern().sub("", joined).strip(tk._DELIM).split(tk._DELIM)
+    assert kept == [c for c in chars if not tk.is_droppable(c)]
+    assert 10_000 < len(chars) - len(kept) < 20_000  # guards against an empty class
+    tokens = ["2.0", "。。", "a。", "。a", "——", "C++", "++", "\r\n", "．", "1+X", "%"]
+    joined = tk._DELIM + tk._DELIM.join(tokens) + tk._DELIM
+    kept = tk._drop_pattern().sub("", joined).strip(tk._DELIM).split(tk._DELIM)
+    assert kept == [t for t in tokens if not tk.is_droppable(t)]
+
+
+def test_split_pattern_finds_the_same_spans_as_protect_pattern(plan_units, entries):
+    plain, fast = tk.protect_pattern(entries), tk._split_pattern(entries)
+    texts = [*plan_units["text"], *ADVERSARIAL_UNITS, "STEAM教育和STEM教育", "教育信息化2.0"]
+    for text in texts:
+        assert [m.span() for m in fast.finditer(text)] == [
+            m.span() for m in plain.finditer(text)
+        ], text
+    text = "\x00".join(plan_units["text"])
+    assert fast.split(text)[1::2] == plain.findall(text)
+
+
+def test_units_of_a_document_need_not_be_contiguous(plan_units):
+    reference = tk.tokens_from_units(plan_units, cache_dir=None)
+    shuffled = plan_units.sample(frac=1, random_state=0)
+    out = tk.tokens_from_units(shuffled, cache_dir=None)
+    groups = {u: g for u, g in reference.groupby("unit_id", sort=False)}
+    expected = pd.concat(
+        [groups[u] for u in shuffled["unit_id"] if u in groups], ignore_index=True
+    )
+    pd.testing.assert_frame_equal(out, expected)
+
+
+def test_cached_tokens_equal_fresh_tokens(plan_units, tmp_path):
+    fresh = tk.tokens_from_units(plan_units, cache_dir=None)
+    first = tk.tokens_from_units(plan_units, cache_dir=tmp_path)
+    again = tk.tokens_from_units(plan_units, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(fresh, first)
+    pd.testing.assert_frame_equal(fresh, again)
+
+
+def test_a_small_job_is_segmented_in_this_process_even_with_n_jobs(monkeypatch, tmp_path):
+    """Below POOL_MIN_CHARS a pool costs more than it saves; above it, it is used."""
+    seen = []
+    real = tk.map_documents
+
+    def spy(func, items, *, n_jobs, **options):
+        seen.append(n_jobs)
+        return real(func, items, n_jobs=1, **options)
+
+    monkeypatch.setattr(tk, "map_documents", spy)
+    units = pd.DataFrame({"region_id": ["a", "b"], "unit_id": ["a-1", "b-1"],
+                          "text": ["加强教师队伍建设。", "推进义务教育优质均衡发展。"]})
+    tk.tokens_from_units(units, cache_dir=None, n_jobs=2, progress=False)
+    monkeypatch.setitem(tk.POOL_MIN_CHARS, "rjieba", 10)
+    tk.tokens_from_units(units, cache_dir=None, n_jobs=2, progress=False)
+    assert seen == [1, 2]
