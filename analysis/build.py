@@ -13,9 +13,12 @@ from the same inputs are byte-identical.
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -367,6 +370,15 @@ def _figure_files(manifest_rows: pd.DataFrame, figures_dir: Path) -> list[Path]:
     return files
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step of the build: what it is called, what it does, which tables it reads."""
+
+    name: str
+    run: Callable[[Tables], Tables]
+    needs: tuple[str, ...]
+
+
 def _build_tables(
     manifest: pd.DataFrame,
     *,
@@ -376,26 +388,53 @@ def _build_tables(
     scheduler: str | None,
     say: Callable[[str], None],
 ) -> list[Path]:
-    """Run the table steps in order and write every table and ``build_info.json``."""
-    say(f"corpus: loading {len(manifest)} plans")
-    corpus = load_corpus(manifest, raw_dir=raw_dir, n_jobs=n_jobs, scheduler=scheduler)
-    tables: Tables = {"regions": corpus.regions, "corpus_units": corpus.units,
-                      "removed": corpus.removed, "repairs": corpus.repairs}
-    steps: list[tuple[str, Callable[[Tables], Tables]]] = [
-        ("themes", themes_step),
-        ("policy instruments, modality, targets, citations", policy_step),
-        ("tokens and keywords", lambda t: keywords_step(t, n_jobs=n_jobs, scheduler=scheduler)),
-        ("similarity, alignment, reuse", similarity_step),
-        ("topics", topics_step),
-    ]
-    for name, step in steps:
-        say(f"{name} …")
-        tables.update(step(tables))
+    """Run the table steps in order and write every table and ``build_info.json``.
 
-    written: list[Path] = []
-    for stem, columns in TABLES.items():
-        written += write_table(tables[stem], stem, out_dir, columns=columns)
-    info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest)
-    written.append(write_json(info, out_dir / "build_info.json"))
+    Each table is written as soon as its step has made it, and every table no
+    later step reads is then let go, so memory holds one step's tables rather
+    than all of them (1,000 plans make ~2 GiB of tables).  Files go to a staging
+    folder first and replace those in ``out_dir`` only when every step has
+    succeeded: a failed build leaves ``out_dir`` as it was.
+    """
+    steps = [
+        Step("themes", themes_step, ("corpus_units",)),
+        Step("policy instruments, modality, targets, citations", policy_step, ("themed_units",)),
+        Step("tokens and keywords",
+             lambda t: keywords_step(t, n_jobs=n_jobs, scheduler=scheduler), ("themed_units",)),
+        Step("similarity, alignment, reuse", similarity_step, ("content_tokens", "themed_units")),
+        Step("topics", topics_step, ("content_tokens", "themed_units")),
+    ]
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}-") as staging:
+        staged = Path(staging)
+        say(f"corpus: loading {len(manifest)} plans")
+        corpus = load_corpus(manifest, raw_dir=raw_dir, n_jobs=n_jobs, scheduler=scheduler)
+        tables: Tables = {"regions": corpus.regions, "corpus_units": corpus.units,
+                          "removed": corpus.removed, "repairs": corpus.repairs}
+        del corpus
+        for index, step in enumerate(steps):
+            _write_finished(tables, staged)
+            say(f"{step.name} …")
+            tables.update(step.run(tables))
+            still_needed = {name for later in steps[index + 1:] for name in later.needs}
+            for name in [n for n in tables if n not in TABLES and n not in still_needed]:
+                del tables[name]
+        _write_finished(tables, staged)
+        info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest)
+        write_json(info, staged / "build_info.json")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in [f"{stem}{suffix}" for stem in TABLES for suffix in (".csv", ".parquet")]:
+            os.replace(staged / name, out_dir / name)
+            written.append(out_dir / name)
+        os.replace(staged / "build_info.json", out_dir / "build_info.json")
+        written.append(out_dir / "build_info.json")
     say(f"wrote {len(written)} files to {out_dir}")
     return written
+
+
+def _write_finished(tables: Tables, out_dir: Path) -> None:
+    """Write, then drop from ``tables``, every table of :data:`TABLES` made so far."""
+    for stem in [stem for stem in TABLES if stem in tables]:
+        write_table(tables.pop(stem), stem, out_dir, columns=TABLES[stem])

@@ -54,6 +54,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy import sparse, stats
 
 from analysis import schema
@@ -62,6 +63,11 @@ _CONTEXT_COLS: tuple[str, ...] = (
     "part", "section_no", "section_title", "item_no", "item_title",
 )
 _LABEL_MAX_VALUES: int = 5
+
+
+def _str_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """A pandas string column (the default ``str`` dtype) over an Arrow array, no copy."""
+    return pd.Series(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _require(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
@@ -312,8 +318,9 @@ def keyness_by_region(
     Returns, for every value g of ``group_col`` in sorted order, the table of
     ``keyness(tokens, target=g, reference=None, ...)``, stacked (schema.KEYNESS).
     The prior is the whole table in every comparison.  Counts are taken once
-    for all groups, so the cost grows with groups × vocabulary, not with
-    groups × tokens.
+    for all groups, on integer codes, and every comparison is computed in one
+    vectorised pass, so the cost grows with the rows returned (groups ×
+    vocabulary with ``include_absent``), not with groups × tokens.
 
     include_absent : bool, default True
         List tokens that do not occur in the target at all (its strongest
@@ -325,28 +332,78 @@ def keyness_by_region(
         raise ValueError(f"min_freq must be an int >= 1; got {min_freq!r}")
     if not isinstance(prior, int | float | np.number) or not np.isfinite(prior) or prior <= 0:
         raise ValueError(f"prior must be a positive number (alpha0); got {prior!r}")
-    groups = sorted(tokens[group_col].unique(), key=str)
+    # Every group at once, on integer codes: the statistics are elementwise, so one
+    # vectorised pass gives the numbers the per-group tables would, without a
+    # (group, token) index of strings or a thousand small frames.
+    group_codes, group_values = pd.factorize(tokens[group_col])
+    groups = sorted(group_values, key=str)
     if len(groups) < 2:
         raise ValueError(f"need at least two values of {group_col!r}; got {groups}")
-    background = tokens["token"].value_counts()
-    alpha_all = prior * background / background.sum()
-    n_all = int(background.sum())
-    by_group = tokens.groupby([group_col, "token"], sort=False).size()
-    tables = []
-    for g in groups:
-        counts_t = by_group.xs(g, level=0)
-        vocab = background.index if include_absent else counts_t.index
-        vocab = vocab.sort_values()
-        a = counts_t.reindex(vocab, fill_value=0).to_numpy(dtype="int64")
-        b = background.reindex(vocab).to_numpy(dtype="int64") - a
-        n_t = int(counts_t.sum())
-        others = [v for v in groups if v != g]
-        tables.append(_keyness_frame(
-            pd.Index(vocab), a, b, n_t=n_t, n_r=n_all - n_t,
-            alpha=alpha_all.reindex(vocab).to_numpy(dtype=float), prior=prior, min_freq=min_freq,
-            labels=(_label([g], group_col), _label(others, group_col)),
-        ))
-    return pd.concat(tables, ignore_index=True)
+    group_pos = np.empty(len(group_values), dtype=np.int64)
+    group_pos[pd.Index(group_values).get_indexer(groups)] = np.arange(len(groups))
+    token_codes, token_values = pd.factorize(tokens["token"])
+    token_names = np.asarray(token_values, dtype=object)
+    by_name = np.argsort(token_names, kind="stable")
+    vocab = token_names[by_name]  # code-point order, as Index.sort_values gives
+    token_rank = np.empty(len(vocab), dtype=np.int64)
+    token_rank[by_name] = np.arange(len(vocab))
+    has_token = token_codes >= 0
+    background = np.bincount(token_rank[token_codes[has_token]], minlength=len(vocab))
+    n_all = background.sum()
+    alpha_all = prior * background / n_all
+    in_group = has_token & (group_codes >= 0)
+    counts = sparse.csr_matrix(
+        (np.ones(int(in_group.sum()), dtype=np.int64),
+         (group_pos[group_codes[in_group]], token_rank[token_codes[in_group]])),
+        shape=(len(groups), len(vocab)),
+    )
+    counts.sum_duplicates()
+    group_totals = np.asarray(counts.sum(axis=1)).ravel().astype(np.int64)
+    # a + b is the token's background count, so min_freq filters the vocabulary.
+    frequent = background >= min_freq
+    if include_absent:
+        kept = np.flatnonzero(frequent)
+        row = np.repeat(np.arange(len(groups)), len(kept))
+        col = np.tile(kept, len(groups))
+        a = counts[:, kept].toarray().ravel()
+    else:
+        coo = counts.tocoo()
+        keep = frequent[coo.col]
+        row, col, a = coo.row[keep].astype(np.int64), coo.col[keep], coo.data[keep]
+    b = background[col] - a
+    n_t = group_totals[row]
+    n_r = n_all - n_t
+    g2 = g2_statistic(a, b, n_t, n_r)
+    delta, z = weighted_log_odds(a, b, n_t, n_r, alpha_all[col], prior)
+    order = np.lexsort((col, -z, row))
+    row, col, a, b, n_t, n_r, g2, delta, z = (
+        x[order] for x in (row, col, a, b, n_t, n_r, g2, delta, z)
+    )
+    targets = [_label([g], group_col) for g in groups]
+    references = [_label([v for v in groups if v != g], group_col) for g in groups]
+    comparisons = [f"{t} vs {r}" for t, r in zip(targets, references, strict=True)]
+    take = pa.array(row)
+    out = pd.DataFrame(
+        {
+            "comparison": _str_series(pa.array(comparisons, type=pa.string()).take(take)),
+            "target": _str_series(pa.array(targets, type=pa.string()).take(take)),
+            "reference": _str_series(pa.array(references, type=pa.string()).take(take)),
+            "token": _str_series(pa.array(vocab.tolist(), type=pa.string()).take(pa.array(col))),
+            "n_target": a.astype("int64"),
+            "n_reference": b.astype("int64"),
+            "total_target": n_t,
+            "total_reference": n_r.astype("int64"),
+            "per_10k_target": a / n_t * 10_000,
+            "per_10k_reference": b / n_r * 10_000,
+            "g2": g2,
+            "p_value": stats.chi2.sf(g2, df=1),
+            "log_ratio": log_ratio(a, b, n_t, n_r),
+            "log_odds": delta,
+            "log_odds_z": z,
+        },
+        columns=schema.KEYNESS,
+    )
+    return out
 
 
 def _token_offsets(text: str, tokens: Sequence[str], unit_id: str) -> list[tuple[int, int]]:
@@ -504,28 +561,41 @@ def cooccurrence(
     _require(tokens, "tokens", [unit_col, "token"])
     if not isinstance(min_count, int | np.integer) or min_count < 1:
         raise ValueError(f"min_count must be an int >= 1; got {min_count!r}")
-    pairs = tokens[[unit_col, "token"]].drop_duplicates()
-    n_units_total = int(tokens[unit_col].nunique())
-    unit_freq = pairs["token"].value_counts()
-    # A pair cannot share more units than either token occurs in.
-    vocab = np.sort(unit_freq.index[unit_freq >= min_count].to_numpy(dtype=object))
-    pairs = pairs.loc[pairs["token"].isin(vocab)]
+    # Integer codes throughout: one Python string per distinct token, not per row.
+    unit_codes, unit_names = pd.factorize(tokens[unit_col])
+    token_codes, token_names = pd.factorize(tokens["token"])
+    n_units_total = len(unit_names)
+    known = (unit_codes >= 0) & (token_codes >= 0)
+    # Distinct (unit, token) pairs: each unit counts once per token.
+    pair_keys = np.unique(unit_codes[known].astype(np.int64) * len(token_names)
+                          + token_codes[known])
+    pair_unit, pair_token = np.divmod(pair_keys, len(token_names))
+    del pair_keys
+    unit_freq = np.bincount(pair_token, minlength=len(token_names)).astype("int64")
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in schema.COOCCURRENCE})
-    if len(vocab) < 2:
+    # A pair cannot share more units than either token occurs in.
+    frequent = np.flatnonzero(unit_freq >= min_count)
+    if len(frequent) < 2:
         return empty
-    token_codes = np.searchsorted(vocab, pairs["token"].to_numpy(dtype=object))
-    unit_codes, _ = pd.factorize(pairs[unit_col])
+    names = np.asarray(token_names, dtype=object)[frequent]
+    by_name = np.argsort(names, kind="stable")
+    vocab = names[by_name]
+    vocab_freq = unit_freq[frequent][by_name]
+    rank = np.full(len(token_names), -1, dtype=np.int64)
+    rank[frequent[by_name]] = np.arange(len(vocab))
+    pair_rank = rank[pair_token]
+    in_vocab = pair_rank >= 0
     presence = sparse.csr_matrix(
-        (np.ones(len(pairs), dtype=np.int64), (unit_codes, token_codes)),
-        shape=(int(unit_codes.max()) + 1, len(vocab)),
+        (np.ones(int(in_vocab.sum()), dtype=np.int32),
+         (pair_unit[in_vocab], pair_rank[in_vocab])),
+        shape=(n_units_total, len(vocab)),
     )
-    together = sparse.triu(presence.T @ presence, k=1).tocoo()
-    keep = together.data >= min_count
-    i, j, n_ab = together.row[keep], together.col[keep], together.data[keep].astype("int64")
+    del pair_unit, pair_token, pair_rank, in_vocab
+    i, j, n_ab = _cooccurring_pairs(presence, min_count)
     if len(n_ab) == 0:
         return empty
-    n_a = unit_freq.reindex(vocab[i]).to_numpy(dtype="int64")
-    n_b = unit_freq.reindex(vocab[j]).to_numpy(dtype="int64")
+    n_a = vocab_freq[i]
+    n_b = vocab_freq[j]
     pmi = np.log(n_ab * n_units_total / (n_a * n_b))
     with np.errstate(divide="ignore", invalid="ignore"):
         npmi = np.where(n_ab == n_units_total, 1.0, pmi / -np.log(n_ab / n_units_total))
@@ -548,3 +618,33 @@ def cooccurrence(
         kind="mergesort",
     )
     return out.reset_index(drop=True)
+
+
+def _cooccurring_pairs(
+    presence: sparse.csr_matrix, min_count: int, max_block_entries: int = 4_000_000
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs i < j of columns of a 0/1 unit x token matrix sharing >= ``min_count`` units.
+
+    The token x token product is computed a block of token rows at a time and
+    filtered at once, so only the pairs kept are held, never the whole product
+    (tens of millions of entries for a vocabulary of tens of thousands).  A
+    block's size is bounded by the units its tokens occur in, weighted by the
+    tokens those units hold (an upper bound on the block's product entries).
+    """
+    by_token = presence.T.tocsr()
+    unit_sizes = np.diff(presence.indptr).astype(np.float64)
+    cost = by_token @ unit_sizes
+    rows, cols, counts = [], [], []
+    ends = np.cumsum(cost)
+    start, n_tokens = 0, by_token.shape[0]
+    while start < n_tokens:
+        done = ends[start - 1] if start else 0.0
+        stop = max(int(np.searchsorted(ends, done + max_block_entries, side="right")), start + 1)
+        block = (by_token[start:stop] @ presence).tocoo()
+        row = block.row.astype(np.int64) + start
+        keep = (block.col > row) & (block.data >= min_count)
+        rows.append(row[keep])
+        cols.append(block.col[keep].astype(np.int64))
+        counts.append(block.data[keep].astype("int64"))
+        start = stop
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(counts)

@@ -34,7 +34,9 @@ with ``max_block_pairs``, never with the square of the collection; time grows
 with the number of seed pairs, which wording shared by many (but fewer than
 ``stock_min_regions``) plans drives up.  Measured on a synthetic collection
 of 1,000 plans (16 million characters, built by recombining real sentences so
-that every sentence recurs in about nine plans): about a minute on one core.
+that every sentence recurs in about nine plans): about a minute on one core,
+and a peak of about 1.3 GiB above the input, most of it the result itself
+(2.2 million rows, 700 MiB, mainly the two text columns).
 
 Offsets are Python string indices into ``units.text`` (``text[start:end]``).
 Each unordered pair of plans is listed once, with ``region_a < region_b``.
@@ -267,7 +269,9 @@ def _seed_pairs(
     order = np.lexsort((occ_pos, occ_region, occ_group))
     pos, grp, reg = occ_pos[order], occ_group[order], occ_region[order]
     unit_by_pos = occ_unit[order]
-    del order
+    # The unsorted inputs are referenced only here (the caller passes temporaries):
+    # dropping them frees four arrays of one entry per seed occurrence.
+    del order, occ_pos, occ_group, occ_region, occ_unit
     group_starts = np.flatnonzero(np.concatenate([[True], grp[1:] != grp[:-1]]))
     group_ends = np.concatenate([group_starts[1:], [m]])
     group_end = np.repeat(group_ends, group_ends - group_starts)
@@ -380,15 +384,18 @@ def text_reuse(
 
     spans = [_stock_spans(positions, pos_unit, count_at, threshold, n, is_edge, unit_start)]
     seed = (count_at[positions] >= 2) & (count_at[positions] < threshold)
-    for a_pos, b_pos in _seed_pairs(positions[seed], group[seed], pos_region[seed],
-                                    pos_unit[seed], max_block_pairs):
+    seeds = _seed_pairs(positions[seed], group[seed], pos_region[seed], pos_unit[seed],
+                        max_block_pairs)
+    # The seed loop reads only the per-character arrays: free the per-shingle ones
+    # (about 17 bytes a character) before it allocates its blocks.
+    del group, positions, pos_unit, pos_region, seed
+    for a_pos, b_pos in seeds:
         spans.append(_reuse_spans(
             a_pos, b_pos, n=n, points=points, is_edge=is_edge, count_at=count_at,
             group_at=group_at, unit_of_point=unit_of_point, unit_start=unit_start,
             unit_end=unit_end, max_gap=max_gap, min_chars=min_chars, threshold=threshold,
         ))
-    del group, group_at, count_at, unit_of_point, points, positions, pos_unit, pos_region
-    del seed, is_edge
+    del group_at, count_at, unit_of_point, points, is_edge
     cols = {name: np.concatenate([sp[name] for sp in spans]) for name in spans[0]}
     del spans
     ua, ub = cols["ua"], cols["ub"]
@@ -397,7 +404,9 @@ def text_reuse(
     order = np.lexsort((cols["eb"], cols["ea"], cols["sb"], ub, rb, cols["sa"], ua, ra,
                         cols["stock"]))
     cols = {name: values[order] for name, values in cols.items()}
-    ua, ub, ra, rb = ua[order], ub[order], ra[order], rb[order]
+    # Reordered once: ua and ub are the reordered columns, not second copies.
+    ua, ub, ra, rb = cols["ua"], cols["ub"], ra[order], rb[order]
+    del order
     is_pair = ub >= 0
     # String columns go through Arrow in chunks: millions of rows never exist as one
     # list of Python strings.
@@ -410,15 +419,18 @@ def text_reuse(
         "start_a": cols["sa"].astype(np.int64), "end_a": cols["ea"].astype(np.int64),
         "region_b": _str_series(region_arrow.take(pa.array(rb, mask=no_partner))),
         "unit_id_b": _str_series(unit_arrow.take(pa.array(ub, mask=no_partner))),
-        "start_b": pd.array(np.where(is_pair, cols["sb"], 0), dtype="Int64"),
-        "end_b": pd.array(np.where(is_pair, cols["eb"], 0), dtype="Int64"),
+        "start_b": pd.arrays.IntegerArray(np.where(is_pair, cols["sb"], 0).astype(np.int64),
+                                          no_partner.copy()),
+        "end_b": pd.arrays.IntegerArray(np.where(is_pair, cols["eb"], 0).astype(np.int64),
+                                        no_partner.copy()),
         "n_chars": (cols["ea"] - cols["sa"]).astype(np.int64),
         "text": _text_column(texts, ua, cols["sa"], cols["ea"]),
         "text_b": _text_column(texts, ub, cols["sb"], cols["eb"]),
-        "kind": _str_series(pa.array(np.where(cols["stock"] == 1, "stock_phrase", "reuse"))),
+        # Gathered from two Arrow strings: no fixed-width NumPy string array per row.
+        "kind": _str_series(pa.array(["reuse", "stock_phrase"], type=pa.string())
+                            .take(pa.array(cols["stock"]))),
         "n_regions": cols["least"].astype(np.int64),
     })
-    out.loc[no_partner, ["start_b", "end_b"]] = pd.NA
     if list(out.columns) != schema.TEXT_REUSE:
         raise AssertionError("text_reuse columns drifted from schema.TEXT_REUSE")
     return out

@@ -28,7 +28,7 @@ search. *Proceedings of WWW 2007*, 131-140.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -40,7 +40,7 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from analysis import schema
+from analysis import config, schema
 
 SCORE_DECIMALS: int = 10
 TOKEN_COLUMNS: tuple[str, ...] = ("region_id", "unit_id", "position", "token")
@@ -107,8 +107,9 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def documents_from_tokens(
-    tokens: pd.DataFrame, *, by: str, doc_ids: Sequence[str] | None = None
-) -> tuple[np.ndarray, list[list[str]]]:
+    tokens: pd.DataFrame, *, by: str, doc_ids: Sequence[str] | None = None,
+    stream: bool = False,
+) -> tuple[np.ndarray, list[list[str]] | Iterator[list[str]]]:
     """Group ``tokens`` into one token list per document, in position order.
 
     Parameters
@@ -118,10 +119,15 @@ def documents_from_tokens(
     doc_ids : the documents wanted, in output order; default all ids found,
         sorted.  An id without tokens gives an empty document; tokens of ids not
         listed are left out.
+    stream : bool, default False -- return the documents as an iterator that
+        makes each token list when it is reached, instead of a list.  A
+        vectorizer reads its documents once, so only one list exists at a time
+        (all of them as lists cost about 90 bytes per token).
 
     Returns
     -------
-    (doc_ids, documents) -- an object array of ids and a list of token lists.
+    (doc_ids, documents) -- an object array of ids and the token lists (a list,
+    or a one-pass iterator with ``stream=True``).
     """
     _check_allowed("by", by, DOCUMENT_KEYS)
     check_tokens(tokens)
@@ -134,21 +140,29 @@ def documents_from_tokens(
             raise ValueError(f"doc_ids for documents by {by!r} contain duplicates")
     codes = pd.Index(ids).get_indexer(key_names)[key_codes]
     word_codes, word_names = _factorize(tokens["token"])
-    return ids, _group_documents(codes, tokens["position"].to_numpy(), word_codes, word_names,
-                                 len(ids))
+    docs = _stream_documents(codes, tokens["position"].to_numpy(), word_codes, word_names,
+                             len(ids))
+    return ids, (docs if stream else list(docs))
 
 
-def _group_documents(
+def _stream_documents(
     doc_codes: np.ndarray, positions: np.ndarray, word_codes: np.ndarray,
     word_names: np.ndarray, n_docs: int,
-) -> list[list[str]]:
-    """Token lists of documents 0..n_docs-1 in position order; code -1 means "leave out"."""
+) -> Iterator[list[str]]:
+    """Token lists of documents 0..n_docs-1 in position order; code -1 means "leave out".
+
+    The ordering is done at once on codes; each list of strings is made only when
+    the consumer reaches it.
+    """
     keep = doc_codes >= 0
     codes = doc_codes[keep]
     order = np.lexsort((positions[keep], codes))
-    words = word_names[word_codes[keep][order]]
-    counts = np.bincount(codes, minlength=n_docs)
-    return [piece.tolist() for piece in np.split(words, np.cumsum(counts)[:-1])]
+    ordered_words = word_codes[keep][order]
+    del order
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_docs))]).tolist()
+    del codes, keep
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        yield word_names[ordered_words[lo:hi]].tolist()
 
 
 def _describe_weighting(
@@ -192,7 +206,7 @@ def tfidf_matrix(
     -------
     DocumentTermMatrix
     """
-    ids, docs = documents_from_tokens(tokens, by=by, doc_ids=doc_ids)
+    ids, docs = documents_from_tokens(tokens, by=by, doc_ids=doc_ids, stream=True)
     vectorizer = TfidfVectorizer(
         analyzer=identity_analyzer, sublinear_tf=sublinear_tf, min_df=min_df, max_df=max_df,
         smooth_idf=True, norm="l2", dtype=np.float64,
@@ -400,7 +414,7 @@ def similarity_by_theme(
         ids = np.asarray(regions, dtype=object)
         chosen = theme_of_token == int(np.flatnonzero(theme_names == theme)[0])
         doc_codes = np.where(chosen, pd.Index(ids).get_indexer(region_names)[region_codes], -1)
-        docs = _group_documents(doc_codes, positions, word_codes, word_names, len(ids))
+        docs = _stream_documents(doc_codes, positions, word_codes, word_names, len(ids))
         if corpus is not None:
             matrix = corpus.vectorizer.transform(docs).tocsr()
             weighting = corpus.weighting
@@ -518,19 +532,43 @@ def _row_blocks(cost: np.ndarray, budget: int) -> list[tuple[int, int]]:
     return blocks
 
 
+def default_min_score(n_regions: int) -> float:
+    """The alignment threshold used when ``min_score`` is not given.
+
+    ``config.ALIGNMENT_MIN_SCORE`` (0.3) for up to
+    ``config.ALIGNMENT_MAX_REGIONS_AT_MIN_SCORE`` (100) regions, else
+    ``config.ALIGNMENT_MIN_SCORE_LARGE`` (0.5): the search costs about 0.24 s
+    per plan at 0.3 but 0.05 s at 0.5 on 1,000 plans.
+    """
+    if n_regions <= config.ALIGNMENT_MAX_REGIONS_AT_MIN_SCORE:
+        return config.ALIGNMENT_MIN_SCORE
+    return config.ALIGNMENT_MIN_SCORE_LARGE
+
+
 def passage_alignment(
-    tokens: pd.DataFrame, units: pd.DataFrame, *, min_score: float = 0.3,
+    tokens: pd.DataFrame, units: pd.DataFrame, *, min_score: float | None = None,
     regions: Sequence[str] | None = None, sublinear_tf: bool = False,
-    min_df: int | float = 1, max_df: int | float = 1.0, max_matches: int | None = None,
+    min_df: int | float = 1, max_df: int | float = 1.0,
+    max_matches: int | None = config.ALIGNMENT_MAX_MATCHES,
     max_block_pairs: int = 4_000_000,
 ) -> pd.DataFrame:
-    """For each unit, its most similar unit in each other region, with the cosine.
+    """For each unit, its most similar unit in each of its best-matching other regions.
 
     Units are TF-IDF vectors (one document per unit; idf over all units of all
     plans).  For every unit of every region (or of ``regions``) and every other
-    region, the unit of that other region with the highest cosine is reported
-    if the cosine is at least ``min_score``.  Ties go to the other unit that
-    comes first in the units table.  Units of the same region are never paired.
+    region, the unit of that other region with the highest cosine is a match
+    if the cosine is at least ``min_score``; each unit keeps its
+    ``max_matches`` best matches.  Ties go to the other unit that comes first
+    in the units table.  Units of the same region are never paired.
+
+    The defaults are safe at any scale, so callers need no special case for
+    large collections: at most ``config.ALIGNMENT_MAX_MATCHES`` (5) rows per
+    unit, and ``min_score`` 0.3 up to ``config.ALIGNMENT_MAX_REGIONS_AT_MIN_SCORE``
+    (100) regions, 0.5 beyond (:func:`default_min_score`).  With five plans
+    no unit has more than four other regions, so the bound changes nothing
+    there.  Measured on one core at 1,000 synthetic plans (335,000 sentences):
+    unbounded at 0.3 the table would have about 35 million rows (7 minutes);
+    with the defaults see ``benchmarks/``.
 
     The search is exact and runs in blocks of query rows.  Candidate pairs and
     most of their score come from two sparse products over a prefix-filtered
@@ -540,27 +578,31 @@ def passage_alignment(
     unit x unit matrix is ever held.  Memory is bounded by ``max_block_pairs``;
     time still grows with the square of the number of units, less steeply the
     higher ``min_score`` is.  Measured on one core: 42,000 sentences of 103
-    documents, 6 s at 0.3 and 3 s at 0.5; 355,000 sentences of 1,000 plans made
-    of near-duplicate copies of 108 documents, about 8 s of set-up plus 0.42 s
-    per plan aligned at 0.3 (7 minutes for all, and 35 million rows), 0.14 s at
-    0.5, 0.02 s at 0.7.  For collections of hundreds of plans, raise
-    ``min_score``, cap the rows with ``max_matches``, or align a few focal plans
-    against all others with ``regions=`` (time linear in the collection).
+    documents, 6 s at 0.3 and 3 s at 0.5; 335,000 sentences of 1,000 plans made
+    of near-duplicate copies of 108 documents, about 8 s of set-up plus 0.24-0.42 s
+    per plan aligned at 0.3 (up to 7 minutes for all; 35 million rows without
+    ``max_matches``), 0.05-0.14 s at 0.5, 0.02 s at 0.7 -- hence the higher
+    default threshold beyond 100 regions.  To align a few focal plans against
+    all others, pass ``regions=`` (time linear in the collection).
 
     Parameters
     ----------
     tokens : tokens table.
     units : units table with ``region_id, unit_id, text``; its row order is
         document order.  Every ``unit_id`` in ``tokens`` must be in it.
-    min_score : float in (0, 1], default 0.3 -- smallest cosine reported.  Higher
-        values make the search much faster on large collections.
+    min_score : float in (0, 1], optional -- smallest cosine reported.  Higher
+        values make the search much faster on large collections.  Default:
+        :func:`default_min_score` of the number of regions with tokens (0.3 up
+        to 100 regions, 0.5 beyond).
     regions : the regions whose units are aligned (default all); their units are
         still matched against every other region.
     sublinear_tf, min_df, max_df : TF-IDF settings, as in :func:`similarity_regions`.
-    max_matches : int or None, default None -- keep, for each unit, only the
-        best-scoring ``max_matches`` other regions (ties to the region first in
-        sort order).  None keeps every region that reaches ``min_score``; with
-        hundreds of near-identical plans that can be hundreds of rows per unit.
+    max_matches : int or None, default ``config.ALIGNMENT_MAX_MATCHES`` (5) -- keep,
+        for each unit, only the best-scoring ``max_matches`` other regions (ties
+        to the region first in sort order), so the table has at most
+        ``max_matches`` rows per unit.  None keeps every region that reaches
+        ``min_score``; with hundreds of near-identical plans that can be
+        hundreds of rows per unit.
     max_block_pairs : int, default 4,000,000 -- upper bound on the candidate
         pairs of one block (about 60 bytes each at peak).
 
@@ -570,7 +612,10 @@ def passage_alignment(
     other_region, other_unit_id, score`` (cosine, rounded), ``text, other_text``;
     sorted by region, units-table order of the unit, other_region.
     """
-    if not isinstance(min_score, (int, float)) or not 0.0 < min_score <= 1.0:
+    if min_score is not None and (
+        isinstance(min_score, bool) or not isinstance(min_score, (int, float))
+        or not 0.0 < min_score <= 1.0
+    ):
         raise ValueError(f"min_score must be a number in (0, 1], got {min_score!r}")
     if max_matches is not None and (
         isinstance(max_matches, bool) or not isinstance(max_matches, (int, np.integer))
@@ -607,6 +652,8 @@ def passage_alignment(
     )
     matrix = dtm.matrix
     region_codes, region_names = pd.factorize(unit_regions[doc_order], sort=True)
+    if min_score is None:
+        min_score = default_min_score(len(region_names))
     df = np.diff(matrix.tocsc().indptr)
     indexed, left_out, rest_norm = _prefix_split(matrix, df, min_score)
     # Both partial products in one: [I_x | L_x] @ [X ; I]^T = I_x.X + L_x.I.

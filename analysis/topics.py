@@ -70,6 +70,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF, LatentDirichletAllocation
@@ -78,10 +79,20 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
 from analysis import schema
-from analysis.similarity import documents_from_tokens, identity_analyzer, unit_themes
+from analysis.similarity import (
+    check_tokens,
+    documents_from_tokens,
+    identity_analyzer,
+    unit_themes,
+)
 
 WEIGHT_DECIMALS: int = 10
 MODELS: tuple[str, ...] = schema.TOPIC_MODELS
+
+
+def _str_series(values: pa.Array) -> pd.Series:
+    """A pandas string column (the default ``str`` dtype) over an Arrow array, no copy."""
+    return pd.Series(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _check_allowed(name: str, value: object, allowed: Sequence[object]) -> None:
@@ -189,7 +200,7 @@ def unit_matrix(
     (a topic model can say nothing about them).
     """
     _check_allowed("model", model, MODELS)
-    ids, docs = documents_from_tokens(tokens, by="unit_id", doc_ids=unit_ids)
+    ids, docs = documents_from_tokens(tokens, by="unit_id", doc_ids=unit_ids, stream=True)
     if model == "nmf":
         vectorizer = TfidfVectorizer(analyzer=identity_analyzer, min_df=min_df, max_df=max_df,
                                      smooth_idf=True, sublinear_tf=False, norm="l2")
@@ -303,7 +314,9 @@ def topic_k_selection(
     _check_positive_int("random_state", random_state, 0)
     if not 0.0 < sample_frac < 1.0:
         raise ValueError(f"sample_frac must be in (0, 1), got {sample_frac!r}")
-    all_units = np.array(sorted(documents_from_tokens(tokens, by="unit_id")[0]), dtype=object)
+    check_tokens(tokens)
+    # The unit ids only (the documents themselves are built for the sample below).
+    all_units = np.array(sorted(pd.unique(tokens["unit_id"].astype(str))), dtype=object)
     reference_units = _sample_units(all_units, max_units, random_state)
     rule = (
         f"among k with stability within {stability_tolerance} of the best, the highest "
@@ -418,7 +431,7 @@ def fit_topics(
     est = _fit(um.matrix, k, model, random_state)
     components = est.components_
     # Apply the fitted model to every unit (the fit sample or not) in the same way.
-    ids, docs = documents_from_tokens(tokens, by="unit_id", doc_ids=all_units)
+    ids, docs = documents_from_tokens(tokens, by="unit_id", doc_ids=all_units, stream=True)
     matrix = um.vectorizer.transform(docs).tocsr()
     nonempty = np.diff(matrix.indptr) > 0
     unit_ids = ids[nonempty]
@@ -449,17 +462,26 @@ def fit_topics(
 
     region_of = per_unit.set_index("unit_id")["region_id"]
     theme_of = per_unit.set_index("unit_id")["theme"]
+    # Rows are gathered and sorted on integer codes of the units (one lookup per
+    # unit, not per unit x topic row); strings are only taken at the end, by Arrow.
+    unit_region = region_of.reindex(unit_ids).to_numpy(dtype=object)
+    region_names, unit_region_rank = np.unique(unit_region.astype(str), return_inverse=True)
+    unit_rank = pd.Series(np.arange(len(units)), index=units["unit_id"].astype(str))
+    unit_order = unit_rank.reindex(unit_ids).to_numpy()
     rows, cols = np.nonzero(unit_weights)
+    # Sorted by region, units-table order, topic (a total order: each unit has one row
+    # per topic), as a stable sort on those three columns would.
+    by_unit = np.lexsort((cols, unit_order[rows], unit_region_rank[rows]))
+    rows, cols = rows[by_unit], cols[by_unit]
+    unit_rows = pa.array(rows)
     unit_table = pd.DataFrame({
-        "model": model, "unit_id": unit_ids[rows],
-        "region_id": region_of.reindex(unit_ids[rows]).to_numpy(),
+        "model": model,
+        "unit_id": _str_series(pa.array(unit_ids.tolist(), type=pa.string()).take(unit_rows)),
+        "region_id": _str_series(pa.array(region_names.tolist(), type=pa.string())
+                                 .take(pa.array(unit_region_rank[rows]))),
         "topic": topic_numbers[cols],
         "weight": np.round(unit_weights[rows, cols], WEIGHT_DECIMALS),
-    })
-    unit_rank = pd.Series(np.arange(len(units)), index=units["unit_id"].astype(str))
-    unit_table["_order"] = unit_rank.reindex(unit_table["unit_id"]).to_numpy()
-    unit_table = unit_table.sort_values(["region_id", "_order", "topic"], kind="stable")
-    unit_table = unit_table.loc[:, schema.TOPICS_UNITS].reset_index(drop=True)
+    }, columns=schema.TOPICS_UNITS)
 
     weighted = pd.DataFrame(unit_weights[has_weight], columns=topic_numbers)
     weighted["region_id"] = region_of.reindex(unit_ids[has_weight]).to_numpy()

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 from scipy.stats import chi2_contingency
 
 from analysis import keyness as kn
@@ -324,3 +325,51 @@ def test_keyness_by_region_equals_one_keyness_call_per_region_on_the_plans():
     present = keyness_by_region(tokens, min_freq=3, include_absent=False)
     assert (present["n_target"] > 0).all()
     assert len(present) < len(stacked)
+
+
+def random_tokens(seed: int, n_regions: int = 6, n_units: int = 30) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    words = [f"w{i:02d}" for i in range(40)]
+    p = 1.0 / np.arange(1, len(words) + 1)
+    return tokens_table({
+        f"r{r}": [list(rng.choice(words, size=rng.integers(2, 9), p=p / p.sum()))
+                  for _ in range(n_units)]
+        for r in range(n_regions)
+    })
+
+
+def test_keyness_by_region_without_absent_tokens_is_the_full_table_filtered():
+    tokens = random_tokens(5)
+    full = kn.keyness_by_region(tokens, min_freq=2)
+    present = kn.keyness_by_region(tokens, min_freq=2, include_absent=False)
+    expected = full[full["n_target"] > 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(present, expected)
+    assert len(present) < len(full)
+
+
+def test_cooccurrence_counts_pairs_by_brute_force_in_any_block_size():
+    tokens = random_tokens(6)
+    units = tokens.groupby("unit_id")["token"].agg(set)
+    out = kn.cooccurrence(tokens, min_count=2)
+    expected = {}
+    for words in units:
+        for a in words:
+            for b in words:
+                if a < b:
+                    expected[(a, b)] = expected.get((a, b), 0) + 1
+    expected = {pair: n for pair, n in expected.items() if n >= 2}
+    pairs = zip(out["source"], out["target"], strict=True)
+    assert dict(zip(pairs, out["n_units"], strict=True)) == expected
+    # Blocks of one token row give the same pairs as one block.
+    unit_codes = pd.factorize(tokens["unit_id"])[0]
+    token_codes = pd.factorize(tokens["token"])[0]
+    presence = sparse.csr_matrix((np.ones(len(tokens), dtype=np.int32),
+                                  (unit_codes, token_codes)))
+    presence.data[:] = 1  # duplicates summed: back to 0/1
+    whole = kn._cooccurring_pairs(presence, 2)
+    tiny = kn._cooccurring_pairs(presence, 2, max_block_entries=1)
+    def as_set(result):
+        return set(zip(*(x.tolist() for x in result), strict=True))
+
+    assert as_set(whole) == as_set(tiny)
+    assert len(whole[0]) > 0

@@ -299,3 +299,64 @@ def test_alignment_max_matches_keeps_best_regions():
     )
     with pytest.raises(ValueError, match="max_matches"):
         sim.passage_alignment(tokens, units, max_matches=0)
+
+
+# ---------------------------------------------------------------- alignment defaults
+
+def test_alignment_defaults_change_nothing_with_five_plans():
+    # Five plans: at most four other regions per unit, under the default cap of five.
+    from analysis import config
+
+    tokens, units = random_corpus(17, n_regions=5)
+    default = sim.passage_alignment(tokens, units)
+    unbounded = sim.passage_alignment(tokens, units, min_score=config.ALIGNMENT_MIN_SCORE,
+                                      max_matches=None)
+    assert len(default) > 0
+    pd.testing.assert_frame_equal(default, unbounded)
+
+
+def test_default_min_score_rises_beyond_the_documented_number_of_regions():
+    from analysis import config
+
+    limit = config.ALIGNMENT_MAX_REGIONS_AT_MIN_SCORE
+    assert sim.default_min_score(5) == config.ALIGNMENT_MIN_SCORE == 0.3
+    assert sim.default_min_score(limit) == 0.3
+    assert sim.default_min_score(limit + 1) == config.ALIGNMENT_MIN_SCORE_LARGE == 0.5
+
+
+def test_alignment_defaults_bound_the_rows_on_many_near_identical_plans():
+    from analysis import config
+
+    n_regions = config.ALIGNMENT_MAX_REGIONS_AT_MIN_SCORE + 10
+    rng = np.random.default_rng(18)
+    words = [f"w{i:02d}" for i in range(60)]
+    base = [list(rng.choice(words, size=8)) for _ in range(4)]
+    # Every plan a near-copy of the same four sentences: each unit matches every plan.
+    docs = {f"r{r:03d}": [s[:-1] + [str(rng.choice(words))] for s in base]
+            for r in range(n_regions)}
+    tokens, units = make_tokens(docs)
+    out = sim.passage_alignment(tokens, units)
+    per_unit = out.groupby("unit_id").size()
+    assert per_unit.max() == config.ALIGNMENT_MAX_MATCHES
+    assert len(out) <= config.ALIGNMENT_MAX_MATCHES * len(units)
+    assert out["score"].min() >= config.ALIGNMENT_MIN_SCORE_LARGE - 1e-12
+    # The same as asking for the large-collection settings explicitly.
+    explicit = sim.passage_alignment(tokens, units, min_score=config.ALIGNMENT_MIN_SCORE_LARGE,
+                                     max_matches=config.ALIGNMENT_MAX_MATCHES)
+    pd.testing.assert_frame_equal(out, explicit)
+    unbounded = sim.passage_alignment(tokens, units, max_matches=None)
+    assert unbounded.groupby("unit_id").size().max() > config.ALIGNMENT_MAX_MATCHES
+
+
+def test_documents_stream_gives_the_same_lists_one_at_a_time():
+    tokens, _ = random_corpus(19)
+    ids, listed = sim.documents_from_tokens(tokens, by="unit_id")
+    ids_streamed, streamed = sim.documents_from_tokens(tokens, by="unit_id", stream=True)
+    assert not isinstance(streamed, list)
+    assert next(iter(streamed)) == listed[0]
+    assert [listed[0], *streamed] == listed
+    assert list(ids_streamed) == list(ids)
+    # Documents chosen and ordered by doc_ids, an unknown id giving an empty document.
+    wanted = [ids[3], "nowhere", ids[0]]
+    _, chosen = sim.documents_from_tokens(tokens, by="unit_id", doc_ids=wanted, stream=True)
+    assert list(chosen) == [listed[3], [], listed[0]]

@@ -186,3 +186,25 @@ def test_arguments_are_checked():
         tp.fit_topics(tokens, units, k=500, random_state=1, min_df=1)
     with pytest.raises(ValueError, match="sample_frac"):
         tp.topic_k_selection(tokens, k_values=[2], sample_frac=1.0, random_state=1)
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_unit_rows_follow_region_then_units_table_order(model):
+    # Units listed in an order that is neither sorted by id nor by region, with
+    # region ids whose order differs from the units table's.
+    tokens, units = planted_corpus(4, n_regions=3)
+    units = units.assign(region_id=units["region_id"].map({"r0": "zb", "r1": "ya", "r2": "xc"}))
+    tokens = tokens.assign(region_id=tokens["region_id"].map({"r0": "zb", "r1": "ya",
+                                                              "r2": "xc"}))
+    units = units.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    result = tp.fit_topics(tokens, units, k=3, model=model, random_state=7, min_df=1)
+    table = result.units
+    rank = pd.Series(np.arange(len(units)), index=units["unit_id"])
+    expected = (table.assign(_order=rank.reindex(table["unit_id"]).to_numpy())
+                .sort_values(["region_id", "_order", "topic"], kind="stable")
+                .drop(columns="_order").reset_index(drop=True))
+    pd.testing.assert_frame_equal(table, expected)
+    assert table["region_id"].iloc[0] == "xc"
+    assert table.groupby("unit_id")["region_id"].nunique().eq(1).all()
+    region_of = units.set_index("unit_id")["region_id"]
+    assert (table["region_id"].to_numpy() == region_of.reindex(table["unit_id"]).to_numpy()).all()
