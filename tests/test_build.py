@@ -155,3 +155,22 @@ def test_the_build_command_accepts_force():
 
     assert _parser().parse_args(["build", "--force"]).force is True
     assert _parser().parse_args(["build"]).force is False
+
+
+def test_a_failed_build_leaves_the_previous_tables_as_they_were(tmp_path, monkeypatch):
+    from analysis import build as build_module
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    out = tmp_path / "processed"
+    out.mkdir()
+    (out / "units.csv").write_text("previous build", encoding="utf-8")
+
+    def broken(tables):
+        raise RuntimeError("topic model failed")
+
+    monkeypatch.setattr(build_module, "topics_step", broken)
+    with pytest.raises(RuntimeError, match="topic model failed"):
+        build(out_dir=out, figures_dir=None, verbose=False)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # staging removed
+    assert [p.name for p in out.iterdir()] == ["units.csv"]
+    assert (out / "units.csv").read_text(encoding="utf-8") == "previous build"
