@@ -225,24 +225,34 @@ def policy_step(tables: Tables) -> Tables:
     }
 
 
-def keywords_step(
+# Columns of the plan-part units the similarity, reuse and topic steps read; the
+# rest of the units table (coding evidence, structure) stays out of their memory.
+PLAN_UNIT_COLUMNS: tuple[str, ...] = ("region_id", "unit_id", "part", "unit_kind", "text", "theme")
+
+
+def tokens_step(
     tables: Tables, *, n_jobs: int | None = None, scheduler: str | None = None
 ) -> Tables:
-    """Tokens (cached per plan, segmented in ``n_jobs`` processes) and keyword statistics.
+    """Tokens of every unit (cached per plan, segmented in ``n_jobs`` processes).
 
-    Keyword statistics describe the plans themselves: plan-part units, content
-    words only (standard and policy-boilerplate stopwords removed).
+    Also the content tokens the statistics describe -- plan-part units, content
+    words only (standard and policy-boilerplate stopwords removed) -- and those
+    plan-part units themselves, with only :data:`PLAN_UNIT_COLUMNS`.
     """
     units = tables["themed_units"]
     # tokens_from_units itself stays in one process when there is little to segment.
     tokens = tokens_from_units(units, n_jobs=-1 if n_jobs is None else n_jobs,
                                scheduler=scheduler)
-    plan_ids = set(units.loc[units["part"] == "plan", "unit_id"])
-    content = remove_stopwords(tokens[tokens["unit_id"].isin(plan_ids)])
+    plan_units = units.loc[units["part"] == "plan", list(PLAN_UNIT_COLUMNS)]
+    content = remove_stopwords(tokens[tokens["unit_id"].isin(set(plan_units["unit_id"]))])
+    return {"tokens": tokens, "content_tokens": content, "plan_units": plan_units}
+
+
+def keywords_step(tables: Tables) -> Tables:
+    """Keyword frequencies, region-vs-rest keyness and co-occurrence of the content tokens."""
+    content = tables["content_tokens"]
     include_absent = content["region_id"].nunique() <= config.KEYNESS_ABSENT_MAX_REGIONS
     return {
-        "tokens": tokens,
-        "content_tokens": content,
         "keywords": keyword_frequencies(content),
         "keyness": keyness_by_region(content, include_absent=include_absent),
         "cooccurrence": cooccurrence(content),
@@ -250,20 +260,26 @@ def keywords_step(
 
 
 def similarity_step(tables: Tables) -> Tables:
-    """TF-IDF similarity of plans (overall and per theme), alignment, clustering, reuse."""
+    """TF-IDF similarity of plans, overall and per theme, and their clustering."""
     content = tables["content_tokens"]
-    units = tables["themed_units"]
-    plan_units = units[units["part"] == "plan"]
     similarity = similarity_regions(content)
     linkage = region_linkage(similarity)
     return {
         "similarity_regions": similarity,
-        "similarity_by_theme": similarity_by_theme(content, plan_units),
-        "passage_alignment": passage_alignment(content, plan_units),
+        "similarity_by_theme": similarity_by_theme(content, tables["plan_units"]),
         "region_linkage": linkage.steps,
         "region_linkage_leaves": linkage.leaves,
-        "text_reuse": text_reuse(plan_units),
     }
+
+
+def alignment_step(tables: Tables) -> Tables:
+    """Each unit's most similar units in other plans (bounded defaults, any corpus size)."""
+    return {"passage_alignment": passage_alignment(tables["content_tokens"], tables["plan_units"])}
+
+
+def reuse_step(tables: Tables) -> Tables:
+    """Wording shared verbatim or nearly between plans."""
+    return {"text_reuse": text_reuse(tables["plan_units"])}
 
 
 def topics_step(tables: Tables) -> Tables:
@@ -273,7 +289,7 @@ def topics_step(tables: Tables) -> Tables:
     fitted for comparison at the same k, topic for topic.
     """
     content = tables["content_tokens"]
-    plan_units = tables["themed_units"].query("part == 'plan'")
+    plan_units = tables["plan_units"]
     k_table = topic_k_selection(content, models=("nmf",), random_state=config.RANDOM_STATE)
     # Both models at the same k, so they can be compared topic for topic.
     k = int(k_table.loc[(k_table["model"] == "nmf") & k_table["chosen"], "k"].iloc[0])
@@ -399,10 +415,13 @@ def _build_tables(
     steps = [
         Step("themes", themes_step, ("corpus_units",)),
         Step("policy instruments, modality, targets, citations", policy_step, ("themed_units",)),
-        Step("tokens and keywords",
-             lambda t: keywords_step(t, n_jobs=n_jobs, scheduler=scheduler), ("themed_units",)),
-        Step("similarity, alignment, reuse", similarity_step, ("content_tokens", "themed_units")),
-        Step("topics", topics_step, ("content_tokens", "themed_units")),
+        Step("tokens", lambda t: tokens_step(t, n_jobs=n_jobs, scheduler=scheduler),
+             ("themed_units",)),
+        Step("keywords and keyness", keywords_step, ("content_tokens",)),
+        Step("similarity", similarity_step, ("content_tokens", "plan_units")),
+        Step("passage alignment", alignment_step, ("content_tokens", "plan_units")),
+        Step("text reuse", reuse_step, ("plan_units",)),
+        Step("topics", topics_step, ("content_tokens", "plan_units")),
     ]
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
