@@ -14,6 +14,7 @@ import pytest
 from analysis import schema
 from analysis.figures import keywords
 from analysis.figures.labels import label
+from analysis.figures.regions import MAX_PANELS
 
 REGIONS = ["tonglu", "xinwu", "licheng"]
 
@@ -94,4 +95,42 @@ def test_word_clouds_draw_the_most_frequent_words_of_each_region():
         assert f"{region[:2]}词0" in words  # the heaviest word always fits
     titles = {t.get_text() for t in fig.texts}
     assert titles == {label("region", r, "zh") for r in REGIONS}
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("n", range(1, MAX_PANELS + 1))
+def test_keyness_legend_never_takes_a_row_of_its_own(n):
+    n_rows, n_cols, legend_in_grid = keywords.keyness_grid(n)
+    assert n_rows == -(-n // n_cols)
+    # Every row holds at least one panel; the legend fills what the last leaves.
+    assert n_rows * n_cols - n < n_cols
+    assert legend_in_grid == (n % n_cols != 0)
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 8, MAX_PANELS])
+def test_keyness_figure_puts_the_legend_in_the_free_cells_or_above_the_grid(n):
+    # One-versus-rest needs two targets; one panel is drawn by capping them.
+    targets = [f"r{i}" for i in range(max(n, 2))]
+    rows = [{"comparison": f"{t} vs rest", "target": t,
+             "reference": "+".join(sorted(set(targets) - {t})),
+             "token": f"词{i}", "g2": 5.0 + i, "log_ratio": 1.0 if i % 2 else -1.0}
+            for t in targets for i in range(4)]
+    table = pd.DataFrame(rows)
+    for column in schema.KEYNESS:
+        if column not in table:
+            table[column] = 0
+    fig = keywords.plot_keyness(table, lang="en", max_regions=n)
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    others = [ax for ax in fig.axes if not ax.get_title(loc="left")]
+    assert len(panels) == n
+    _rows, n_cols, legend_in_grid = keywords.keyness_grid(n)
+    if legend_in_grid:
+        (legend_ax,) = others
+        assert legend_ax.get_legend() is not None and not fig.legends
+        # The legend spans the free cells of the last row, next to its last panel.
+        spec = legend_ax.get_subplotspec()
+        assert spec.colspan.stop == n_cols and spec.colspan.start == n % n_cols
+        assert spec.rowspan.start == panels[-1].get_subplotspec().rowspan.start
+    else:
+        assert not others and len(fig.legends) == 1
     plt.close(fig)

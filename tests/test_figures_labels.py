@@ -125,3 +125,72 @@ def test_order_follows_the_files_and_puts_unknown_ids_last(files):
     assert labels.order("theme", ["unassigned", "nolabel", "preschool"], **paths) == [
         "preschool", "nolabel", "unassigned",
     ]
+
+
+def test_regions_sharing_a_name_are_told_apart_by_their_id(tmp_path):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "region_id,name_zh,name_en\n"
+        "bench_0039,全国,National\nbench_0002,全国,National\nalpha,甲县,Alpha County\n"
+        "beta,乙县,Alpha County\n",
+        encoding="utf-8-sig")
+    paths = {"manifest_path": manifest, "text_path": labels.FIGURE_TEXT_PATH}
+    ids = ["bench_0039", "alpha", "bench_0002", "beta", "alpha"]
+    assert labels.region_labels(ids, "zh", **paths) == {
+        "bench_0039": "全国（bench_0039）", "alpha": "甲县",
+        "bench_0002": "全国（bench_0002）", "beta": "乙县",
+    }
+    # Told apart per language: the English names of alpha and beta coincide.
+    assert labels.region_labels(ids, "en", **paths) == {
+        "bench_0039": "National (bench_0039)", "alpha": "Alpha County (alpha)",
+        "bench_0002": "National (bench_0002)", "beta": "Alpha County (beta)",
+    }
+    # Only among the regions of one figure: alone, a region keeps its plain name.
+    assert labels.region_labels(["bench_0039", "alpha"], "zh", **paths) == {
+        "bench_0039": "全国", "alpha": "甲县"}
+
+
+def test_a_figure_of_plans_with_the_same_name_labels_each_differently(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis import schema
+    from analysis.figures import keywords
+
+    ids = [f"bench_{i:04d}" for i in range(4)]
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("region_id,name_zh,name_en\n"
+                        + "".join(f"{r},全国,National\n" for r in ids), encoding="utf-8-sig")
+    monkeypatch.setattr(labels, "MANIFEST_PATH", manifest)
+    rows = [{"comparison": f"{r} vs rest", "target": r, "reference": "3 region_id values",
+             "token": f"词{i}", "g2": 5.0 + i, "log_ratio": 1.0 if i % 2 else -1.0}
+            for r in ids for i in range(4)]
+    table = pd.DataFrame(rows)
+    for column in schema.KEYNESS:
+        if column not in table:
+            table[column] = 0
+    fig = keywords.plot_keyness(table, lang="zh")
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert titles == [f"全国（{r}）" for r in ids]
+    plt.close(fig)
+
+
+def test_wrap_keeps_a_latin_id_whole_and_no_line_starts_with_a_closing_mark():
+    assert wrap("全国（bench_0039）", "zh", width=22) == "全国（bench_0039）"
+    assert wrap("全国（bench_0039）", "zh", width=12) == "全国\n（bench_0039）"
+    assert wrap("全国（bench_0039）", "zh", width=10) == "全国\n（bench_0039）"
+    assert wrap("全国bench_0039", "zh", width=6) == "全国\nbench_0039"
+    # Latin letters and digits count one width, Chinese characters two.
+    assert wrap("2021年至2025年教育发展规划", "zh", width=8) == "2021年至\n2025年教\n育发展规\n划"
+    assert wrap("学生发展（五育并举）", "zh", width=10) == "学生发展\n（五育并举）"
+
+
+def test_column_labels_stay_upright_when_they_fit_and_turn_when_not():
+    assert labels.column_labels(["桐庐县", "四川某县（未具名）"], "zh", width=12) == (
+        ["桐庐县", "四川某县\n（未具名）"], 0)
+    names = ["全国（bench_0039）", "广东省"]
+    assert labels.column_labels(names, "zh", width=12) == (names, 90)
+    assert labels.turned_length(names, fontsize=7) == pytest.approx(18 * 0.5 * 7 / 72)

@@ -4,19 +4,25 @@ Every figure is drawn by a function that takes a processed table and returns a
 matplotlib Figure (``lang="zh"`` or ``"en"`` picks the language of every label),
 and is written by :func:`save_figure` as PNG (300 dpi) and PDF (vector, font
 embedded), with one row in ``figures/manifest.csv``.
+
+A figure drawn by calling its function directly uses the full CJK font (about
+28 000 glyphs, converted once per cache); to draw with the small font of a
+corpus's characters, as :func:`make_all_figures` does, wrap the calls in
+``with use_characters(figure_characters(processed_dir, stems)):``.
 """
 
 from __future__ import annotations
 
+from analysis.figures.charset import figure_characters
 from analysis.figures.clouds import draw_word_cloud, word_cloud_layout
-from analysis.figures.fonts import cjk_font_path
+from analysis.figures.fonts import cjk_font_path, use_characters
 from analysis.figures.labels import LANGS, label, text, wrap
 from analysis.figures.make import FIGURES, make_all_figures
 from analysis.figures.save import read_manifest, save_figure, write_manifest
 from analysis.figures.style import apply_style, figure_style, style_rc
 
 __all__ = [
-    "FIGURES", "LANGS", "apply_style", "cjk_font_path", "draw_word_cloud", "figure_style",
-    "label", "make_all_figures", "read_manifest", "save_figure", "style_rc", "text",
-    "word_cloud_layout", "wrap", "write_manifest",
+    "FIGURES", "LANGS", "apply_style", "cjk_font_path", "draw_word_cloud", "figure_characters",
+    "figure_style", "label", "make_all_figures", "read_manifest", "save_figure", "style_rc",
+    "text", "use_characters", "word_cloud_layout", "wrap", "write_manifest",
 ]

@@ -2,7 +2,7 @@
 
 ``wordcloud`` (Mueller 2020) places words by drawing them with Pillow in the font
 it is given; here that is the same TrueType file matplotlib uses
-(:func:`analysis.figures.fonts.cjk_font_path`), with a fixed ``random_state``, so
+(:func:`analysis.figures.fonts.active_font`), with a fixed ``random_state``, so
 the layout is the same on every run.  Instead of pasting wordcloud's bitmap into
 the figure, each word is then drawn by matplotlib at the position and size
 wordcloud chose: the PDF keeps the words as real (embedded, searchable) text and
@@ -33,7 +33,7 @@ from PIL import ImageFont
 from wordcloud import WordCloud
 
 from analysis.config import CACHE_DIR, RANDOM_STATE
-from analysis.figures.fonts import FAMILY, cjk_font_path
+from analysis.figures.fonts import active_font
 from analysis.figures.style import FALLBACK_FAMILY, SEQUENTIAL_CMAP
 
 #: Columns of :func:`word_cloud_layout`.
@@ -72,8 +72,9 @@ def word_cloud_layout(
         0 sizes words by rank only, 1 in proportion to weight (wordcloud's meaning).
     random_state : int, default ``analysis.config.RANDOM_STATE``
         Seed of wordcloud's placement.
-    cache_dir : Path
-        Where the TrueType font is cached.
+    cache_dir : Path, default ``analysis.config.CACHE_DIR``
+        Where the full TrueType font is cached (used outside
+        :func:`analysis.figures.fonts.use_characters`).
 
     Returns
     -------
@@ -104,7 +105,7 @@ def word_cloud_layout(
         .sort_values(["weight", "word"], ascending=[False, True], kind="stable")
         .head(max_words)
     )
-    font_path = str(cjk_font_path(cache_dir=cache_dir))
+    font_path = str(active_font(cache_dir=cache_dir).path)
     cloud = WordCloud(
         font_path=font_path, width=width, height=height, margin=margin,
         max_words=max_words, min_font_size=min_font_size, prefer_horizontal=1.0,
@@ -171,9 +172,10 @@ def draw_word_cloud(
     weights = layout["weight"].to_numpy(dtype=float)
     span = weights.max() - weights.min()
     scaled = (weights - weights.min()) / span if span > 0 else np.ones_like(weights)
+    families = [active_font().family, FALLBACK_FAMILY]
     for row, position in zip(layout.itertuples(index=False), scaled, strict=True):
         ax.text(
-            row.x, row.baseline, row.word, family=[FAMILY, FALLBACK_FAMILY],
+            row.x, row.baseline, row.word, family=families,
             fontsize=row.font_size * points_per_pixel, ha="left", va="baseline",
             color=colormap(low + (high - low) * position),
         )

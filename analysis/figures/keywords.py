@@ -23,7 +23,7 @@ from analysis import schema
 from analysis.config import RANDOM_STATE
 from analysis.figures.clouds import draw_word_cloud, word_cloud_layout
 from analysis.figures.common import check_choice, check_columns, check_positive
-from analysis.figures.labels import check_lang, label, order, text
+from analysis.figures.labels import check_lang, order, region_labels, text
 from analysis.figures.regions import MAX_PANELS, attach_subsets, select_regions
 from analysis.figures.style import DIVERGING_CMAP, WIDTH_DOUBLE, figure_style
 
@@ -91,6 +91,36 @@ def _panel_grid(n_panels: int, n_cols: int) -> tuple[int, int]:
     return math.ceil(n_panels / n_cols), n_cols
 
 
+#: Keyness panels a row: three fit 15 labelled bars each on a double-column width.
+KEYNESS_COLUMNS: int = 3
+# Height (inches) added above the panels when the legend is a strip of its own.
+_LEGEND_STRIP: float = 0.25
+
+
+def keyness_grid(n_panels: int, *, n_cols: int = KEYNESS_COLUMNS) -> tuple[int, int, bool]:
+    """Rows and columns of the keyness panels, and whether the legend sits in the grid.
+
+    The legend never takes a row of its own (a panel-high blank band before the
+    x label): it fills the empty cells of the last row when there are any, and
+    is a one-line strip above the grid when the panels fill every row.  One
+    panel gets two columns (panel and legend).
+
+    Parameters
+    ----------
+    n_panels : int
+        Regions drawn (at least 1).
+    n_cols : int, default :data:`KEYNESS_COLUMNS`
+        Most panels a row.
+
+    Returns
+    -------
+    (n_rows, n_cols, legend_in_grid) : tuple of int, int, bool
+    """
+    check_positive("n_panels", n_panels)
+    n_cols = min(n_cols, n_panels + 1)
+    return math.ceil(n_panels / n_cols), n_cols, n_panels % n_cols != 0
+
+
 def plot_keyness(
     keyness: pd.DataFrame,
     *,
@@ -118,9 +148,11 @@ def plot_keyness(
     Returns
     -------
     Figure
-        One panel per region shown (manifest order) sharing the G² axis; bars at or
-        beyond the dashed lines (G² = 3.84) are significant at p = 0.05
-        (uncorrected), shorter ones are drawn lighter.
+        One panel per region shown (manifest order, :data:`KEYNESS_COLUMNS` a
+        row) sharing the G² axis, and the legend in the free cells of the last
+        row or, when the panels fill it, above the grid (:func:`keyness_grid`);
+        bars at or beyond the dashed lines (G² = 3.84) are significant at
+        p = 0.05 (uncorrected), shorter ones are drawn lighter.
 
     References
     ----------
@@ -134,13 +166,15 @@ def plot_keyness(
                                      cap=max_regions, sizes=region_sizes)
     selected = top_keywords(keyness, n_over=n_over, n_under=n_under, targets=regions)
     regions = order("region", selected["target"])
-    n_rows, n_cols = _panel_grid(len(regions) + 1, 3)
+    names = region_labels(regions, lang)
+    n_rows, n_cols, legend_in_grid = keyness_grid(len(regions))
     max_bars = int(selected.groupby("target").size().max())
     limit = float(selected["signed_g2"].abs().max()) * 1.05
+    height = 0.6 + n_rows * (0.45 + 0.14 * max_bars) + (0.0 if legend_in_grid else _LEGEND_STRIP)
 
     with figure_style():
         fig, axes = plt.subplots(
-            n_rows, n_cols, figsize=(WIDTH_DOUBLE, 0.6 + n_rows * (0.45 + 0.14 * max_bars)),
+            n_rows, n_cols, figsize=(WIDTH_DOUBLE, height),
             sharex=True, layout="constrained", squeeze=False,
         )
         flat = axes.ravel()
@@ -159,21 +193,26 @@ def plot_keyness(
             for x in (-G2_CRITICAL, G2_CRITICAL):
                 ax.axvline(x, color="0.35", linestyle=(0, (3, 2)), linewidth=0.6)
             ax.axvline(0, color="black", linewidth=0.6)
-            ax.set_title(label("region", region, lang), loc="left")
+            ax.set_title(names[region], loc="left")
             ax.xaxis.set_tick_params(labelbottom=index + n_cols >= len(regions))
             ax.tick_params(axis="y", length=0)
             ax.spines["left"].set_visible(False)
-        for ax in flat[len(regions):]:
-            ax.set_axis_off()
-        legend_ax = flat[len(regions)] if len(flat) > len(regions) else None
         handles = [Patch(color=OVER_COLOR, label=text("overused", lang)),
                    Patch(color=UNDER_COLOR, label=text("underused", lang)),
                    plt.Line2D([], [], color="0.35", linestyle=(0, (3, 2)), linewidth=0.6,
                               label=text("p05", lang))]
-        if legend_ax is not None:
+        if legend_in_grid:
+            # The free cells of the last row become one axes holding the legend.
+            for ax in flat[len(regions):]:
+                ax.remove()
+            first_free = len(regions) - (n_rows - 1) * n_cols
+            legend_ax = fig.add_subplot(axes[0, 0].get_gridspec()[n_rows - 1, first_free:])
+            legend_ax.set_axis_off()
             legend_ax.legend(handles=handles, loc="center", frameon=False)
         else:
-            fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+            # Above the panels: below them, constrained layout would set it on
+            # the shared x label.
+            fig.legend(handles=handles, loc="outside upper center", ncol=3, frameon=False)
         fig.supxlabel(text("signed_g2", lang), fontsize=8)
     return attach_subsets(fig, subset)
 
@@ -220,6 +259,7 @@ def plot_word_clouds(
     regions, subset = select_regions(keywords["region_id"].astype(str).unique(),
                                      cap=max_regions, sizes=region_sizes)
     n_rows, n_cols = _panel_grid(len(regions), 3)
+    names = region_labels(regions, lang)
     canvas_w, canvas_h = 800, 560
     panel_w = WIDTH_DOUBLE / n_cols
     cloud_h = panel_w * canvas_h / canvas_w
@@ -244,5 +284,5 @@ def plot_word_clouds(
                                panel_w / WIDTH_DOUBLE - 0.02, cloud_h / fig_h])
             draw_word_cloud(ax, layout, width=canvas_w, height=canvas_h)
             fig.text((col + 0.5) * panel_w / WIDTH_DOUBLE, (bottom + cloud_h + 0.04) / fig_h,
-                     label("region", region, lang), ha="center", va="bottom", fontsize=9)
+                     names[region], ha="center", va="bottom", fontsize=9)
     return attach_subsets(fig, subset)

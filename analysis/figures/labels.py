@@ -15,7 +15,10 @@ figure never shows a raw identifier where a reader expects a name.
 
 from __future__ import annotations
 
+import re
 import textwrap
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +33,10 @@ KINDS: tuple[str, ...] = ("region", "theme", "domain", "text")
 
 CODEBOOK_PATH: Path = config.RULES_DIR / "codebook.yml"
 FIGURE_TEXT_PATH: Path = config.RULES_DIR / "figure_labels.yml"
+#: Where region names are read when no ``manifest_path`` is given: read at each
+#: call, set at import from ``config.MANIFEST_PATH`` (a benchmark redirects that
+#: before importing the figures; a test may set this).
+MANIFEST_PATH: Path = config.MANIFEST_PATH
 
 _CHOICE = "{name} must be one of {allowed}, got {value!r}"
 
@@ -47,7 +54,7 @@ def label(
     lang: str = "zh",
     *,
     codebook_path: Path = CODEBOOK_PATH,
-    manifest_path: Path = config.MANIFEST_PATH,
+    manifest_path: Path | None = None,
     text_path: Path = FIGURE_TEXT_PATH,
 ) -> str:
     """Return the display name of one region, theme, domain or figure text.
@@ -61,7 +68,8 @@ def label(
         ``region_id``, theme ``id``, domain ``id`` or figure-text key.
     lang : {"zh", "en"}, default "zh"
     codebook_path, manifest_path, text_path : Path
-        The files read (defaults: the project's own).
+        The files read (defaults: the project's own; ``manifest_path`` None is
+        :data:`MANIFEST_PATH`).
 
     Returns
     -------
@@ -74,6 +82,7 @@ def label(
         raise ValueError(_CHOICE.format(name="kind", allowed=KINDS, value=kind))
     check_lang(lang)
     if kind == "region":
+        manifest_path = MANIFEST_PATH if manifest_path is None else manifest_path
         table, source = _manifest_labels(*_stamp(manifest_path)), manifest_path
     elif kind == "text":
         table, source = _text_labels(*_stamp(text_path)), text_path
@@ -100,12 +109,55 @@ def label(
     return value
 
 
+def region_labels(
+    ids: Iterable[str],
+    lang: str = "zh",
+    *,
+    manifest_path: Path | None = None,
+    text_path: Path = FIGURE_TEXT_PATH,
+) -> dict[str, str]:
+    """Display names of the regions ``ids`` drawn together, told apart when they share one.
+
+    Each name is :func:`label` ``("region", id, lang)``; when two or more of
+    ``ids`` have the same name in ``lang`` (plans of the same place, a corpus of
+    plans all named "全国"), each of them is followed by its id as the text
+    ``region_disambiguated`` of ``figure_labels.yml`` writes it:
+    "全国（bench_0039）", "National (bench_0039)".
+    A name is told apart only among the regions of one figure, so a figure with
+    one of them shows the plain name.
+
+    Parameters
+    ----------
+    ids : iterable of str
+        The regions of one figure (repeats ignored).
+    lang : {"zh", "en"}, default "zh"
+    manifest_path, text_path : Path
+        The files read (defaults: the project's own; ``manifest_path`` None is
+        :data:`MANIFEST_PATH`).
+
+    Returns
+    -------
+    dict
+        ``region_id -> display name``, in the order of ``ids``, regions of the
+        same name told apart.
+    """
+    unique = list(dict.fromkeys(str(i) for i in ids))
+    names = {r: label("region", r, lang, manifest_path=manifest_path, text_path=text_path)
+             for r in unique}
+    counts = Counter(names.values())
+    return {
+        r: text("region_disambiguated", lang, fields={"name": name, "id": r},
+                text_path=text_path) if counts[name] > 1 else name
+        for r, name in names.items()
+    }
+
+
 def order(
     kind: str,
     ids: Iterable[str],
     *,
     codebook_path: Path = CODEBOOK_PATH,
-    manifest_path: Path = config.MANIFEST_PATH,
+    manifest_path: Path | None = None,
 ) -> list[str]:
     """Sort the distinct ``ids`` of regions, themes or domains in their files' order.
 
@@ -117,7 +169,8 @@ def order(
         raise ValueError(_CHOICE.format(name="kind", allowed=("region", "theme", "domain"),
                                         value=kind))
     if kind == "region":
-        known = list(_manifest_labels(*_stamp(manifest_path)))
+        known = list(_manifest_labels(
+            *_stamp(MANIFEST_PATH if manifest_path is None else manifest_path)))
     else:
         themes, domains = _codebook_labels(*_stamp(codebook_path))
         known = list(themes if kind == "theme" else domains)
@@ -138,30 +191,103 @@ def text(
     return template.format_map(dict(fields or {}))
 
 
+_LATIN_WORD = re.compile(r"[A-Za-z0-9_]")
+
+# Punctuation that may not begin a line of Chinese (the closing half of the
+# line-breaking rules of GB/T 15834): kept at the end of the line before.
+_NO_LINE_START: str = "）)》”’、，。；：！？"
+
+
+def _display_width(value: str) -> int:
+    # Chinese and fullwidth characters take about two Latin character widths.
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
+
+
+def _outside_latin_word(line: str, cut: int) -> int:
+    # A cut inside a run of Latin letters, digits and "_" (an id, a year) moves to
+    # the start of the run, or past its end when only opening brackets precede
+    # it on the line: like an English word, the run is never split.
+    if not (cut < len(line) and _LATIN_WORD.match(line[cut - 1]) and _LATIN_WORD.match(line[cut])):
+        return cut
+    start, end = cut, cut
+    while start > 0 and _LATIN_WORD.match(line[start - 1]):
+        start -= 1
+    while end < len(line) and _LATIN_WORD.match(line[end]):
+        end += 1
+    return start if line[:start].strip("（(《“") else end
+
+
 def wrap(value: str, lang: str, *, width: int = 24) -> str:
     """Break a long label onto lines of about ``width`` Latin characters.
 
-    English breaks between words.  Chinese has no spaces and each character is
-    about two Latin characters wide, so lines hold ``width // 2`` characters;
-    a line is ended early before an opening bracket or after 、，；： so that
-    "四川某县（未具名）" breaks as "四川某县 / （未具名）", not inside the bracket.
+    English breaks between words.  Chinese has no spaces: a line holds as many
+    characters as fit ``width``, each Chinese or fullwidth character counting
+    as two Latin ones (so ``width // 2`` of them), a Latin letter or digit as
+    one, and a run of Latin letters and digits is not split ("全国（bench_0039）"
+    keeps its id on one line, even beyond ``width``).  A line is ended early
+    before an opening bracket or after 、，；： so that "四川某县（未具名）"
+    breaks as "四川某县 / （未具名）", not inside the bracket, and a closing
+    bracket or punctuation mark never begins a line.
     """
     check_lang(lang)
     if lang == "en":
         return "\n".join(textwrap.wrap(value, width=width, break_long_words=False)) or value
-    step = max(1, width // 2)
     lines: list[str] = []
     rest = value
-    while len(rest) > step:
-        cut = step
-        for i in range(step, 0, -1):
+    while _display_width(rest) > max(width, 2):
+        cut, used = 0, 0
+        while cut < len(rest) and used + _display_width(rest[cut]) <= max(width, 2):
+            used += _display_width(rest[cut])
+            cut += 1
+        cut = max(cut, 1)
+        cut = _outside_latin_word(rest, cut)
+        for i in range(min(cut, len(rest) - 1), 0, -1):
             if rest[i] in "（(《“" or rest[i - 1] in "、，；：":
                 cut = i
                 break
+        while cut < len(rest) and rest[cut] in _NO_LINE_START:
+            cut += 1
         lines.append(rest[:cut])
         rest = rest[cut:]
-    lines.append(rest)
+    if rest or not lines:
+        lines.append(rest)
     return "\n".join(lines)
+
+
+def column_labels(names: Iterable[str], lang: str, *, width: int) -> tuple[list[str], int]:
+    """Labels of narrow columns: wrapped upright when they fit, else turned 90 degrees.
+
+    Parameters
+    ----------
+    names : iterable of str
+        One label per column.
+    lang : {"zh", "en"}
+    width : int
+        Latin characters a column holds (Chinese characters count two).
+
+    Returns
+    -------
+    (labels, rotation) : tuple of list of str and int
+        ``wrap(name, lang, width=width)`` each and rotation 0 when no wrapped line
+        is wider than ``width``; otherwise the names on one line each and
+        rotation 90, so that a name too long to break (a region told apart by
+        its id, "全国（bench_0039）") does not run into its neighbours.
+    """
+    names = list(names)
+    wrapped = [wrap(name, lang, width=width) for name in names]
+    if all(_display_width(line) <= width for value in wrapped for line in value.split("\n")):
+        return wrapped, 0
+    return names, 90
+
+
+def turned_length(labels: Iterable[str], *, fontsize: float) -> float:
+    """Inches the longest of ``labels`` takes turned 90 degrees at ``fontsize`` points.
+
+    A Latin character is taken as half an em wide and a Chinese one as a full em
+    (the figure is made that much taller, so the turned labels do not squeeze
+    the cells).
+    """
+    return max((_display_width(value) for value in labels), default=0) * 0.5 * fontsize / 72
 
 
 def _stamp(path: Path) -> tuple[str, int, int]:

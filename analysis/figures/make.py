@@ -12,6 +12,7 @@ manifest.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,8 +26,9 @@ from analysis import config
 from analysis.config import RANDOM_STATE
 from analysis.executors import default_jobs
 from analysis.figures import keywords, policy, similarity, themes, topics, validation
+from analysis.figures.charset import figure_characters
 from analysis.figures.common import check_choice
-from analysis.figures.fonts import cjk_font_path
+from analysis.figures.fonts import use_characters
 from analysis.figures.labels import LANGS, text
 from analysis.figures.regions import figure_subsets, with_note
 from analysis.figures.save import (
@@ -63,6 +65,10 @@ SIZES_TABLE: str = "regions"
 POLICY_TABLES: tuple[str, ...] = (
     "instrument_table", "modality_table", "units", "citation_network", "citations", "regions",
 )
+
+# matplotlib's warning for a character no font of the style has ("Glyph 12345
+# (...) missing from font(s) ..."): a build stops on it instead of printing a box.
+MISSING_GLYPH_WARNING: str = r"Glyph \d+ .* missing from font"
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,17 @@ def make_all_figures(
     -------
     DataFrame
         The manifest written (``schema.FIGURE_MANIFEST``), sorted by figure id.
+
+    Notes
+    -----
+    The figures are drawn with a font of only the characters they can show: those
+    of the string columns of the tables read and of the label files
+    (:func:`analysis.figures.charset.figure_characters`), built once per
+    character set into the cache (:func:`analysis.figures.fonts.use_characters`).
+    A text with a character outside that set raises
+    :class:`analysis.figures.fonts.MissingCharactersError`, and one that no font
+    of the style can draw raises matplotlib's "Glyph ... missing from font(s)"
+    ``UserWarning`` as an error.
     """
     check_choice("lang", lang, LANG_CHOICES)
     langs = LANGS if lang == "both" else (lang,)
@@ -219,20 +236,26 @@ def make_all_figures(
             "run `python -m analysis build` first"
         )
 
-    # The CJK font is converted (when not cached yet) once, here, on every core:
-    # left to the workers, each language would convert it alone, and on an empty
-    # cache that conversion was about half of the figures' time.
-    cjk_font_path(n_jobs=default_jobs())
-
-    # One worker process per language: the figures of each language are
-    # independent, and drawing is most of the build's time.
-    tasks = [(Path(processed_dir), out_dir, one_lang, svg, tuple(n for n, _ in available),
-              not missing_policy) for one_lang in langs]
-    if len(tasks) > 1 and default_jobs() > 1:
-        with ProcessPoolExecutor(max_workers=min(len(tasks), default_jobs())) as pool:
-            rows = [row for rows_of_lang in pool.map(draw_language, tasks) for row in rows_of_lang]
-    else:
-        rows = [row for task in tasks for row in draw_language(task)]
+    # The figures draw with a font of the characters they can show (the string
+    # columns of their tables and the label files, analysis.figures.charset):
+    # about a thousand glyphs instead of 28 000, converted (when not cached yet)
+    # once, here, before the workers start.  The set does not depend on the
+    # language, so both languages share the font and a one-language build gives
+    # the same files.
+    stems = [*(stem for _, spec in available for stem in spec.sources), SIZES_TABLE,
+             *(POLICY_TABLES if not missing_policy else ())]
+    chars = figure_characters(Path(processed_dir), stems)
+    with use_characters(chars, n_jobs=default_jobs()):
+        # One worker process per language: the figures of each language are
+        # independent, and drawing is most of the build's time.
+        tasks = [(Path(processed_dir), out_dir, one_lang, svg, tuple(n for n, _ in available),
+                  not missing_policy, chars) for one_lang in langs]
+        if len(tasks) > 1 and default_jobs() > 1:
+            with ProcessPoolExecutor(max_workers=min(len(tasks), default_jobs())) as pool:
+                rows = [row for rows_of_lang in pool.map(draw_language, tasks)
+                        for row in rows_of_lang]
+        else:
+            rows = [row for task in tasks for row in draw_language(task)]
     manifest = manifest_table(rows)
     write_manifest(rows, out_dir)
     if previous is not None:
@@ -240,17 +263,27 @@ def make_all_figures(
     return manifest
 
 
-DrawTask = tuple[Path, Path, str, bool, tuple[int, ...], bool]
+DrawTask = tuple[Path, Path, str, bool, tuple[int, ...], bool, str]
 
 
 def draw_language(task: DrawTask) -> list[dict[str, str]]:
     """Draw and save the figures numbered ``numbers`` (and the policy figures) in one language.
 
-    ``task`` is ``(processed_dir, out_dir, lang, svg, numbers, with_policy)``; a
-    top-level function so that a worker process can run it.  Returns the
-    manifest rows.
+    ``task`` is ``(processed_dir, out_dir, lang, svg, numbers, with_policy,
+    chars)``; a top-level function so that a worker process can run it.  The
+    figures are drawn with the font of ``chars``
+    (:func:`analysis.figures.fonts.use_characters`, built by the caller), and a
+    character missing from every font raises instead of being drawn as a box.
+    Returns the manifest rows.
     """
-    processed_dir, out_dir, one_lang, svg, numbers, with_policy = task
+    *arguments, chars = task
+    with use_characters(chars), warnings.catch_warnings():
+        warnings.filterwarnings("error", message=MISSING_GLYPH_WARNING, category=UserWarning)
+        return _draw_language(*arguments)
+
+
+def _draw_language(processed_dir: Path, out_dir: Path, one_lang: str, svg: bool,
+                   numbers: tuple[int, ...], with_policy: bool) -> list[dict[str, str]]:
     tables: dict[str, pd.DataFrame] = {}
     sizes = read_sizes(processed_dir)
     rows = []

@@ -60,7 +60,14 @@ from matplotlib.ticker import PercentFormatter
 from analysis import config, schema
 from analysis.crosstabs import select_units
 from analysis.figures.common import check_choice, check_columns, draw_heatmap, percent_labels
-from analysis.figures.labels import check_lang, label, text, wrap
+from analysis.figures.labels import (
+    check_lang,
+    label,
+    region_labels,
+    text,
+    turned_length,
+    wrap,
+)
 from analysis.figures.labels import order as file_order
 from analysis.figures.regions import (
     MAX_COLUMNS,
@@ -98,6 +105,10 @@ AREA_LEVELS: tuple[str, ...] = ("domain", "theme")
 
 #: Longest document title shown in full on the citation network (characters).
 TITLE_MAX_CHARS: int = 20
+# Latin characters (7 pt, about 3.5 pt wide) that the 4.7 in of cells of the
+# sub-type heatmap hold in all, shared by its region columns: 19 a column for
+# five plans, 8 for twelve.
+_COLUMN_ROOM: int = int(4.7 * 72 / 3.5)
 #: Segments of stacked bars narrower than this share get no percentage printed in them.
 MIN_SHARE_LABELLED: float = 0.04
 
@@ -432,7 +443,8 @@ def plot_instrument_mix(
     order = _order_regions(list(dict.fromkeys(shares["region_id"])), regions)
     order, subset = _cap_regions(order, max_regions, region_sizes)
     totals = shares.groupby("region_id")["n_total"].first()
-    ticks = [_with_n(label("region", r, lang), int(totals[r]), lang, width=40) for r in order]
+    region_names = region_labels(order, lang)
+    ticks = [_with_n(region_names[r], int(totals[r]), lang, width=40) for r in order]
     colors, names = _instrument_colors(), _instrument_names(lang)
     with figure_style():
         fig = Figure(figsize=(WIDTH_MEDIUM, 0.32 * len(order) + 1.0), layout="constrained")
@@ -567,10 +579,20 @@ def plot_instrument_subtypes(
     matrix = np.array([wide.loc[sid].to_numpy(dtype=float) if sid else np.full(len(order), np.nan)
                        for _, sid in rows])
     totals = shares.groupby("region_id")["n_total"].first()
-    col_names = [_with_n(label("region", r, lang), int(totals[r]), lang,
-                         width=18 if lang == "zh" else 10) for r in order]
+    region_names = region_labels(order, lang)
+    width = 18 if lang == "zh" else 10
+    col_names = [_with_n(region_names[r], int(totals[r]), lang, width=width) for r in order]
+    rotation = 0
+    header = 0.15 * _n_lines(col_names)
+    if max(_display_width(line) for name in col_names for line in name.split("\n")) > (
+            _COLUMN_ROOM // max(len(order), 1)):
+        # Too long for their columns (many regions, or names told apart by their
+        # ids): on one line each, turned, with the figure that much taller.
+        col_names = [_text("policy.with_n", lang, name=region_names[r], n=int(totals[r]))
+                     for r in order]
+        rotation, header = 90, turned_length(col_names, fontsize=7)
     with figure_style():
-        fig = Figure(figsize=(WIDTH_MEDIUM, 0.19 * len(rows) + 0.15 * _n_lines(col_names) + 0.6),
+        fig = Figure(figsize=(WIDTH_MEDIUM, 0.19 * len(rows) + header + 0.6),
                      layout="constrained")
         ax = fig.add_subplot()
         # Heading rows are NaN: drawn white, with the type's name written across them.
@@ -580,7 +602,7 @@ def plot_instrument_subtypes(
         for i, (name, sid) in enumerate(rows):
             if sid is None:
                 ax.text(0.05, i + 0.6, name, ha="left", va="center", fontsize=8)
-        ax.set_xticklabels(col_names, multialignment="center")
+        ax.set_xticklabels(col_names, multialignment="center", rotation=rotation)
         ax.set_yticklabels([name if sid else "" for name, sid in rows])
         ax.xaxis.tick_top()
         _share_colorbar(fig, image, ax, lang)
@@ -627,8 +649,8 @@ def plot_modality(
     order = _order_regions(list(dict.fromkeys(by_region["region_id"])), regions)
     order, subset = _cap_regions(order, max_regions, region_sizes)
     totals = by_region.groupby("region_id")["n_total"].first()
-    region_ticks = [_with_n(label("region", r, lang), int(totals[r]), lang, width=40)
-                    for r in order]
+    region_names = region_labels(order, lang)
+    region_ticks = [_with_n(region_names[r], int(totals[r]), lang, width=40) for r in order]
     by_area = pooled_shares(modality_table, by=level)
     area_order, area_ticks = _area_rows(by_area, level, lang)
     colors, names = _modality_colors(), _modality_names(lang)
@@ -804,8 +826,9 @@ def plot_citation_network(
         ax.add_collection(LineCollection(segments, colors=edge_colors, linewidths=widths,
                                          alpha=0.75, zorder=1))
         ax.scatter(np.zeros(len(plans)), plans["y"], s=28, color="#333333", zorder=2)
+        plan_names = region_labels(plans["region_id"], lang)
         for row in plans.itertuples(index=False):
-            ax.text(-0.04, row.y, label("region", row.region_id, lang), ha="right",
+            ax.text(-0.04, row.y, plan_names[row.region_id], ha="right",
                     va="center", fontsize=7.5)
             if row.n_documents == 0:
                 ax.text(-0.04, row.y + 0.8, _text("policy.cites_nothing", lang), ha="right",

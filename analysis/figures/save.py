@@ -23,8 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from analysis import schema
+from analysis.figures.fonts import MissingCharactersError, active_font, check_characters
 from analysis.figures.style import figure_style
 
 #: Used when SOURCE_DATE_EPOCH is unset: 1970-01-01T00:00:00Z, the usual
@@ -91,6 +93,13 @@ def save_figure(
         One manifest row with the keys of :data:`analysis.schema.FIGURE_MANIFEST`:
         ``figure_id, title, caption, sources`` (joined by ``;``), ``command``,
         ``png_sha256, pdf_sha256, svg_sha256`` (empty when no SVG was written).
+
+    Raises
+    ------
+    analysis.figures.fonts.MissingCharactersError
+        When drawn with the font of a character set
+        (:func:`analysis.figures.fonts.use_characters`) and a text of the figure
+        has a character outside it; the PNG is removed and no PDF written.
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
@@ -116,6 +125,12 @@ def save_figure(
         common = {"bbox_inches": "tight", "pad_inches": 0.03}
         fig.savefig(paths["png"], format="png", dpi=dpi,
                     metadata={"Software": None, "Title": title}, **common)
+        # Checked once drawn, when tick labels and legends hold their final text.
+        try:
+            check_characters(drawn_texts(fig), active_font())
+        except MissingCharactersError:
+            paths["png"].unlink()
+            raise
         fig.savefig(paths["pdf"], format="pdf",
                     metadata={"Title": title, "Subject": caption, "Creator": command,
                               "Keywords": ";".join(sources),
@@ -134,6 +149,12 @@ def save_figure(
         "pdf_sha256": sha256_file(paths["pdf"]),
         "svg_sha256": sha256_file(paths["svg"]) if svg else "",
     }
+
+
+def drawn_texts(fig: Figure) -> list[str]:
+    """The strings of every visible text artist of ``fig`` (titles, ticks, legends, notes)."""
+    return [artist.get_text() for artist in fig.findobj(Text)
+            if artist.get_visible() and artist.get_text()]
 
 
 def manifest_table(rows: Iterable[Mapping[str, str]]) -> pd.DataFrame:

@@ -20,7 +20,16 @@ from scipy.cluster import hierarchy
 
 from analysis import schema
 from analysis.figures.common import check_columns, draw_heatmap
-from analysis.figures.labels import check_lang, label, order, text, wrap
+from analysis.figures.labels import (
+    check_lang,
+    column_labels,
+    label,
+    order,
+    region_labels,
+    text,
+    turned_length,
+    wrap,
+)
 from analysis.figures.regions import (
     MAX_MATRIX,
     MAX_THEME_MATRIX,
@@ -133,9 +142,13 @@ def plot_region_similarity(
     # Rows are 0.62 in high for a few regions; with more, about as high as the
     # cells are wide (3.8 in of heatmap shared by n columns), so it stays square-ish.
     row_height = min(0.62, 3.8 / n)
+    names = list(region_labels(regions, lang).values())
+    columns, rotation = column_labels(names, lang, width=12)
+    extra = turned_length(columns, fontsize=7) if rotation else 0.0
 
     with figure_style():
-        fig = plt.figure(figsize=(WIDTH_MEDIUM, 1.8 + row_height * n), layout="constrained")
+        fig = plt.figure(figsize=(WIDTH_MEDIUM, 1.8 + row_height * n + extra),
+                         layout="constrained")
         grid = fig.add_gridspec(2, 2, width_ratios=[n, 0.22], height_ratios=[1.3, n])
         tree_ax = fig.add_subplot(grid[0, 0])
         hierarchy.dendrogram(z, ax=tree_ax, no_labels=True, color_threshold=0,
@@ -147,9 +160,8 @@ def plot_region_similarity(
         ax = fig.add_subplot(grid[1, 0])
         mesh = draw_heatmap(ax, values, cmap=SEQUENTIAL_CMAP, norm=norm, annotations=notes,
                             fontsize=7, missing_color="white")
-        names = [label("region", r, lang) for r in regions]
         ax.set_yticklabels([wrap(name, lang, width=22) for name in names])
-        ax.set_xticklabels([wrap(name, lang, width=12) for name in names])
+        ax.set_xticklabels(columns, rotation=rotation)
         cax = fig.add_subplot(grid[1, 1])
         bar = fig.colorbar(mesh, cax=cax)
         bar.set_label(text("cosine", lang))
@@ -201,12 +213,18 @@ def plot_theme_similarity(
     n_rows = math.ceil(len(themes) / n_cols)
     norm = mcolors.Normalize(vmin=0.0, vmax=1.0)
     lower = np.tril(np.ones((n, n), dtype=bool), k=-1)
-    short = [wrap(label("region", r, lang), lang, width=12 if lang == "en" else 10)
-             for r in regions]
+    names = list(region_labels(regions, lang).values())
+    short = [wrap(name, lang, width=12 if lang == "en" else 10) for name in names]
+    # Chinese names are short enough to stay upright (rotated Chinese reads
+    # sideways) unless told apart by their ids; English names are turned.
+    columns, rotation = column_labels(names, lang, width=10)
+    if lang == "en":
+        columns, rotation = short, 90
+    extra = turned_length(columns, fontsize=6) if rotation and lang == "zh" else 0.0
 
     with figure_style():
         fig, axes = plt.subplots(
-            n_rows, n_cols, figsize=(WIDTH_DOUBLE, 1.0 + n_rows * (0.3 + 0.24 * n)),
+            n_rows, n_cols, figsize=(WIDTH_DOUBLE, 1.0 + n_rows * (0.3 + 0.24 * n) + extra),
             layout="constrained", squeeze=False,
         )
         mesh = None
@@ -232,10 +250,8 @@ def plot_theme_similarity(
             row, col = divmod(index, n_cols)
             last_in_column = index + n_cols >= len(themes)
             ax.set_yticks(np.arange(1, n) + 0.5, short[1:] if col == 0 else [])
-            # Chinese names are short enough to stay upright (rotated Chinese
-            # reads sideways); English names are turned.
-            ax.set_xticks(np.arange(n - 1) + 0.5, short[:-1] if last_in_column else [],
-                          rotation=90 if lang == "en" else 0)
+            ax.set_xticks(np.arange(n - 1) + 0.5, columns[:-1] if last_in_column else [],
+                          rotation=rotation)
             ax.set_ylim(n, 1)
             ax.set_xlim(0, n - 1)
             ax.tick_params(labelsize=6)

@@ -1,11 +1,13 @@
 """House style of every figure: font, sizes, colour scales and output settings.
 
 The font is the TrueType conversion of Noto Sans CJK SC built by
-:mod:`analysis.figures.fonts`, registered with matplotlib by file and named
-explicitly, so Chinese renders without any system font and the result does not
-depend on what a machine happens to have installed.  DejaVu Sans (bundled with
-matplotlib) is the fallback for the few symbols Noto CJK lacks, such as the
-minus sign U+2212 that matplotlib puts on negative tick labels.
+:mod:`analysis.figures.fonts` (:func:`analysis.figures.fonts.active_font`: the
+font of the corpus's characters inside ``use_characters``, as in
+:func:`analysis.figures.make.make_all_figures`, else the full font), registered
+with matplotlib by file and named explicitly, so Chinese renders without any
+system font and the result does not depend on what a machine happens to have
+installed.  DejaVu Sans (bundled with matplotlib) is the fallback for the few
+characters the CJK font lacks.
 
 Colour scales follow the data (Brewer 1994; Crameri, Shephard & Heron 2020):
 shares and similarities are one-sided, so they get a sequential scale that
@@ -34,7 +36,7 @@ from matplotlib import colors as mcolors
 from matplotlib import font_manager
 
 from analysis.config import CACHE_DIR
-from analysis.figures.fonts import FAMILY, cjk_font_path
+from analysis.figures.fonts import active_font
 
 FALLBACK_FAMILY: str = "DejaVu Sans"
 
@@ -57,8 +59,13 @@ SVG_HASHSALT: str = "edu-policy-analysis"
 
 
 def register_cjk_font(*, cache_dir: Path = CACHE_DIR) -> Path:
-    """Add the TrueType CJK font to matplotlib's font manager (once) and return its path."""
-    path = cjk_font_path(cache_dir=cache_dir)
+    """Add the active CJK font to matplotlib's font manager (once) and return its path.
+
+    The active font is :func:`analysis.figures.fonts.active_font` (the full font
+    of ``cache_dir``, default ``analysis.config.CACHE_DIR``, outside
+    ``use_characters``).
+    """
+    path = active_font(cache_dir=cache_dir).path
     if not any(entry.fname == str(path) for entry in font_manager.fontManager.ttflist):
         font_manager.fontManager.addfont(str(path))
     return path
@@ -73,7 +80,7 @@ def style_rc(*, cache_dir: Path = CACHE_DIR) -> dict[str, object]:
     ``svg.hashsalt``, and fonts named by family, never left to lookup order.
     """
     register_cjk_font(cache_dir=cache_dir)
-    families = [FAMILY, FALLBACK_FAMILY]
+    families = [active_font(cache_dir=cache_dir).family, FALLBACK_FAMILY]
     return {
         "font.family": families,
         "font.sans-serif": families,

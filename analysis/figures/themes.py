@@ -22,7 +22,16 @@ from analysis.figures.common import (
     draw_heatmap,
     percent_labels,
 )
-from analysis.figures.labels import check_lang, label, order, text, wrap
+from analysis.figures.labels import (
+    check_lang,
+    column_labels,
+    label,
+    order,
+    region_labels,
+    text,
+    turned_length,
+    wrap,
+)
 from analysis.figures.regions import MAX_COLUMNS, MAX_ROWS, attach_subsets, select_regions
 from analysis.figures.style import (
     SEQUENTIAL_CMAP,
@@ -112,8 +121,9 @@ def plot_theme_shares(
     colours = categorical_colors(domains)
     values = matrix.to_numpy(dtype=float)
 
+    columns, rotation = column_labels(region_labels(regions, lang).values(), lang, width=12)
     with figure_style():
-        height = 1.4 + 0.19 * len(themes)
+        height = 1.4 + 0.19 * len(themes) + (turned_length(columns, fontsize=7) if rotation else 0)
         fig = plt.figure(figsize=(WIDTH_DOUBLE, height), layout="constrained")
         grid = fig.add_gridspec(2, 3, width_ratios=[len(regions), 0.18, 2.6],
                                 height_ratios=[len(themes), 0.35])
@@ -121,7 +131,7 @@ def plot_theme_shares(
         mesh = draw_heatmap(ax, values, cmap=SEQUENTIAL_CMAP, norm=sequential_norm(values),
                             annotations=percent_labels(values))
         ax.set_yticklabels([label("theme", t, lang) for t in themes])
-        ax.set_xticklabels([wrap(label("region", r, lang), lang, width=12) for r in regions])
+        ax.set_xticklabels(columns, rotation=rotation)
         ax.xaxis.tick_top()
 
         strip = fig.add_subplot(grid[0, 1], sharey=ax)
@@ -209,7 +219,7 @@ def plot_domain_shares(
                             f"{100 * width:.0f}", ha="center", va="center", fontsize=6.5,
                             color=text_color_on(rect.get_facecolor()))
             left += widths
-        ax.set_yticks(y, [label("region", r, lang) for r in regions])
+        ax.set_yticks(y, list(region_labels(regions, lang).values()))
         ax.set_ylim(len(regions) - 0.5, -0.5)
         ax.set_xlim(0, max(1.0, float(left.max())))
         ax.xaxis.set_major_formatter(lambda x, _pos: f"{100 * x:.0f}")

@@ -23,7 +23,7 @@ from analysis.figures.common import (
     draw_heatmap,
     percent_labels,
 )
-from analysis.figures.labels import check_lang, label, text, wrap
+from analysis.figures.labels import check_lang, region_labels, text, wrap
 from analysis.figures.regions import MAX_ROWS, attach_subsets, select_regions
 from analysis.figures.style import (
     QUALITATIVE,
@@ -177,7 +177,8 @@ def plot_topic_regions(
         ax = fig.add_subplot(grid[0, 0])
         mesh = draw_heatmap(ax, values, cmap=SEQUENTIAL_CMAP, norm=sequential_norm(values),
                             annotations=percent_labels(values), fontsize=7)
-        ax.set_yticklabels([wrap(label("region", r, lang), lang, width=22) for r in regions])
+        ax.set_yticklabels([wrap(name, lang, width=22)
+                            for name in region_labels(regions, lang).values()])
         ax.set_xticklabels([names[t] for t in topics], fontsize=6.5)
         ax.xaxis.tick_top()
         cax = fig.add_subplot(grid[0, 1])
