@@ -13,6 +13,7 @@ from the same inputs are byte-identical.
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import sys
@@ -23,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from analysis import config, schema, stamps
 from analysis.citations import citation_network, extract_citations, shared_citations
@@ -420,8 +422,9 @@ def _build_tables(
         Step("keywords and keyness", keywords_step, ("content_tokens",)),
         Step("similarity", similarity_step, ("content_tokens", "plan_units")),
         Step("passage alignment", alignment_step, ("content_tokens", "plan_units")),
-        Step("text reuse", reuse_step, ("plan_units",)),
         Step("topics", topics_step, ("content_tokens", "plan_units")),
+        # Last: its result is the largest table of a big corpus, and the tokens are gone by then.
+        Step("text reuse", reuse_step, ("plan_units",)),
     ]
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -439,6 +442,7 @@ def _build_tables(
             still_needed = {name for later in steps[index + 1:] for name in later.needs}
             for name in [n for n in tables if n not in TABLES and n not in still_needed]:
                 del tables[name]
+            _release_memory()
         _write_finished(tables, staged)
         info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest)
         write_json(info, staged / "build_info.json")
@@ -451,6 +455,16 @@ def _build_tables(
         written.append(out_dir / "build_info.json")
     say(f"wrote {len(written)} files to {out_dir}")
     return written
+
+
+def _release_memory() -> None:
+    """Return freed memory to the system between steps.
+
+    Arrow's allocator keeps freed blocks for reuse; without this the process
+    stays at the largest step's size and the next step adds to it.
+    """
+    gc.collect()
+    pa.default_memory_pool().release_unused()
 
 
 def _write_finished(tables: Tables, out_dir: Path) -> None:
