@@ -134,6 +134,20 @@ def test_a_second_build_is_byte_identical(built, tmp_path):
     pd.testing.assert_frame_equal(again, first)
 
 
+def test_many_regions_draw_the_languages_in_turn_with_the_same_files(built, tmp_path,
+                                                                   monkeypatch):
+    """Beyond PARALLEL_LANGS_MAX_REGIONS no worker processes; the files do not change."""
+    processed, _out, manifest = built
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("languages drawn in parallel despite many regions")
+
+    monkeypatch.setattr(make, "PARALLEL_LANGS_MAX_REGIONS", -1)  # fewer than any corpus
+    monkeypatch.setattr(make, "ProcessPoolExecutor", no_pool)
+    again = make.make_all_figures(processed, tmp_path / "seq", skip_missing=True)
+    pd.testing.assert_frame_equal(again, manifest)
+
+
 def _copy_tables(source, target, stems):
     target.mkdir()
     for path in source.iterdir():

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
@@ -54,6 +55,12 @@ TOPIC_TERMS = 8
 CONFUSION_HALF = "heldout"
 
 Tables = Mapping[str, pd.DataFrame]
+
+# Up to this many regions the two languages are drawn at once, one process each.
+# Beyond it they are drawn one after the other: each process holds the tables it
+# draws from, and some grow with the square of the number of regions (similarity
+# by theme: 12.5 M rows at 1,000 plans, ~1 GiB per process).
+PARALLEL_LANGS_MAX_REGIONS: int = 100
 #: ``region_id -> n_units`` (the ``regions`` table), or None when that table is absent.
 Sizes = Mapping[str, float] | None
 
@@ -212,19 +219,20 @@ def make_all_figures(
     out_dir = Path(out_dir)
     previous = read_manifest(out_dir) if (out_dir / MANIFEST_NAME).is_file() else None
 
-    # Read every table first, so a missing one fails before any drawing.
-    tables: dict[str, pd.DataFrame] = {}
+    # Check every table first, so a missing one fails before any drawing.  Only
+    # the Parquet footers are read here: the workers read the tables themselves,
+    # and holding them in this process too would double the memory of a big corpus.
     available = []
     for number, spec in enumerate(FIGURES, start=1):
-        try:
-            for stem in spec.sources:
-                if stem not in tables:
-                    tables[stem] = read_table(stem, Path(processed_dir))
-        except FileNotFoundError:
+        paths = [Path(processed_dir) / f"{stem}.parquet" for stem in spec.sources]
+        absent = [path for path in paths if not path.is_file()]
+        if absent:
             if skip_missing:
                 continue
-            raise
-        if any(tables[stem].empty for stem in spec.sources):
+            raise FileNotFoundError(
+                f"{absent[0]} does not exist; run `python -m analysis build` first"
+            )
+        if any(pq.read_metadata(path).num_rows == 0 for path in paths):
             # e.g. no validation tables for a corpus without the hand-coded samples
             continue
         available.append((number, spec))
@@ -250,7 +258,9 @@ def make_all_figures(
         # independent, and drawing is most of the build's time.
         tasks = [(Path(processed_dir), out_dir, one_lang, svg, tuple(n for n, _ in available),
                   not missing_policy, chars) for one_lang in langs]
-        if len(tasks) > 1 and default_jobs() > 1:
+        if len(tasks) > 1 and default_jobs() > 1 and _n_regions(processed_dir) <= (
+            PARALLEL_LANGS_MAX_REGIONS
+        ):
             with ProcessPoolExecutor(max_workers=min(len(tasks), default_jobs())) as pool:
                 rows = [row for rows_of_lang in pool.map(draw_language, tasks)
                         for row in rows_of_lang]
@@ -287,8 +297,13 @@ def _draw_language(processed_dir: Path, out_dir: Path, one_lang: str, svg: bool,
     tables: dict[str, pd.DataFrame] = {}
     sizes = read_sizes(processed_dir)
     rows = []
-    for number in numbers:
+    for index, number in enumerate(numbers):
         spec = FIGURES[number - 1]
+        # Keep only the tables this or a later figure reads: with a thousand plans
+        # some tables take hundreds of MiB each.
+        later = {stem for n in numbers[index:] for stem in FIGURES[n - 1].sources}
+        for stem in [stem for stem in tables if stem not in later]:
+            del tables[stem]
         for stem in spec.sources:
             if stem not in tables:
                 tables[stem] = read_table(stem, processed_dir)
@@ -310,6 +325,11 @@ def _draw_language(processed_dir: Path, out_dir: Path, one_lang: str, svg: bool,
     if with_policy:
         rows.extend(policy.make_policy_figures(processed_dir, out_dir, lang=one_lang))
     return rows
+
+
+def _n_regions(processed_dir: Path) -> int:
+    path = Path(processed_dir) / f"{SIZES_TABLE}.parquet"
+    return pq.read_metadata(path).num_rows if path.is_file() else 0
 
 
 def read_sizes(processed_dir: Path) -> Sizes:
