@@ -246,7 +246,7 @@ def tokens_step(
     tokens = tokens_from_units(units, n_jobs=-1 if n_jobs is None else n_jobs,
                                scheduler=scheduler)
     plan_units = units.loc[units["part"] == "plan", list(PLAN_UNIT_COLUMNS)]
-    content = remove_stopwords(tokens[tokens["unit_id"].isin(set(plan_units["unit_id"]))])
+    content = remove_stopwords(tokens, units=set(plan_units["unit_id"]))
     return {"tokens": tokens, "content_tokens": content, "plan_units": plan_units}
 
 

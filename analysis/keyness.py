@@ -271,6 +271,26 @@ def keyness(
     )
 
 
+def _statistic_columns(
+    a: np.ndarray, b: np.ndarray, n_t: np.ndarray | np.int64, n_r: np.ndarray | np.int64,
+    g2: np.ndarray, delta: np.ndarray, z: np.ndarray,
+) -> dict[str, object]:
+    """The count and statistic columns of schema.KEYNESS, in schema order."""
+    return {
+        "n_target": a,
+        "n_reference": b,
+        "total_target": n_t,
+        "total_reference": n_r,
+        "per_10k_target": a / n_t * 10_000,
+        "per_10k_reference": b / n_r * 10_000,
+        "g2": g2,
+        "p_value": stats.chi2.sf(g2, df=1),
+        "log_ratio": log_ratio(a, b, n_t, n_r),
+        "log_odds": delta,
+        "log_odds_z": z,
+    }
+
+
 def _keyness_frame(
     vocab: pd.Index, a: np.ndarray, b: np.ndarray, *, n_t: int, n_r: int, alpha: np.ndarray,
     prior: float, min_freq: int, labels: tuple[str, str],
@@ -287,17 +307,7 @@ def _keyness_frame(
             "target": target_label,
             "reference": reference_label,
             "token": pd.Series(list(vocab), dtype="str"),
-            "n_target": a,
-            "n_reference": b,
-            "total_target": np.int64(n_t),
-            "total_reference": np.int64(n_r),
-            "per_10k_target": a / n_t * 10_000,
-            "per_10k_reference": b / n_r * 10_000,
-            "g2": g2,
-            "p_value": stats.chi2.sf(g2, df=1),
-            "log_ratio": log_ratio(a, b, n_t, n_r),
-            "log_odds": delta,
-            "log_odds_z": z,
+            **_statistic_columns(a, b, np.int64(n_t), np.int64(n_r), g2, delta, z),
         },
         columns=schema.KEYNESS,
     )
@@ -389,17 +399,8 @@ def keyness_by_region(
             "target": _str_series(pa.array(targets, type=pa.string()).take(take)),
             "reference": _str_series(pa.array(references, type=pa.string()).take(take)),
             "token": _str_series(pa.array(vocab.tolist(), type=pa.string()).take(pa.array(col))),
-            "n_target": a.astype("int64"),
-            "n_reference": b.astype("int64"),
-            "total_target": n_t,
-            "total_reference": n_r.astype("int64"),
-            "per_10k_target": a / n_t * 10_000,
-            "per_10k_reference": b / n_r * 10_000,
-            "g2": g2,
-            "p_value": stats.chi2.sf(g2, df=1),
-            "log_ratio": log_ratio(a, b, n_t, n_r),
-            "log_odds": delta,
-            "log_odds_z": z,
+            **_statistic_columns(a.astype("int64"), b.astype("int64"), n_t,
+                                 n_r.astype("int64"), g2, delta, z),
         },
         columns=schema.KEYNESS,
     )

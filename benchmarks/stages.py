@@ -239,7 +239,9 @@ def _topics(ctx: dict) -> int:
     import analysis.build as build_module
 
     if hasattr(build_module, "topics_step"):
-        build_module.topics_step({"content_tokens": ctx["content"], "themed_units": ctx["coded"]})
+        columns = list(getattr(build_module, "PLAN_UNIT_COLUMNS", ctx["coded"].columns))
+        build_module.topics_step({"content_tokens": ctx["content"], "themed_units": ctx["coded"],
+                                  "plan_units": _plan_units(ctx)[columns]})
         return _unit_chars(ctx)
     from analysis import config
     from analysis.topics import fit_topics, topic_k_selection

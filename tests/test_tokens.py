@@ -528,3 +528,12 @@ def test_a_small_job_is_segmented_in_this_process_even_with_n_jobs(monkeypatch, 
     monkeypatch.setitem(tk.POOL_MIN_CHARS, "rjieba", 10)
     tk.tokens_from_units(units, cache_dir=None, n_jobs=2, progress=False)
     assert seen == [1, 2]
+
+
+def test_remove_stopwords_can_keep_only_some_units_in_the_same_pass():
+    tokens = pd.DataFrame({"region_id": ["a"] * 4, "unit_id": ["u1", "u1", "u2", "u2"],
+                           "position": [0, 1, 0, 1], "token": ["的", "教师", "学校", "的"]})
+    both = tk.remove_stopwords(tokens, units={"u2"})
+    in_turn = tk.remove_stopwords(tokens[tokens["unit_id"] == "u2"])
+    pd.testing.assert_frame_equal(both, in_turn)
+    assert both["token"].tolist() == ["学校"]
