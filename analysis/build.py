@@ -18,7 +18,7 @@ import os
 import platform
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -157,11 +157,14 @@ def tables_inputs(*, raw_dir: Path, manifest: pd.DataFrame) -> str:
     return stamps.inputs_digest(files=files, values=_environment())
 
 
-def figures_inputs(table_files: list[Path]) -> str:
-    """Digest of everything the figures depend on: the tables written, the package, versions."""
-    files = {f"processed/{p.name}": p for p in table_files}
-    files.update(_package_files())
-    return stamps.inputs_digest(files=files, values=_environment())
+def figures_inputs(table_hashes: Mapping[Path, str]) -> str:
+    """Digest of everything the figures depend on: the tables written, the package, versions.
+
+    ``table_hashes`` are the SHA-256 of the table files as the tables step
+    recorded them (:func:`analysis.stamps.recorded_outputs`), not read again.
+    """
+    hashed = {f"processed/{p.name}": sha for p, sha in table_hashes.items()}
+    return stamps.inputs_digest(files=_package_files(), values=_environment(), hashed=hashed)
 
 
 def sample_in_corpus(units: pd.DataFrame, sample_path: Path, *, column: str = "unit_id") -> bool:
@@ -365,7 +368,7 @@ def build(
         return written
 
     step = f"figures:{Path(figures_dir).resolve()}"
-    inputs = figures_inputs(written)
+    inputs = figures_inputs(stamps.recorded_outputs(stamp, "tables"))
     if not force and stamps.current_outputs(stamp, step, inputs) is not None:
         say(f"figures in {figures_dir} are up to date")
         return written

@@ -55,7 +55,10 @@ def tree_files(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def inputs_digest(*, files: Mapping[str, Path], values: Mapping[str, object]) -> str:
+def inputs_digest(
+    *, files: Mapping[str, Path], values: Mapping[str, object],
+    hashed: Mapping[str, str] | None = None,
+) -> str:
     """One SHA-256 over named files' contents and JSON-serialisable settings.
 
     Parameters
@@ -64,10 +67,15 @@ def inputs_digest(*, files: Mapping[str, Path], values: Mapping[str, object]) ->
         Names, not absolute paths, go into the digest, so a clone elsewhere
         with the same content has the same digest.
     values : settings and versions, e.g. ``{"python": "3.11.7"}``.
+    hashed : mapping of a stable name to a SHA-256 already known, optional
+        Files whose hash was just computed (e.g. by :func:`recorded_outputs`),
+        so large outputs are not read again.
     """
+    digests = {name: file_sha256(path) for name, path in files.items()}
+    digests.update(hashed or {})
     payload = {
         "stamp_version": STAMP_VERSION,
-        "files": {name: file_sha256(path) for name, path in sorted(files.items())},
+        "files": dict(sorted(digests.items())),
         "values": values,
     }
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
@@ -105,6 +113,13 @@ def current_outputs(path: Path, step: str, inputs: str) -> list[Path] | None:
         if not file.is_file() or file_sha256(file) != sha:
             return None
     return [Path(name) for name in outputs]
+
+
+def recorded_outputs(path: Path, step: str) -> dict[Path, str]:
+    """The files a step last recorded, with their SHA-256 (empty when none)."""
+    entry = _read(path).get("steps", {}).get(step)
+    outputs = entry.get("outputs") if isinstance(entry, dict) else None
+    return {Path(name): sha for name, sha in outputs.items()} if isinstance(outputs, dict) else {}
 
 
 def record_step(path: Path, step: str, inputs: str, outputs: Iterable[Path]) -> None:

@@ -79,3 +79,17 @@ def test_stamps_of_different_output_directories_differ(tmp_path):
     one = stamps.stamp_path(tmp_path / "a", cache_dir=cache)
     assert one != stamps.stamp_path(tmp_path / "b", cache_dir=cache)
     assert one.parent == cache / "build"
+
+
+def test_recorded_hashes_give_the_same_digest_as_reading_the_files(tmp_path):
+    stamp = tmp_path / "stamp.json"
+    output = tmp_path / "table.csv"
+    output.write_text("x", encoding="utf-8")
+    assert stamps.recorded_outputs(stamp, "tables") == {}
+    stamps.record_step(stamp, "tables", "t", [output])
+    recorded = stamps.recorded_outputs(stamp, "tables")
+    assert recorded == {output.resolve(): stamps.file_sha256(output)}
+    read = stamps.inputs_digest(files={"table.csv": output}, values={})
+    sha = recorded[output.resolve()]
+    known = stamps.inputs_digest(files={}, values={}, hashed={"table.csv": sha})
+    assert known == read
