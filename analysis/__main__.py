@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     figures.add_argument("--lang", choices=("both", "zh", "en"), default="both",
                          help="label language (default: both, one file each)")
     figures.add_argument("--svg", action="store_true", help="also write SVG files")
-    from analysis import ingest
+    from analysis.ingest import add as ingest
 
     ingest.configure_parser(
         commands.add_parser(
@@ -60,8 +60,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from analysis.corpus import ManifestError
-    from analysis.read import ReadError
+    from analysis.corpus.load import ManifestError
+    from analysis.corpus.read import ReadError
 
     try:
         if args.command == "build":
@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             make_all_figures(args.processed_dir, args.out_dir, lang=args.lang, svg=args.svg)
             return 0
         if args.command == "add":
-            from analysis import ingest
-            from analysis.corpus import summarise_plan
+            from analysis.corpus.load import summarise_plan
+            from analysis.ingest import add as ingest
 
             return ingest.run(args, summarise=summarise_plan)
     except (ReadError, ManifestError) as error:

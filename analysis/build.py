@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from analysis import config, schema, stamps
 from analysis.citations import citation_network, extract_citations, shared_citations
-from analysis.corpus import load_corpus, read_manifest
+from analysis.corpus.load import load_corpus, read_manifest
 from analysis.instruments import code_instruments, instrument_table
 from analysis.io import write_json, write_table
 from analysis.keyness import cooccurrence, keyness_by_region, keyword_frequencies

@@ -39,7 +39,7 @@ MAX_RAW_BYTES: int = 50 * 1024 * 1024
 # A document whose spin score reaches this is treated as spun and repaired.
 SPIN_THRESHOLD: float = 0.5
 
-# --- ingest: format extraction and safety limits (analysis/docx_safety.py) ---
+# --- ingest: format extraction and safety limits (analysis/ingest/safety.py) ---
 # A .docx is a zip package; these bound what opening one may unpack, so a zip
 # bomb is refused before python-docx reads it.  Real plans use a few MB.
 MAX_ZIP_MEMBERS: int = 2000

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import config, schema
-from analysis.corpus import read_manifest
+from analysis.corpus.load import read_manifest
 
 BENCH_DIR: Path = Path(__file__).resolve().parent
 WORK_DIR: Path = BENCH_DIR / ".work"

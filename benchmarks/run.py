@@ -107,7 +107,7 @@ def _child_stages(args: argparse.Namespace) -> dict:
     _redirect_outputs(args.work, args.raw)
     import stages
 
-    from analysis.corpus import read_manifest
+    from analysis.corpus.load import read_manifest
 
     manifest = read_manifest(args.raw / "manifest.csv", raw_dir=args.raw)
     ctx = {"manifest": manifest, "raw_dir": args.raw, "jobs": args.jobs,
@@ -162,7 +162,7 @@ def _child_segmentation(args: argparse.Namespace) -> dict:
 
     import jieba
 
-    from analysis.corpus import load_corpus, read_manifest
+    from analysis.corpus.load import load_corpus, read_manifest
     from analysis.tokens import tokens_from_units
 
     manifest = read_manifest(args.raw / "manifest.csv", raw_dir=args.raw)
@@ -237,7 +237,7 @@ def _child_speedup(args: argparse.Namespace) -> dict:
     real run.
     """
     _redirect_outputs(args.work, args.raw)
-    from analysis.corpus import load_corpus, read_manifest
+    from analysis.corpus.load import load_corpus, read_manifest
     from analysis.tokens import tokens_from_units
 
     manifest = read_manifest(args.raw / "manifest.csv", raw_dir=args.raw)
@@ -431,8 +431,8 @@ def _best_segmentation(outs: list[dict]) -> dict:
 
 def corpus_chars(raw: Path) -> int:
     """Characters in the corpus as decoded by the read stage (the throughput numerator)."""
-    from analysis.corpus import read_manifest
-    from analysis.read import read_text_file
+    from analysis.corpus.load import read_manifest
+    from analysis.corpus.read import read_text_file
 
     manifest = read_manifest(raw / "manifest.csv", raw_dir=raw)
     return sum(read_text_file(raw / name).n_chars_decoded for name in manifest["file"])

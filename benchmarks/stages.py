@@ -126,7 +126,7 @@ def _unit_chars(ctx: dict) -> int:
 
 
 def _load(ctx: dict) -> int:
-    from analysis.corpus import load_corpus
+    from analysis.corpus.load import load_corpus
 
     corpus = load_corpus(ctx["manifest"], raw_dir=ctx["raw_dir"], n_jobs=ctx["jobs"])
     ctx["units"] = corpus.units
@@ -254,7 +254,7 @@ def _topics(ctx: dict) -> int:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("load", "analysis.corpus", (), True, _load,
+    Stage("load", "analysis.corpus.load", (), True, _load,
           "read + chrome + repair + normalise + structure (load_corpus)"),
     Stage("themes", "analysis.themes", ("units",), False, _themes,
           "code_units + theme_by_region (theme, domain) + fallback_summary"),

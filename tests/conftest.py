@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis import config
-from analysis.corpus import Corpus, load_corpus, read_manifest
+from analysis.corpus.load import Corpus, load_corpus, read_manifest
 
 
 @pytest.fixture(scope="session")

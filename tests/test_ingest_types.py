@@ -1,8 +1,8 @@
-"""Tests for analysis.ingest_types: the result every extractor returns."""
+"""Tests for analysis.ingest.types: the result every extractor returns."""
 
 from __future__ import annotations
 
-from analysis.ingest_types import Extracted
+from analysis.ingest.types import Extracted
 
 
 def test_extracted_paragraphs_drop_blank_lines():

@@ -10,8 +10,8 @@ from html_fixtures import government_page
 from plan_fixtures import BODY, TITLE
 
 from analysis import config
-from analysis.corpus import load_corpus, read_manifest
-from analysis.ingest import add_plan
+from analysis.corpus.load import load_corpus, read_manifest
+from analysis.ingest.add import add_plan
 
 DOCX_PLAN = [
     (TITLE, None),
