@@ -11,8 +11,10 @@ are importable from here::
 
 from __future__ import annotations
 
-from analysis.tables import load_regions, load_table, load_units, theme_table
+from analysis.tables import list_tables, load_regions, load_table, load_units, theme_table
 
 __version__ = "0.1.0"
 
-__all__ = ["load_regions", "load_table", "load_units", "theme_table", "__version__"]
+__all__ = [
+    "list_tables", "load_regions", "load_table", "load_units", "theme_table", "__version__",
+]

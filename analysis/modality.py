@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from analysis import config, schema
+from analysis.corpus.script import matching_text
 from analysis.crosstabs import region_theme_counts, select_units
 
 MODALITY_LEXICON_PATH: Path = config.RULES_DIR / "modality.yml"
@@ -128,7 +129,7 @@ def classify_modality(units: pd.DataFrame, *, lexicon: ModalityLexicon | None = 
     terms = _compile(list(level_of))
     neutral = _compile(list(lexicon.neutral_phrases))
     labels, evidence = [], []
-    for text in units["text"]:
+    for text in matching_text(units):  # simplified form: traditional plans code alike
         text = text if isinstance(text, str) else ""
         masked = _TITLE.sub(lambda m: _MASK * len(m.group(0)), text)
         if neutral is not None:

@@ -35,6 +35,7 @@ REGIONS: list[str] = MANIFEST + [
     "page_views",
     "source_site",
     "encoding",
+    "script",
     "sha256",
     "n_chars_read",
     "n_chars_kept",
@@ -70,6 +71,7 @@ UNITS: list[str] = [
     "sentence_no",
     "line_no",
     "text",
+    "text_simplified",
     "n_chars",
 ]
 

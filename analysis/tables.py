@@ -7,19 +7,36 @@ works top to bottom.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, schema
 from analysis.io import read_table
+
+
+def list_tables() -> list[str]:
+    """Names of every table the build writes (``load_table`` takes these), sorted."""
+    from analysis.build import TABLES  # the build's own list, so the two cannot drift
+
+    return sorted(TABLES)
 
 
 def load_table(name: str, *, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:
     """Return the processed table ``name`` (e.g. ``"units"``) as a DataFrame.
 
-    Builds ``data/processed/`` first if the table is missing.
+    The name is checked first: an unknown name raises ``ValueError`` listing
+    the closest names (:func:`list_tables` gives them all).  Builds
+    ``data/processed/`` first if the table is missing.
     """
+    names = list_tables()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise ValueError(
+            f"no table {name!r}; {hint}tables are: {', '.join(names)} (see list_tables())"
+        )
     if not (processed_dir / f"{name}.parquet").exists():
         from analysis.build import build
 
@@ -27,9 +44,42 @@ def load_table(name: str, *, processed_dir: Path = config.PROCESSED_DIR) -> pd.D
     return read_table(name, processed_dir)
 
 
-def load_units(*, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:
-    """One row per sentence or heading (columns: ``data/processed/README.md``)."""
-    return load_table("units", processed_dir=processed_dir)
+def _check_choice(value: str | None, allowed: tuple[str, ...], name: str) -> None:
+    if value is not None and value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)} or None; got {value!r}")
+
+
+def load_units(
+    *,
+    part: str | None = None,
+    unit_kind: str | None = None,
+    processed_dir: Path = config.PROCESSED_DIR,
+) -> pd.DataFrame:
+    """One row per sentence or heading (columns: ``data/processed/README.md``).
+
+    A *sentence* here is a unit with ``unit_kind == "sentence"``: text between
+    sentence-final punctuation inside a numbered block, without the block's
+    heading or title row.  The shipped statistics count the plan part
+    (``part="plan"``) of every unit kind; a combined review-and-plan document
+    (e.g. 新吴) also has ``part="review"`` rows.
+
+    Parameters
+    ----------
+    part : {"review", "plan"} or None, default None
+        Keep only units of this part; None keeps both.
+    unit_kind : one of ``schema.UNIT_KINDS`` or None, default None
+        Keep only this kind (``"sentence"``, ``"item_title"`` …); None keeps all.
+    processed_dir : Path, default ``config.PROCESSED_DIR``
+    """
+    _check_choice(part, schema.PARTS, "part")
+    _check_choice(unit_kind, schema.UNIT_KINDS, "unit_kind")
+    units = load_table("units", processed_dir=processed_dir)
+    keep = pd.Series(True, index=units.index)
+    if part is not None:
+        keep &= units["part"].eq(part)
+    if unit_kind is not None:
+        keep &= units["unit_kind"].eq(unit_kind)
+    return units.loc[keep].reset_index(drop=True)
 
 
 def load_regions(*, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:

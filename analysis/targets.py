@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 
 from analysis import config, schema
+from analysis.corpus.script import matching_text
 
 TARGET_RULES_PATH: Path = config.RULES_DIR / "targets.yml"
 
@@ -503,11 +504,14 @@ def extract_targets(units: pd.DataFrame, *, rules: TargetRules | None = None) ->
     rules = _default_rules() if rules is None else rules
     has_theme = "theme" in units.columns
     rows = []
+    # Rules read the simplified form; spans are cut from the text as printed
+    # (the two have the same length, see analysis.corpus.script).
+    matched = matching_text(units).tolist()
     for order, row in enumerate(units.itertuples(index=False)):
         text = row.text
         if not isinstance(text, str) or not text:
             continue
-        for hit in _scan(text, rules):
+        for hit in _scan(matched[order], rules):
             rows.append({
                 "_order": order, "region_id": row.region_id, "unit_id": row.unit_id,
                 "part": row.part, "theme": row.theme if has_theme else pd.NA,

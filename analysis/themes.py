@@ -61,6 +61,7 @@ import pandas as pd
 import yaml
 
 from analysis import config, schema
+from analysis.corpus.script import matching_text, to_simplified_aligned
 
 CODEBOOK_PATH: Path = config.RULES_DIR / "codebook.yml"
 
@@ -679,11 +680,14 @@ def code_units(
                "section_title": section_weight}
 
     records = []
-    for row in units.loc[:, list(REQUIRED_UNIT_COLUMNS)].itertuples(index=False):
+    # Terms are matched on the simplified form, so a traditional-character plan
+    # codes like its simplified twin (titles are converted the same way).
+    columns = units.loc[:, list(REQUIRED_UNIT_COLUMNS)].assign(text=matching_text(units))
+    for row in columns.itertuples(index=False):
         kind = _clean(row.unit_kind)
         text = _clean(row.text)
-        heads = {c: _clean(getattr(row, c)) for c in ("subitem_title", "item_title",
-                                                      "section_title")}
+        heads = {c: to_simplified_aligned(_clean(getattr(row, c)))
+                 for c in ("subitem_title", "item_title", "section_title")}
         contexts = []
         for source in _CONTEXT_SOURCES[kind]:
             head = heads[source]

@@ -95,6 +95,7 @@ import pyarrow.parquet as pq
 import rjieba
 
 from analysis import config, schema
+from analysis.corpus.script import matching_text
 from analysis.executors import default_jobs, map_documents
 
 BACKENDS: tuple[str, ...] = ("rjieba", "jieba")
@@ -636,7 +637,8 @@ def tokens_from_units(
     # Ids stay in Arrow (zero-copy from Arrow-backed columns) until the cache needs them.
     region_arr = _large_strings(units["region_id"])
     unit_arr = _large_strings(units["unit_id"])
-    texts = units["text"].astype(str).tolist()
+    # The simplified form, so a traditional-character plan gives its twin's tokens.
+    texts = matching_text(units).astype(str).tolist()
     codes = pc.dictionary_encode(region_arr).indices.to_numpy()  # by first appearance
     if len(codes) and (np.diff(codes) >= 0).all():
         # Each document's units are contiguous (the usual case): slice, don't gather.

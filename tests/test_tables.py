@@ -32,3 +32,26 @@ def test_theme_table_levels_and_shares():
 def test_load_units_returns_the_built_table():
     units = analysis.load_units()
     assert isinstance(units, pd.DataFrame) and units["unit_id"].is_unique
+
+
+def test_load_units_filters_by_part_and_kind():
+    units = analysis.load_units()
+    plan = analysis.load_units(part="plan")
+    sentences = analysis.load_units(part="plan", unit_kind="sentence")
+    assert len(plan) == units["part"].eq("plan").sum() < len(units)
+    assert set(sentences["unit_kind"]) == {"sentence"} and set(sentences["part"]) == {"plan"}
+    assert len(sentences) == (units["part"].eq("plan") & units["unit_kind"].eq("sentence")).sum()
+    with pytest.raises(ValueError, match="part must be one of review, plan or None; got 'plans'"):
+        analysis.load_units(part="plans")
+    with pytest.raises(ValueError, match="unit_kind must be one of .*; got 'sentences'"):
+        analysis.load_units(unit_kind="sentences")
+
+
+def test_load_table_checks_the_name_and_suggests_the_closest(tmp_path):
+    assert "units" in analysis.list_tables() and analysis.list_tables() == sorted(
+        analysis.list_tables()
+    )
+    # A typo never reaches the build (tmp_path is empty and stays empty).
+    with pytest.raises(ValueError, match=r"no table 'keynes'; did you mean keyness"):
+        analysis.load_table("keynes", processed_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []

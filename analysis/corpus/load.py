@@ -26,6 +26,7 @@ from analysis import config, schema
 from analysis.corpus.chrome import strip_chrome
 from analysis.corpus.read import Decoded, ReadError, read_text_file
 from analysis.corpus.repair import load_spin_rules, repair_text, spin_score
+from analysis.corpus.script import detect_script, to_simplified_aligned
 from analysis.corpus.structure import structure_units
 from analysis.executors import map_documents
 from analysis.ingest.formats import Extracted, extract_document
@@ -167,6 +168,7 @@ def process_document(
                 "sentence_no": sentence_no,
                 "line_no": unit.line_no,
                 "text": unit.text,
+                "text_simplified": to_simplified_aligned(unit.text),
                 "n_chars": len(unit.text),
                 "_src": (unit.line_no, unit.src_start, unit.src_end),
             }
@@ -233,6 +235,7 @@ def process_document(
     metadata.update(
         {
             "encoding": decoded.encoding,
+            "script": detect_script(body),
             "n_chars_read": decoded.n_chars_decoded,
             "n_chars_kept": kept,
             "n_chars_removed": n_removed,

@@ -23,6 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import opencc
+import pandas as pd
 
 #: Values of ``regions.script``.
 SCRIPTS = ("simplified", "traditional", "mixed", "none")
@@ -98,3 +99,18 @@ def detect_script(text: str) -> str:
     if simplified / total >= _SCRIPT_SHARE:
         return "simplified"
     return "mixed"
+
+
+def matching_text(units: pd.DataFrame) -> pd.Series:
+    """The text of ``units`` that rules and the segmenter read: its simplified form.
+
+    ``units.text_simplified`` where the loader made it (same length as ``text``,
+    so character offsets found in one hold in the other); elsewhere ``text``
+    converted here, so a units table built by hand codes the same way.
+    Missing texts stay missing.
+    """
+    converted = units["text"].map(lambda t: to_simplified_aligned(t) if isinstance(t, str) else t)
+    if "text_simplified" not in units.columns:
+        return converted
+    given = units["text_simplified"]
+    return given.where(given.map(lambda t: isinstance(t, str)), converted)
