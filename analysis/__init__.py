@@ -11,10 +11,19 @@ are importable from here::
 
 from __future__ import annotations
 
+from analysis.dictionary import count_terms
+from analysis.io import export
 from analysis.tables import list_tables, load_regions, load_table, load_units, theme_table
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "list_tables", "load_regions", "load_table", "load_units", "theme_table", "__version__",
+    "count_terms",
+    "export",
+    "list_tables",
+    "load_regions",
+    "load_table",
+    "load_units",
+    "theme_table",
+    "__version__",
 ]

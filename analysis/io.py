@@ -9,6 +9,7 @@ no creation timestamp or writer metadata that would change between runs.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -32,11 +33,20 @@ def write_table(table: pd.DataFrame, stem: str, out_dir: Path, *, columns: list[
     out_dir.mkdir(parents=True, exist_ok=True)
     ordered = table.loc[:, columns].reset_index(drop=True)
     csv_path = out_dir / f"{stem}.csv"
-    ordered.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    _write_csv(ordered, csv_path)
     parquet_path = out_dir / f"{stem}.parquet"
-    arrow = pa.Table.from_pandas(ordered, preserve_index=False).replace_schema_metadata(None)
-    pq.write_table(arrow, parquet_path, compression="zstd", write_statistics=False)
+    _write_parquet(ordered, parquet_path)
     return [csv_path, parquet_path]
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def _write_parquet(table: pd.DataFrame, path: Path) -> None:
+    # No pandas metadata or writer stamps: the same table gives the same bytes.
+    arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
+    pq.write_table(arrow, path, compression="zstd", write_statistics=False)
 
 
 def read_table(stem: str, out_dir: Path) -> pd.DataFrame:
@@ -54,3 +64,99 @@ def write_json(payload: dict, path: Path) -> Path:
         json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
     return path
+
+
+#: Formats :func:`export` writes.
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx")
+# Every member of a written .xlsx gets this date (the zip format's earliest),
+# and the workbook's created/modified properties the same, so the same table
+# gives the same bytes.
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
+    import datetime
+    import io
+    import zipfile
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "data"
+    sheet.append([str(c) for c in table.columns])
+    for row in table.itertuples(index=False):
+        sheet.append([None if pd.isna(v) else v for v in row])
+    fixed = datetime.datetime(1980, 1, 1)
+    workbook.properties.created = fixed
+    workbook.properties.modified = fixed
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src, zipfile.ZipFile(
+        path, "w", compression=zipfile.ZIP_DEFLATED
+    ) as dst:
+        for info in sorted(src.infolist(), key=lambda i: i.filename):
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps the save time into dcterms:modified.
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>1980-01-01T00:00:00Z\g<2>",
+                    data,
+                )
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH), data)
+
+
+def export(
+    table: pd.DataFrame,
+    stem: str,
+    *,
+    out_dir: Path = Path("."),
+    formats: tuple[str, ...] = ("csv", "parquet"),
+) -> list[Path]:
+    """Write a table of your own for Excel, R, Stata or Python, reproducibly.
+
+    Unlike :func:`write_table` it takes any columns (no schema). CSV is UTF-8
+    with a BOM (Excel shows Chinese correctly; R reads it with
+    ``readr::read_csv`` or ``read.csv(fileEncoding = "UTF-8-BOM")``), Parquet
+    keeps the column types (``arrow::read_parquet`` in R), and ``.xlsx`` has
+    one sheet, ``data``. The same table gives the same bytes in every format.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Written as it is, index dropped.
+    stem : str
+        File name without suffix (letters, digits, ``_ . -``).
+    out_dir : Path, default the current folder
+        Created if missing.
+    formats : tuple of {"csv", "parquet", "xlsx"}, default ("csv", "parquet")
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``formats``.
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", stem):
+        raise ValueError(f"stem must be letters, digits, '_', '.' or '-'; got {stem!r}")
+    unknown = [f for f in formats if f not in EXPORT_FORMATS]
+    if unknown or not formats:
+        raise ValueError(
+            f"formats must be a non-empty tuple of {', '.join(EXPORT_FORMATS)}; got {formats!r}"
+        )
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ordered = table.reset_index(drop=True)
+    paths = []
+    for fmt in dict.fromkeys(formats):
+        path = out_dir / f"{stem}.{fmt}"
+        if fmt == "csv":
+            _write_csv(ordered, path)
+        elif fmt == "parquet":
+            _write_parquet(ordered, path)
+        else:
+            _write_xlsx(ordered, path)
+        paths.append(path)
+    return paths
