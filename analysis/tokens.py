@@ -80,6 +80,7 @@ import os
 import re
 import unicodedata
 import uuid
+import warnings
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -101,6 +102,10 @@ from analysis.executors import default_jobs, map_documents
 BACKENDS: tuple[str, ...] = ("rjieba", "jieba")
 
 USER_DICT_PATH: Path = config.RULES_DIR / "userdict.txt"
+# A term given without a frequency (a line ``word`` or ``word tag``, or an
+# ``extra_terms`` entry) gets the frequency every shipped entry has: high enough
+# that jieba keeps the term whole against its own splits.
+DEFAULT_TERM_FREQ: int = 1000
 STOPWORD_PATHS: dict[str, Path] = {
     "standard": config.RULES_DIR / "stopwords_zh.txt",
     "policy": config.RULES_DIR / "stopwords_policy.txt",
@@ -160,9 +165,10 @@ class DictEntry:
 def read_user_dict(path: Path = USER_DICT_PATH) -> tuple[DictEntry, ...]:
     """Parse a jieba user dictionary that may carry ``#`` comments.
 
-    Each non-comment line is ``word freq [tag]``, separated by whitespace.  The
-    frequency is required and must be at least 1 (jieba treats 0 as "never join").
-    A word listed twice is an error, because the second line would silently win.
+    Each non-comment line is ``word [freq] [tag]``, separated by whitespace.  A
+    missing frequency is :data:`DEFAULT_TERM_FREQ`; a given one must be at least 1
+    (jieba treats 0 as "never join").  A word listed twice in one file is an
+    error, because the second line would silently win.
 
     Returns the entries in file order (the order matters to jieba: each added
     word changes the dictionary total that later words are weighed against).
@@ -174,9 +180,10 @@ def read_user_dict(path: Path = USER_DICT_PATH) -> tuple[DictEntry, ...]:
         if not line:
             continue
         match = _DICT_LINE.match(line)
-        if match is None or match["freq"] is None:
-            raise ValueError(f"{path}:{line_no}: expected 'word freq [tag]', got {raw!r}")
-        word, freq = match["word"], int(match["freq"])
+        if match is None:
+            raise ValueError(f"{path}:{line_no}: expected 'word [freq] [tag]', got {raw!r}")
+        word = match["word"]
+        freq = DEFAULT_TERM_FREQ if match["freq"] is None else int(match["freq"])
         if freq < 1:
             raise ValueError(f"{path}:{line_no}: frequency of {word!r} must be at least 1")
         if word in seen:
@@ -184,6 +191,39 @@ def read_user_dict(path: Path = USER_DICT_PATH) -> tuple[DictEntry, ...]:
         seen[word] = line_no
         entries.append(DictEntry(word, freq, match["tag"]))
     return tuple(entries)
+
+
+def user_dict_entries(
+    user_dict: Path | Sequence[Path] = USER_DICT_PATH, *, extra_terms: Sequence[str] = ()
+) -> tuple[DictEntry, ...]:
+    """The dictionary entries segmentation uses: one or more files, then extra terms.
+
+    Dictionaries *extend* each other: entries are taken file by file in the
+    order given, then ``extra_terms`` (at :data:`DEFAULT_TERM_FREQ`); a word
+    already taken keeps its first entry.  Leaving out the shipped
+    ``analysis/data/userdict.txt`` is allowed but warned about, since policy
+    terms such as 双减 and 课后服务 are then split again.
+    """
+    paths = [Path(user_dict)] if isinstance(user_dict, str | Path) else [Path(p) for p in user_dict]
+    if not paths:
+        raise ValueError("user_dict must name at least one dictionary file")
+    bad = [t for t in extra_terms if not isinstance(t, str) or not t.strip() or " " in t.strip()]
+    if isinstance(extra_terms, str) or bad:
+        raise ValueError(f"extra_terms must be a list of words without spaces; got {extra_terms!r}")
+    if USER_DICT_PATH.resolve() not in {p.resolve() for p in paths}:
+        warnings.warn(
+            f"the shipped dictionary {USER_DICT_PATH.name} is not among user_dict: its policy "
+            "terms (双减, 课后服务 …) will be split; pass [USER_DICT_PATH, your_file] to extend it",
+            UserWarning,
+            stacklevel=3,
+        )
+    entries: dict[str, DictEntry] = {}
+    for path in paths:
+        for entry in read_user_dict(path):
+            entries.setdefault(entry.word, entry)
+    for term in extra_terms:
+        entries.setdefault(term.strip(), DictEntry(term.strip(), DEFAULT_TERM_FREQ, None))
+    return tuple(entries.values())
 
 
 def read_word_list(path: Path) -> frozenset[str]:
@@ -571,7 +611,8 @@ def tokens_from_units(
     *,
     backend: str = "rjieba",
     hmm: bool = False,
-    user_dict: Path = USER_DICT_PATH,
+    user_dict: Path | Sequence[Path] = USER_DICT_PATH,
+    extra_terms: Sequence[str] = (),
     cache_dir: Path | None = config.CACHE_DIR,
     n_jobs: int = 1,
     scheduler: str | None = None,
@@ -590,8 +631,13 @@ def tokens_from_units(
         plans, 1.56 M characters).
     hmm : bool, default False
         Let jieba's HMM join unknown character runs into new words.
-    user_dict : Path, default ``analysis/data/userdict.txt``
-        jieba user dictionary (``word freq [tag]`` lines, ``#`` comments).
+    user_dict : Path or list of Path, default ``analysis/data/userdict.txt``
+        jieba user dictionaries (``word [freq] [tag]`` lines, ``#`` comments),
+        read in order, each extending the ones before (see
+        :func:`user_dict_entries`; leaving out the shipped one warns).
+    extra_terms : list of str, default ()
+        More words to keep whole, added after the dictionaries, e.g.
+        ``["强师计划", "县管校聘"]``.
     cache_dir : Path or None, default ``config.CACHE_DIR``
         Root of the per-document segmentation cache (``tokens/``) and of jieba's
         dictionary cache (``jieba/``).  ``None`` disables the segmentation cache;
@@ -614,7 +660,9 @@ def tokens_from_units(
         region_id : str, from ``units``.
         unit_id : str, from ``units``.
         position : int, 0-based index of the token among the unit's kept tokens.
-        token : str, a verbatim substring of the unit's text.
+        token : str, a verbatim substring of the unit's ``text_simplified``
+            (the simplified form, the same length as ``text``; see
+            :mod:`analysis.corpus.script`).
     Rows follow the order of ``units``, then ``position``.  Units with no tokens
     (e.g. only punctuation) have no rows.
 
@@ -627,7 +675,7 @@ def tokens_from_units(
     if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise ValueError(f"n_jobs must be a positive int or -1; got {n_jobs!r}")
     _check_units(units)
-    entries = read_user_dict(user_dict)
+    entries = user_dict_entries(user_dict, extra_terms=extra_terms)
     dict_digest = _entries_digest(entries)
     # jieba's dictionary cache is always project-local, even with the token cache off.
     jieba_cache_dir = str(Path(config.CACHE_DIR if cache_dir is None else cache_dir) / "jieba")

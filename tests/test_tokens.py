@@ -73,8 +73,14 @@ def test_user_dict_parser_rejects_bad_lines(tmp_path):
     path = tmp_path / "d.txt"
     path.write_text("# comment\n立德树人 1000 l\n", encoding="utf-8")
     assert tk.read_user_dict(path) == (tk.DictEntry("立德树人", 1000, "l"),)
-    path.write_text("立德树人 l\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="expected 'word freq"):
+    # A frequency may be left out: the term gets the shipped entries' frequency.
+    path.write_text("立德树人 l\n暖心午餐\n", encoding="utf-8")
+    assert tk.read_user_dict(path) == (
+        tk.DictEntry("立德树人", tk.DEFAULT_TERM_FREQ, "l"),
+        tk.DictEntry("暖心午餐", tk.DEFAULT_TERM_FREQ, None),
+    )
+    path.write_text("立德 树人 x y\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="expected 'word \\[freq\\]"):
         tk.read_user_dict(path)
     path.write_text("双减 10 j\n双减 20 j\n", encoding="utf-8")
     with pytest.raises(ValueError, match="already listed on line 1"):
@@ -537,3 +543,26 @@ def test_remove_stopwords_can_keep_only_some_units_in_the_same_pass():
     in_turn = tk.remove_stopwords(tokens[tokens["unit_id"] == "u2"])
     pd.testing.assert_frame_equal(both, in_turn)
     assert both["token"].tolist() == ["学校"]
+
+
+def test_dictionaries_extend_the_shipped_one_and_warn_when_it_is_left_out(tmp_path):
+    mine = tmp_path / "mine.txt"
+    mine.write_text("# my terms\n润心行动\n双减 5 j\n", encoding="utf-8")
+    shipped = tk.read_user_dict()
+    entries = tk.user_dict_entries([tk.USER_DICT_PATH, mine], extra_terms=["暖心午餐"])
+    words = [e.word for e in entries]
+    # The shipped entries come first and keep theirs (双减 is not re-weighted).
+    assert entries[: len(shipped)] == shipped
+    assert words[len(shipped):] == ["润心行动", "暖心午餐"]
+    units = pd.DataFrame({"region_id": ["r"], "unit_id": ["r-1"],
+                          "text": ["实施润心行动，推进暖心午餐工程，落实双减。"]})
+    default = tk.tokens_from_units(units, cache_dir=None)["token"].tolist()
+    extended = tk.tokens_from_units(units, user_dict=[tk.USER_DICT_PATH, mine],
+                                    extra_terms=["暖心午餐"], cache_dir=None)["token"].tolist()
+    assert "润心行动" not in default and "暖心午餐" not in default and "双减" in default
+    assert {"润心行动", "暖心午餐", "双减"} <= set(extended)
+    with pytest.warns(UserWarning, match="shipped dictionary userdict.txt is not among"):
+        alone = tk.tokens_from_units(units, user_dict=mine, cache_dir=None)["token"].tolist()
+    assert "润心行动" in alone
+    with pytest.raises(ValueError, match="extra_terms must be a list of words"):
+        tk.user_dict_entries(extra_terms="暖心午餐")
