@@ -41,7 +41,8 @@ def test_counts_match_a_hand_count():
 def test_single_term_counts_equal_str_count_per_unit():
     out = count_terms(UNITS, {"k": ["双减"]}, by=None)
     # str.count on the texts in simplified characters (b-1 converted by hand).
-    simplified = UNITS["text"].replace({"落實雙減政策，規範課後服務。": "落实双减政策，规范课后服务。"})
+    by_hand = {"落實雙減政策，規範課後服務。": "落实双减政策，规范课后服务。"}
+    simplified = UNITS["text"].replace(by_hand)
     expected = simplified.str.count("双减").tolist()
     assert out["n_matches"].tolist() == expected
     assert out["unit_id"].tolist() == UNITS["unit_id"].tolist()
