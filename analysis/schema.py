@@ -228,6 +228,22 @@ KWIC: list[str] = [
     "right",
 ]
 
+# analysis/new_words.py: runs of adjacent tokens that behave like one word, for review.
+CANDIDATE_TERMS: list[str] = [
+    "candidate",
+    "parts",
+    "n_tokens",
+    "n_chars",
+    "freq",
+    "n_units",
+    "n_regions",
+    "pmi",
+    "left_entropy",
+    "right_entropy",
+    "score",
+    "examples",
+]
+
 COOCCURRENCE: list[str] = [
     "source",
     "target",
