@@ -127,7 +127,8 @@ def test_the_reviewed_terms_are_no_longer_candidates_on_the_plans(corpus_tokens)
     assert len(out) > 20  # the plans still have phrases to review
     assert (out["score"].diff().dropna() <= 1e-12).all()
     # Added to the user dictionary after review: now one token, so never a candidate.
-    assert not {"视导", "久久为功", "创名升位", "干事创业", "新时代", "全覆盖"} & set(out["candidate"])
+    reviewed = {"视导", "久久为功", "创名升位", "干事创业", "新时代", "全覆盖"}
+    assert not reviewed & set(out["candidate"])
 
 
 @pytest.fixture(scope="module")
