@@ -49,7 +49,7 @@ def test_topic_terms_figure_has_one_panel_per_topic():
     fig = topics.plot_topic_terms(_terms(), lang="en", n_terms=5, n_cols=2)
     panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
     assert [ax.get_title(loc="left") for ax in panels] == [
-        "Topic 1 (50% of sentences)", "Topic 2 (30% of sentences)", "Topic 3 (20% of sentences)"]
+        "Topic 1 (covers 50%)", "Topic 2 (covers 30%)", "Topic 3 (covers 20%)"]
     first = panels[0]
     assert [t.get_text() for t in first.get_yticklabels()] == [f"nmf1词{r}" for r in range(1, 6)]
     np.testing.assert_allclose([p.get_width() for p in first.patches],
@@ -82,7 +82,7 @@ def test_topic_terms_follow_the_relevance_rank_not_the_weight():
     terms.loc[first & (terms["rank"] == 1), "weight"] = 0.01
     fig = topics.plot_topic_terms(terms, lang="zh", n_terms=3, n_cols=3)
     panel = [ax for ax in fig.axes if ax.get_title(loc="left")][0]
-    assert panel.get_title(loc="left") == "主题1（覆盖50%的句子）"
+    assert panel.get_title(loc="left") == "主题1（覆盖50%）"
     assert [t.get_text() for t in panel.get_yticklabels()] == ["nmf1词1", "nmf1词2", "nmf1词3"]
     np.testing.assert_allclose([p.get_width() for p in panel.patches], [0.01, 0.05, 0.1 / 3])
     plt.close(fig)
