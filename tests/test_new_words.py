@@ -136,3 +136,16 @@ def corpus_tokens(corpus):
     from analysis import tokens as tk
 
     return tk.tokens_from_units(corpus.units, cache_dir=None), corpus.units
+
+
+def test_a_large_corpus_is_read_through_a_seeded_sample_of_units():
+    units = {f"a-{i}": ["甲乙", "丙丁", "（。）"] if i % 2 else ["戊", "甲乙", "丙丁"]
+             for i in range(12)}
+    tokens, table = corpus(units)
+    kwargs = {"min_freq": 2, "min_pmi": -10.0, "min_entropy": 0.0, "stopwords": ()}
+    full = candidate_terms(tokens, table, **kwargs)
+    assert full.set_index("candidate").loc["甲乙丙丁", "freq"] == 12
+    sample = candidate_terms(tokens, table, max_units=5, random_state=3, **kwargs)
+    assert sample.set_index("candidate").loc["甲乙丙丁", "n_units"] == 5
+    pd.testing.assert_frame_equal(sample, candidate_terms(tokens, table, max_units=5,
+                                                          random_state=3, **kwargs))
