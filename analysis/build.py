@@ -33,6 +33,7 @@ from analysis.instruments import code_instruments, instrument_table
 from analysis.io import write_json, write_table
 from analysis.keyness import cooccurrence, keyness_by_region, keyword_frequencies
 from analysis.modality import classify_modality, modality_table
+from analysis.new_words import candidate_terms
 from analysis.reuse import text_reuse
 from analysis.similarity import (
     passage_alignment,
@@ -74,6 +75,7 @@ TABLES: dict[str, list[str]] = {
     "target_matches": schema.TARGET_MATCHES,
     "target_validation": schema.TARGET_VALIDATION,
     "tokens": schema.TOKENS,
+    "candidate_terms": schema.CANDIDATE_TERMS,
     "keywords": schema.KEYWORD_FREQUENCIES,
     "keyness": schema.KEYNESS,
     "cooccurrence": schema.COOCCURRENCE,
@@ -88,6 +90,7 @@ TABLES: dict[str, list[str]] = {
     "topics_units": schema.TOPICS_UNITS,
     "topics_regions": schema.TOPICS_REGIONS,
     "topics_vs_themes": schema.TOPICS_VS_THEMES,
+    "topic_labels": schema.TOPIC_LABELS,
 }
 
 # Distributions whose version can change a number in data/processed/.
@@ -233,6 +236,8 @@ def policy_step(tables: Tables) -> Tables:
 # Columns of the plan-part units the similarity, reuse and topic steps read; the
 # rest of the units table (coding evidence, structure) stays out of their memory.
 PLAN_UNIT_COLUMNS: tuple[str, ...] = ("region_id", "unit_id", "part", "unit_kind", "text", "theme")
+# Columns of the regions table the keyword and topic steps read for place names.
+REGION_NAME_COLUMNS: tuple[str, ...] = ("region_id", "name_zh", "province_zh", "prefecture_zh")
 
 
 def tokens_step(
@@ -242,7 +247,9 @@ def tokens_step(
 
     Also the content tokens the statistics describe -- plan-part units, content
     words only (standard and policy-boilerplate stopwords removed) -- and those
-    plan-part units themselves, with only :data:`PLAN_UNIT_COLUMNS`.
+    plan-part units themselves, with only :data:`PLAN_UNIT_COLUMNS`; and the
+    candidate dictionary terms of all units (:func:`analysis.new_words.candidate_terms`,
+    for a person to review before adding any to the user dictionary).
     """
     units = tables["themed_units"]
     # tokens_from_units itself stays in one process when there is little to segment.
@@ -250,17 +257,23 @@ def tokens_step(
                                scheduler=scheduler)
     plan_units = units.loc[units["part"] == "plan", list(PLAN_UNIT_COLUMNS)]
     content = remove_stopwords(tokens, units=set(plan_units["unit_id"]))
-    return {"tokens": tokens, "content_tokens": content, "plan_units": plan_units}
+    return {"tokens": tokens, "content_tokens": content, "plan_units": plan_units,
+            "candidate_terms": candidate_terms(tokens, units)}
 
 
 def keywords_step(tables: Tables) -> Tables:
-    """Keyword frequencies, region-vs-rest keyness and co-occurrence of the content tokens."""
+    """Keyword frequencies, region-vs-rest keyness and co-occurrence of the content tokens.
+
+    Numbers, single characters and place names (jieba's ``ns`` words and the
+    plans' own region names) are left out (:mod:`analysis.term_filters`).
+    """
     content = tables["content_tokens"]
+    regions = tables["region_names"]
     include_absent = content["region_id"].nunique() <= config.KEYNESS_ABSENT_MAX_REGIONS
     return {
-        "keywords": keyword_frequencies(content),
-        "keyness": keyness_by_region(content, include_absent=include_absent),
-        "cooccurrence": cooccurrence(content),
+        "keywords": keyword_frequencies(content, regions=regions),
+        "keyness": keyness_by_region(content, include_absent=include_absent, regions=regions),
+        "cooccurrence": cooccurrence(content, regions=regions),
     }
 
 
@@ -295,11 +308,14 @@ def topics_step(tables: Tables) -> Tables:
     """
     content = tables["content_tokens"]
     plan_units = tables["plan_units"]
-    k_table = topic_k_selection(content, models=("nmf",), random_state=config.RANDOM_STATE)
+    regions = tables["region_names"]
+    k_table = topic_k_selection(content, models=("nmf",), random_state=config.RANDOM_STATE,
+                                regions=regions)
     # Both models at the same k, so they can be compared topic for topic.
     k = int(k_table.loc[(k_table["model"] == "nmf") & k_table["chosen"], "k"].iloc[0])
     fitted = [
-        fit_topics(content, plan_units, k=k, model=model, random_state=config.RANDOM_STATE)
+        fit_topics(content, plan_units, k=k, model=model, random_state=config.RANDOM_STATE,
+                   regions=regions)
         for model in schema.TOPIC_MODELS
     ]
     return {
@@ -308,6 +324,7 @@ def topics_step(tables: Tables) -> Tables:
         "topics_units": pd.concat([f.units for f in fitted], ignore_index=True),
         "topics_regions": pd.concat([f.regions for f in fitted], ignore_index=True),
         "topics_vs_themes": pd.concat([f.themes for f in fitted], ignore_index=True),
+        "topic_labels": pd.concat([f.labels for f in fitted], ignore_index=True),
     }
 
 
@@ -422,10 +439,10 @@ def _build_tables(
         Step("policy instruments, modality, targets, citations", policy_step, ("themed_units",)),
         Step("tokens", lambda t: tokens_step(t, n_jobs=n_jobs, scheduler=scheduler),
              ("themed_units",)),
-        Step("keywords and keyness", keywords_step, ("content_tokens",)),
+        Step("keywords and keyness", keywords_step, ("content_tokens", "region_names")),
         Step("similarity", similarity_step, ("content_tokens", "plan_units")),
         Step("passage alignment", alignment_step, ("content_tokens", "plan_units")),
-        Step("topics", topics_step, ("content_tokens", "plan_units")),
+        Step("topics", topics_step, ("content_tokens", "plan_units", "region_names")),
         # Last: its result is the largest table of a big corpus, and the tokens are gone by then.
         Step("text reuse", reuse_step, ("plan_units",)),
     ]
@@ -436,7 +453,9 @@ def _build_tables(
         say(f"corpus: loading {len(manifest)} plans")
         corpus = load_corpus(manifest, raw_dir=raw_dir, n_jobs=n_jobs, scheduler=scheduler)
         tables: Tables = {"regions": corpus.regions, "corpus_units": corpus.units,
-                          "removed": corpus.removed, "repairs": corpus.repairs}
+                          "removed": corpus.removed, "repairs": corpus.repairs,
+                          # The place names the term filter drops (analysis.term_filters).
+                          "region_names": corpus.regions.loc[:, list(REGION_NAME_COLUMNS)]}
         del corpus
         for index, step in enumerate(steps):
             _write_finished(tables, staged)

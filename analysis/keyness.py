@@ -2,9 +2,12 @@
 
 Every function takes the tidy token table of :func:`analysis.tokens.tokens_from_units`
 (schema.TOKENS, usually after :func:`analysis.tokens.remove_stopwords`) and returns
-a new tidy table; none mutates its input.  Counts and totals are always those of
-the table passed in: after stopword removal, "per 10,000 tokens" means per 10,000
-*kept* tokens.
+a new tidy table; none mutates its input.  The frequency, keyness and
+co-occurrence functions first drop numbers and dates, single characters and place
+names (:func:`analysis.term_filters.filter_terms`; ``keep_numbers=True``,
+``keep_places=True``, ``keep_single_chars=True`` keep them).  Counts and totals are
+always those of the kept tokens: after stopword removal and this filter, "per
+10,000 tokens" means per 10,000 *kept* tokens.
 
 Keyness statistics (two groups of tokens, target T and reference R)
 ------------------------------------------------------------------
@@ -58,6 +61,7 @@ import pyarrow as pa
 from scipy import sparse, stats
 
 from analysis import schema
+from analysis.term_filters import filter_terms
 
 _CONTEXT_COLS: tuple[str, ...] = (
     "part", "section_no", "section_title", "item_no", "item_title",
@@ -76,7 +80,15 @@ def _require(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
         raise ValueError(f"{name} is missing columns {missing}")
 
 
-def keyword_frequencies(tokens: pd.DataFrame, *, by: str = "region_id") -> pd.DataFrame:
+def keyword_frequencies(
+    tokens: pd.DataFrame,
+    *,
+    by: str = "region_id",
+    regions: pd.DataFrame | None = None,
+    keep_numbers: bool = False,
+    keep_places: bool = False,
+    keep_single_chars: bool = False,
+) -> pd.DataFrame:
     """Raw and relative frequency of every token in each group, with document frequency.
 
     Parameters
@@ -85,6 +97,12 @@ def keyword_frequencies(tokens: pd.DataFrame, *, by: str = "region_id") -> pd.Da
         Token table (schema.TOKENS), possibly after stopword removal.
     by : str, default "region_id"
         Column defining the groups ("documents"); any column of ``tokens``.
+    regions : DataFrame, optional
+        Manifest or regions table: its region names (and their stems without
+        县/区/市/省) are place names too.  Default None: dictionary places only.
+    keep_numbers, keep_places, keep_single_chars : bool, default False
+        Keep numbers and dates, place names, single characters; by default
+        they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
 
     Returns
     -------
@@ -103,6 +121,8 @@ def keyword_frequencies(tokens: pd.DataFrame, *, by: str = "region_id") -> pd.Da
     Information Retrieval, ch. 6 (document frequency).
     """
     _require(tokens, "tokens", [by, "token"])
+    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
+                          keep_places=keep_places, keep_single_chars=keep_single_chars)
     counts = tokens.groupby([by, "token"], sort=False).size().rename("n").reset_index()
     totals = tokens.groupby(by, sort=False).size()
     counts["per_10k"] = counts["n"] / counts[by].map(totals).astype(float) * 10_000
@@ -183,6 +203,10 @@ def keyness(
     min_freq: int = 5,
     prior: float = 1000.0,
     labels: tuple[str, str] | None = None,
+    regions: pd.DataFrame | None = None,
+    keep_numbers: bool = False,
+    keep_places: bool = False,
+    keep_single_chars: bool = False,
 ) -> pd.DataFrame:
     """Keyness of the tokens of one group of rows against another.
 
@@ -208,6 +232,13 @@ def keyness(
     labels : (str, str) or None
         Names for the target and reference in the output; by default the sorted
         group values joined with "+" (or "<k> <group_col> values" beyond five).
+    regions : DataFrame, optional
+        Manifest or regions table: its region names (and their stems without
+        县/区/市/省) are place names too.  Default None: dictionary places only.
+    keep_numbers, keep_places, keep_single_chars : bool, default False
+        Keep numbers and dates, place names, single characters; by default
+        they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
+        Group sizes and the prior are those of the filtered table.
 
     Returns
     -------
@@ -251,6 +282,9 @@ def keyness(
         raise ValueError(f"target and reference share values {sorted(overlap, key=str)}")
     if not reference_values:
         raise ValueError("the reference group is empty: target covers every group")
+    # Groups are checked against the table as given, then its terms are filtered.
+    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
+                          keep_places=keep_places, keep_single_chars=keep_single_chars)
 
     background = tokens["token"].value_counts()
     in_target = tokens[group_col].isin(target_values)
@@ -322,6 +356,10 @@ def keyness_by_region(
     min_freq: int = 5,
     prior: float = 1000.0,
     include_absent: bool = True,
+    regions: pd.DataFrame | None = None,
+    keep_numbers: bool = False,
+    keep_places: bool = False,
+    keep_single_chars: bool = False,
 ) -> pd.DataFrame:
     """Keyness of each group against all the others (see :func:`keyness`).
 
@@ -336,12 +374,20 @@ def keyness_by_region(
         List tokens that do not occur in the target at all (its strongest
         negative keywords).  With many groups the table then has about
         groups × vocabulary rows; ``False`` keeps only tokens the target uses.
+    regions : DataFrame, optional
+        Manifest or regions table: its region names (and their stems without
+        县/区/市/省) are place names too.  Default None: dictionary places only.
+    keep_numbers, keep_places, keep_single_chars : bool, default False
+        Keep numbers and dates, place names, single characters; by default
+        they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
     """
     _require(tokens, "tokens", [group_col, "token"])
     if not isinstance(min_freq, int | np.integer) or min_freq < 1:
         raise ValueError(f"min_freq must be an int >= 1; got {min_freq!r}")
     if not isinstance(prior, int | float | np.number) or not np.isfinite(prior) or prior <= 0:
         raise ValueError(f"prior must be a positive number (alpha0); got {prior!r}")
+    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
+                          keep_places=keep_places, keep_single_chars=keep_single_chars)
     # Every group at once, on integer codes: the statistics are elementwise, so one
     # vectorised pass gives the numbers the per-group tables would, without a
     # (group, token) index of strings or a thousand small frames.
@@ -524,6 +570,10 @@ def cooccurrence(
     *,
     min_count: int = 3,
     unit_col: str = "unit_id",
+    regions: pd.DataFrame | None = None,
+    keep_numbers: bool = False,
+    keep_places: bool = False,
+    keep_single_chars: bool = False,
 ) -> pd.DataFrame:
     """Pairs of tokens that occur in the same unit (sentence), as an undirected edge table.
 
@@ -543,6 +593,13 @@ def cooccurrence(
         Keep pairs that share at least this many units.
     unit_col : str, default "unit_id"
         The co-occurrence window; any column of ``tokens`` (e.g. an item id).
+    regions : DataFrame, optional
+        Manifest or regions table: its region names (and their stems without
+        县/区/市/省) are place names too.  Default None: dictionary places only.
+    keep_numbers, keep_places, keep_single_chars : bool, default False
+        Keep numbers and dates, place names, single characters; by default
+        they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
+        U counts the units with at least one kept token.
 
     Returns
     -------
@@ -562,6 +619,8 @@ def cooccurrence(
     _require(tokens, "tokens", [unit_col, "token"])
     if not isinstance(min_count, int | np.integer) or min_count < 1:
         raise ValueError(f"min_count must be an int >= 1; got {min_count!r}")
+    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
+                          keep_places=keep_places, keep_single_chars=keep_single_chars)
     # Integer codes throughout: one Python string per distinct token, not per row.
     unit_codes, unit_names = pd.factorize(tokens[unit_col])
     token_codes, token_names = pd.factorize(tokens["token"])

@@ -230,6 +230,22 @@ KWIC: list[str] = [
     "right",
 ]
 
+# analysis/new_words.py: runs of adjacent tokens that behave like one word, for review.
+CANDIDATE_TERMS: list[str] = [
+    "candidate",
+    "parts",
+    "n_tokens",
+    "n_chars",
+    "freq",
+    "n_units",
+    "n_regions",
+    "pmi",
+    "left_entropy",
+    "right_entropy",
+    "score",
+    "examples",
+]
+
 COOCCURRENCE: list[str] = [
     "source",
     "target",
@@ -467,7 +483,13 @@ TOPIC_K_SELECTION: list[str] = [
     "rule",
 ]
 
-TOPICS_TERMS: list[str] = ["model", "topic", "rank", "term", "weight"]
+# Ranked by relevance (Sievert & Shirley 2014); coverage repeats the topic's value.
+TOPICS_TERMS: list[str] = [
+    "model", "topic", "rank", "term", "weight", "relevance", "coverage",
+]
+
+# One row per model x topic: the label terms and how much of the corpus the topic covers.
+TOPIC_LABELS: list[str] = ["model", "topic", "label", "coverage", "n_units", "weight_share"]
 
 TOPICS_UNITS: list[str] = ["model", "unit_id", "region_id", "topic", "weight"]
 

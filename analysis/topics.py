@@ -41,6 +41,23 @@ Choosing the number of topics (:func:`topic_k_selection`):
 * *Rule*: among the k whose stability is within ``stability_tolerance`` of the
   best, the one with the highest coherence (ties: the smaller k).
 
+Naming topics (:func:`fit_topics`): a topic's terms are listed by *relevance*
+(Sievert & Shirley 2014), not by raw weight, because the heaviest terms of
+every topic are the words every plan uses (学校, 教育, 建设, 发展).  For term w
+in topic k, with phi_kw the term's share of the topic's term weights and p_w
+its share of all term weight in the matrix the model was fitted to (counts for
+LDA, TF-IDF weights for NMF),
+
+    relevance(w, k | lambda) = lambda * ln(phi_kw) + (1 - lambda) * ln(phi_kw / p_w)
+
+lambda = 1 ranks by weight alone, lambda = 0 by lift (phi_kw / p_w) alone, which
+favours rare terms; Sievert & Shirley's user study found lambda of about 0.6
+best for interpreting topics, which is the default (``relevance_lambda``).
+Each topic's *label* is its three most relevant terms and its *coverage* the
+share of units whose largest topic it is (:data:`schema.TOPIC_LABELS`).  Before
+fitting, numbers, single characters and place names are dropped
+(:func:`analysis.term_filters.filter_terms`), as for keyness.
+
 Every number is reproducible: subsamples and LDA seeds derive from
 ``random_state``; weights are rounded to ``WEIGHT_DECIMALS`` decimals.
 
@@ -60,6 +77,9 @@ Bouma, G. (2009). Normalized (pointwise) mutual information in collocation
 extraction. *Proceedings of GSCL*, 31-40.
 Lau, J. H., Newman, D. & Baldwin, T. (2014). Machine reading tea leaves.
 *Proceedings of EACL 2014*, 530-539.
+Sievert, C. & Shirley, K. (2014). LDAvis: A method for visualizing and
+interpreting topics. *Proceedings of the Workshop on Interactive Language
+Learning, Visualization, and Interfaces*, 63-70.
 """
 
 from __future__ import annotations
@@ -85,8 +105,13 @@ from analysis.similarity import (
     identity_analyzer,
     unit_themes,
 )
+from analysis.term_filters import filter_terms
 
 WEIGHT_DECIMALS: int = 10
+#: Sievert & Shirley's (2014) lambda: the weight of ln(phi) against ln(lift) in relevance.
+RELEVANCE_LAMBDA: float = 0.6
+#: Terms joined into a topic's label (:data:`schema.TOPIC_LABELS`).
+LABEL_TERMS: int = 3
 MODELS: tuple[str, ...] = schema.TOPIC_MODELS
 
 
@@ -174,6 +199,41 @@ def npmi_coherence(top_terms: Sequence[Sequence[int]], binary: sp.spmatrix) -> n
         npmi = np.where(p_ij == 1, 1.0, npmi)
         out.append(float(npmi.mean()))
     return np.array(out)
+
+
+def topic_relevance(
+    topic_term: np.ndarray, term_share: np.ndarray, *, relevance_lambda: float = RELEVANCE_LAMBDA
+) -> np.ndarray:
+    """Relevance of each term to each topic (Sievert & Shirley 2014, eq. 1).
+
+    Parameters
+    ----------
+    topic_term : array (topics x terms)
+        phi, each row the topic's distribution over terms (non-negative, rows
+        summing to 1; an all-zero row is allowed).
+    term_share : array (terms,)
+        p_w, the term's share of all term weight in the corpus (positive).
+    relevance_lambda : float in [0, 1], default 0.6
+        lambda; 1 ranks by phi alone, 0 by lift phi / p_w alone.
+
+    Returns
+    -------
+    array (topics x terms)
+        ``lambda * ln(phi) + (1 - lambda) * ln(phi / p_w)``; minus infinity where
+        phi is 0 (such a term is never relevant).
+    """
+    if isinstance(relevance_lambda, bool) or not isinstance(
+            relevance_lambda, int | float | np.floating) or not 0.0 <= relevance_lambda <= 1.0:
+        raise ValueError(f"relevance_lambda must be a number in [0, 1], got {relevance_lambda!r}")
+    phi = np.asarray(topic_term, dtype=float)
+    p = np.asarray(term_share, dtype=float)
+    if phi.ndim != 2 or p.shape != (phi.shape[1],):
+        raise ValueError("topic_term must be topics x terms and term_share one value per term")
+    if (phi < 0).any() or (p <= 0).any():
+        raise ValueError("topic_term must be non-negative and term_share positive")
+    with np.errstate(divide="ignore"):
+        log_phi = np.log(phi)
+    return relevance_lambda * log_phi + (1.0 - relevance_lambda) * (log_phi - np.log(p))
 
 
 # --------------------------------------------------------------------------------------
@@ -270,6 +330,8 @@ def topic_k_selection(
     models: Sequence[str] = ("nmf",), n_seeds: int = 5, sample_frac: float = 0.8,
     max_units: int = 20_000, top_n: int = 10, stability_tolerance: float = 0.02,
     min_df: int | float = 2, max_df: int | float = 0.5, random_state: int,
+    regions: pd.DataFrame | None = None, keep_numbers: bool = False,
+    keep_places: bool = False, keep_single_chars: bool = False,
 ) -> pd.DataFrame:
     """Stability and coherence for each candidate number of topics, and the choice.
 
@@ -294,6 +356,10 @@ def topic_k_selection(
         stability are treated as equally stable and coherence decides.
     min_df, max_df : vocabulary pruning, default 2 units and half the units.
     random_state : int -- seeds the sampling and LDA (required, so that runs agree).
+    regions : DataFrame, optional -- manifest or regions table whose region names
+        count as place names (:func:`analysis.term_filters.filter_terms`).
+    keep_numbers, keep_places, keep_single_chars : bool, default False -- keep
+        numbers and dates, place names, single characters in the vocabulary.
 
     Returns
     -------
@@ -315,6 +381,8 @@ def topic_k_selection(
     if not 0.0 < sample_frac < 1.0:
         raise ValueError(f"sample_frac must be in (0, 1), got {sample_frac!r}")
     check_tokens(tokens)
+    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
+                          keep_places=keep_places, keep_single_chars=keep_single_chars)
     # The unit ids only (the documents themselves are built for the sample below).
     all_units = np.array(sorted(pd.unique(tokens["unit_id"].astype(str))), dtype=object)
     reference_units = _sample_units(all_units, max_units, random_state)
@@ -365,18 +433,21 @@ def topic_k_selection(
 
 
 class TopicTables(NamedTuple):
-    """The four tables of one fitted topic model (see :func:`fit_topics`)."""
+    """The five tables of one fitted topic model (see :func:`fit_topics`)."""
 
     terms: pd.DataFrame
     units: pd.DataFrame
     regions: pd.DataFrame
     themes: pd.DataFrame
+    labels: pd.DataFrame
 
 
 def fit_topics(
     tokens: pd.DataFrame, units: pd.DataFrame, *, k: int, model: str = "nmf",
     random_state: int, theme_col: str | None = "theme", n_top_terms: int = 15,
     min_df: int | float = 2, max_df: int | float = 0.5, max_fit_units: int = 20_000,
+    relevance_lambda: float = RELEVANCE_LAMBDA, regions: pd.DataFrame | None = None,
+    keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
 ) -> TopicTables:
     """Fit one topic model to all units and describe it in four tidy tables.
 
@@ -395,12 +466,23 @@ def fit_topics(
         fitted on a seeded random sample of this many units when there are more
         -- the same sample :func:`topic_k_selection` uses -- and then applied to
         every unit (``transform``), so every unit gets weights.
+    relevance_lambda : float in [0, 1], default 0.6 -- lambda of the relevance
+        that ranks each topic's terms (:func:`topic_relevance`; Sievert & Shirley
+        2014); 1.0 ranks by raw weight.
+    regions : DataFrame, optional -- manifest or regions table whose region names
+        count as place names (:func:`analysis.term_filters.filter_terms`).
+    keep_numbers, keep_places, keep_single_chars : bool, default False -- keep
+        numbers and dates, place names, single characters in the vocabulary.
 
     Returns
     -------
     TopicTables with
-    ``terms`` (``schema.TOPICS_TERMS``): ``model, topic, rank, term, weight`` --
-    the topic's share of its topic-term row (rows sum to 1 over the vocabulary);
+    ``terms`` (``schema.TOPICS_TERMS``): ``model, topic, rank, term, weight,
+    relevance, coverage`` -- the ``n_top_terms`` most relevant terms, ``rank`` 1
+    the most relevant (ties to the alphabetically first term); ``weight`` phi,
+    the term's share of its topic-term row (rows sum to 1 over the vocabulary);
+    ``relevance`` as above (empty where weight is 0); ``coverage`` the topic's
+    coverage (below), repeated on each of its rows;
     ``units`` (``schema.TOPICS_UNITS``): ``model, unit_id, region_id, topic,
     weight`` -- the unit's topic weights scaled to sum to 1 (zero weights
     omitted; units with no terms after pruning, or with all-zero NMF weights,
@@ -410,7 +492,12 @@ def fit_topics(
     ``themes`` (``schema.TOPICS_VS_THEMES``): ``model, topic, theme, n_units,
     share`` -- units whose largest topic is ``topic`` (ties to the lower
     topic) by their coded theme, ``share`` of the topic's units; every
-    topic x theme combination is listed.
+    topic x theme combination is listed;
+    ``labels`` (``schema.TOPIC_LABELS``): ``model, topic, label, coverage,
+    n_units, weight_share`` -- ``label`` the topic's three most relevant terms
+    joined by "、", ``n_units`` the units whose largest topic it is (ties to the
+    lower topic), ``coverage`` their share of the units with topic weights,
+    ``weight_share`` the topic's share of all unit weight.
     Topics are numbered 1..k by decreasing total weight over the units.
     """
     _check_allowed("model", model, MODELS)
@@ -418,6 +505,10 @@ def fit_topics(
     _check_positive_int("n_top_terms", n_top_terms)
     _check_positive_int("random_state", random_state, 0)
     _check_positive_int("max_fit_units", max_fit_units, 2)
+    # Checked here, before any fitting, not first inside topic_relevance.
+    topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
+    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
+                          keep_places=keep_places, keep_single_chars=keep_single_chars)
     if theme_col is not None:
         per_unit = unit_themes(tokens, units, theme_col)
     else:
@@ -450,7 +541,16 @@ def fit_topics(
     # A topic NMF left empty (all-zero row) keeps zero weights rather than NaN.
     term_share = np.divide(components, row_sums, out=np.zeros_like(components),
                            where=row_sums > 0)
-    top = _top_terms(term_share, n_top_terms)
+    # p_w: each term's share of all weight in the matrix the model saw.
+    column_mass = np.asarray(um.matrix.sum(axis=0)).ravel()
+    relevance = topic_relevance(term_share, column_mass / column_mass.sum(),
+                                relevance_lambda=relevance_lambda)
+    top = _top_terms(relevance, n_top_terms)
+    # Coverage: units whose largest topic is k (argmax takes the lower topic on ties).
+    dominant_topic = np.argmax(unit_weights[has_weight], axis=1)
+    n_dominant = np.bincount(dominant_topic, minlength=k).astype("int64")
+    coverage = np.round(n_dominant / max(int(has_weight.sum()), 1), WEIGHT_DECIMALS)
+    top_relevance = np.concatenate([relevance[i, t] for i, t in enumerate(top)])
     terms = pd.DataFrame({
         "model": model,
         "topic": np.repeat(topic_numbers, [len(t) for t in top]),
@@ -458,7 +558,18 @@ def fit_topics(
         "term": np.concatenate([um.terms[t] for t in top]),
         "weight": np.round(np.concatenate([term_share[i, t] for i, t in enumerate(top)]),
                            WEIGHT_DECIMALS),
-    })
+        "relevance": np.round(np.where(np.isfinite(top_relevance), top_relevance, np.nan),
+                              WEIGHT_DECIMALS),
+        "coverage": np.repeat(coverage, [len(t) for t in top]),
+    }, columns=schema.TOPICS_TERMS)
+    labels = pd.DataFrame({
+        "model": model,
+        "topic": topic_numbers,
+        "label": ["、".join(um.terms[t[:LABEL_TERMS]]) for t in top],
+        "coverage": coverage,
+        "n_units": n_dominant,
+        "weight_share": np.round(mass[order] / max(float(mass.sum()), 1e-300), WEIGHT_DECIMALS),
+    }, columns=schema.TOPIC_LABELS)
 
     region_of = per_unit.set_index("unit_id")["region_id"]
     theme_of = per_unit.set_index("unit_id")["theme"]
@@ -486,17 +597,17 @@ def fit_topics(
     weighted = pd.DataFrame(unit_weights[has_weight], columns=topic_numbers)
     weighted["region_id"] = region_of.reindex(unit_ids[has_weight]).to_numpy()
     region_mean = weighted.groupby("region_id", sort=True).mean()
-    regions = region_mean.stack().rename("share").reset_index()
-    regions.columns = ["region_id", "topic", "share"]
-    regions["share"] = regions["share"].round(WEIGHT_DECIMALS)
-    regions.insert(0, "model", model)
-    regions = regions.loc[:, schema.TOPICS_REGIONS].reset_index(drop=True)
+    region_shares = region_mean.stack().rename("share").reset_index()
+    region_shares.columns = ["region_id", "topic", "share"]
+    region_shares["share"] = region_shares["share"].round(WEIGHT_DECIMALS)
+    region_shares.insert(0, "model", model)
+    region_shares = region_shares.loc[:, schema.TOPICS_REGIONS].reset_index(drop=True)
 
     if theme_col is None:
         themes = pd.DataFrame({c: pd.Series(dtype=object) for c in schema.TOPICS_VS_THEMES})
     else:
         dominant = pd.DataFrame({
-            "topic": topic_numbers[np.argmax(unit_weights[has_weight], axis=1)],
+            "topic": topic_numbers[dominant_topic],
             "theme": theme_of.reindex(unit_ids[has_weight]).to_numpy(),
         })
         counts = pd.crosstab(dominant["topic"], dominant["theme"]).reindex(
@@ -509,4 +620,5 @@ def fit_topics(
             per_topic > 0, 1), 0.0).round(WEIGHT_DECIMALS)
         themes.insert(0, "model", model)
         themes = themes.loc[:, schema.TOPICS_VS_THEMES].reset_index(drop=True)
-    return TopicTables(terms=terms, units=unit_table, regions=regions, themes=themes)
+    return TopicTables(terms=terms, units=unit_table, regions=region_shares, themes=themes,
+                       labels=labels)

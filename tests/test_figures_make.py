@@ -63,7 +63,8 @@ def _write_tables(folder) -> None:
                               "n_units_a": 3, "n_units_b": 3, "weighting": "w",
                               "tokenisation": "t", "n_terms": 5} for a, b in pairs])
     terms = pd.DataFrame([{"model": "nmf", "topic": t, "rank": r, "term": f"主{t}词{r}",
-                           "weight": 0.1 / r} for t in (1, 2) for r in range(1, 9)])
+                           "weight": 0.1 / r, "relevance": -0.1 * r, "coverage": 0.5}
+                          for t in (1, 2) for r in range(1, 9)])
     topic_regions = pd.DataFrame([{"model": "nmf", "region_id": r, "topic": t, "share": 0.5}
                                   for r in REGIONS for t in (1, 2)])
     confusion = pd.DataFrame([{"half": "heldout", "level": "theme", "gold": g, "predicted": p,

@@ -19,13 +19,17 @@ from analysis.figures.labels import label
 REGIONS = ["xinwu", "tonglu"]
 
 
+COVERAGE = {1: 0.5, 2: 0.3, 3: 0.2}
+
+
 def _terms() -> pd.DataFrame:
     rows = []
     for model in ("nmf", "lda"):
         for topic in (1, 2, 3):
             for rank in range(1, 11):
                 rows.append({"model": model, "topic": topic, "rank": rank,
-                             "term": f"{model}{topic}词{rank}", "weight": 0.1 / rank})
+                             "term": f"{model}{topic}词{rank}", "weight": 0.1 / rank,
+                             "relevance": -0.1 * rank, "coverage": COVERAGE[topic]})
     return pd.DataFrame(rows, columns=schema.TOPICS_TERMS).sample(frac=1.0, random_state=1)
 
 
@@ -44,7 +48,8 @@ def test_top_terms_are_sorted_by_topic_and_rank():
 def test_topic_terms_figure_has_one_panel_per_topic():
     fig = topics.plot_topic_terms(_terms(), lang="en", n_terms=5, n_cols=2)
     panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
-    assert [ax.get_title(loc="left") for ax in panels] == ["Topic 1", "Topic 2", "Topic 3"]
+    assert [ax.get_title(loc="left") for ax in panels] == [
+        "Topic 1 (covers 50%)", "Topic 2 (covers 30%)", "Topic 3 (covers 20%)"]
     first = panels[0]
     assert [t.get_text() for t in first.get_yticklabels()] == [f"nmf1词{r}" for r in range(1, 6)]
     np.testing.assert_allclose([p.get_width() for p in first.patches],
@@ -68,3 +73,16 @@ def test_topic_region_heatmap_cells_and_labels(lang):
 def test_unknown_model_is_named():
     with pytest.raises(ValueError, match="model must be one of"):
         topics.plot_topic_terms(_terms(), model="bertopic")
+
+
+def test_topic_terms_follow_the_relevance_rank_not_the_weight():
+    # Rank 1 (most relevant) has a smaller weight than rank 2: the bars keep rank order.
+    terms = _terms()
+    first = (terms["model"] == "nmf") & (terms["topic"] == 1)
+    terms.loc[first & (terms["rank"] == 1), "weight"] = 0.01
+    fig = topics.plot_topic_terms(terms, lang="zh", n_terms=3, n_cols=3)
+    panel = [ax for ax in fig.axes if ax.get_title(loc="left")][0]
+    assert panel.get_title(loc="left") == "主题1（覆盖50%）"
+    assert [t.get_text() for t in panel.get_yticklabels()] == ["nmf1词1", "nmf1词2", "nmf1词3"]
+    np.testing.assert_allclose([p.get_width() for p in panel.patches], [0.01, 0.05, 0.1 / 3])
+    plt.close(fig)

@@ -47,7 +47,7 @@ LOG_ODDS_Z_X = math.log(11 / 5) / math.sqrt(12 / 35)
 
 def test_hand_worked_values_on_a_tiny_corpus():
     assert math.isclose(G2_X, 3.5548176768390056, rel_tol=1e-12)
-    table = kn.keyness(TINY, target="A", min_freq=1, prior=10.0)
+    table = kn.keyness(TINY, target="A", min_freq=1, prior=10.0, keep_single_chars=True)
     assert list(table.columns) == schema.KEYNESS
     out = table.set_index("token")
     x = out.loc["x"]
@@ -115,7 +115,8 @@ def test_log_odds_matches_the_logodds_package():
     }
     tokens = tokens_table(groups)
     alpha0 = 250.0
-    ours = kn.keyness(tokens, target="A", min_freq=1, prior=alpha0).set_index("token")
+    ours = kn.keyness(tokens, target="A", min_freq=1, prior=alpha0,
+                      keep_single_chars=True).set_index("token")
     counts_a = tokens[tokens.region_id == "A"]["token"].value_counts().to_dict()
     counts_b = tokens[tokens.region_id == "B"]["token"].value_counts().to_dict()
     background = tokens["token"].value_counts()
@@ -128,7 +129,7 @@ def test_log_odds_matches_the_logodds_package():
 
 
 def test_min_freq_filters_rows_but_not_totals():
-    out = kn.keyness(TINY, target="A", min_freq=5, prior=10.0)
+    out = kn.keyness(TINY, target="A", min_freq=5, prior=10.0, keep_single_chars=True)
     assert out["token"].tolist() == ["y"]  # y: 1 + 4 = 5; x: 4; z: 1
     assert (out["total_target"].iloc[0], out["total_reference"].iloc[0]) == (4, 6)
 
@@ -137,7 +138,8 @@ def test_explicit_reference_groups_and_labels():
     tokens = tokens_table({
         "A": [["p", "q", "p"]], "B": [["q", "q", "r"]], "C": [["p", "r", "r", "s"]],
     })
-    out = kn.keyness(tokens, target="A", reference=["B"], min_freq=1, prior=5.0)
+    out = kn.keyness(tokens, target="A", reference=["B"], min_freq=1, prior=5.0,
+                     keep_single_chars=True)
     assert set(out["comparison"]) == {"A vs B"}
     assert set(out["token"]) == {"p", "q", "r"}  # s occurs only in C
     assert out["total_reference"].iloc[0] == 3
@@ -149,7 +151,8 @@ def test_explicit_reference_groups_and_labels():
     )
     got = out.set_index("token").loc["r", "log_odds"]
     assert got == pytest.approx(delta, rel=1e-12)
-    rest = kn.keyness(tokens, target=["A", "B"], min_freq=1, labels=("east", "west"))
+    rest = kn.keyness(tokens, target=["A", "B"], min_freq=1, labels=("east", "west"),
+                      keep_single_chars=True)
     assert set(rest["comparison"]) == {"east vs west"}
 
 
@@ -157,7 +160,7 @@ def test_two_sets_of_units_can_be_compared():
     tokens = tokens_table({"A": [["x", "y"], ["x", "x"]], "B": [["y", "y"], ["x", "z"]]})
     out = kn.keyness(
         tokens, target=["A-0002", "B-0002"], reference=["A-0001", "B-0001"],
-        group_col="unit_id", min_freq=1,
+        group_col="unit_id", min_freq=1, keep_single_chars=True,
     )
     x = out.set_index("token").loc["x"]
     assert (x["n_target"], x["n_reference"]) == (3, 1)
@@ -181,9 +184,9 @@ def test_keyness_by_region_stacks_one_comparison_per_region():
     tokens = tokens_table({
         "A": [["p", "q", "p"]], "B": [["q", "q", "r"]], "C": [["p", "r", "r", "s"]],
     })
-    out = kn.keyness_by_region(tokens, min_freq=1)
+    out = kn.keyness_by_region(tokens, min_freq=1, keep_single_chars=True)
     assert out["comparison"].drop_duplicates().tolist() == ["A vs B+C", "B vs A+C", "C vs A+B"]
-    single = kn.keyness(tokens, target="B", min_freq=1)
+    single = kn.keyness(tokens, target="B", min_freq=1, keep_single_chars=True)
     pd.testing.assert_frame_equal(
         out[out["target"] == "B"].reset_index(drop=True), single
     )
@@ -194,8 +197,9 @@ def test_keyness_by_region_stacks_one_comparison_per_region():
 
 def test_keyness_is_deterministic_on_the_plans(corpus):
     tokens = tk.remove_stopwords(tk.tokens_from_units(corpus.units, cache_dir=None))
-    first = kn.keyness_by_region(tokens)
-    second = kn.keyness_by_region(tokens.sample(frac=1.0, random_state=0))
+    first = kn.keyness_by_region(tokens, keep_single_chars=True)
+    second = kn.keyness_by_region(tokens.sample(frac=1.0, random_state=0),
+                                  keep_single_chars=True)
     pd.testing.assert_frame_equal(first, second)
     assert set(first["target"]) == set(corpus.units["region_id"])
 
@@ -205,7 +209,7 @@ def test_keyness_is_deterministic_on_the_plans(corpus):
 
 def test_keyword_frequencies_counts_rates_and_document_frequency():
     tokens = tokens_table({"A": [["x", "x", "y", "z"]], "B": [["x", "w"]]})
-    out = kn.keyword_frequencies(tokens)
+    out = kn.keyword_frequencies(tokens, keep_single_chars=True)
     assert list(out.columns) == schema.KEYWORD_FREQUENCIES
     rows = {(r.region_id, r.token): r for r in out.itertuples()}
     assert rows[("A", "x")].n == 2
@@ -216,7 +220,7 @@ def test_keyword_frequencies_counts_rates_and_document_frequency():
     assert out[["region_id", "token"]].values.tolist() == [
         ["A", "x"], ["A", "y"], ["A", "z"], ["B", "w"], ["B", "x"],
     ]
-    by_unit = kn.keyword_frequencies(tokens, by="unit_id")
+    by_unit = kn.keyword_frequencies(tokens, by="unit_id", keep_single_chars=True)
     assert by_unit.columns[0] == "unit_id"
 
 
@@ -276,7 +280,7 @@ def test_kwic_rejects_tokens_from_other_text():
 def test_cooccurrence_hand_worked():
     # Units: {a b c}, {a b a}, {a c}, {d}.  U = 4; a in 3 units, b in 2, c in 2.
     tokens = tokens_table({"r": [["a", "b", "c"], ["a", "b", "a"], ["a", "c"], ["d"]]})
-    out = kn.cooccurrence(tokens, min_count=1)
+    out = kn.cooccurrence(tokens, min_count=1, keep_single_chars=True)
     assert list(out.columns) == schema.COOCCURRENCE
     edges = {(r.source, r.target): r for r in out.itertuples()}
     assert set(edges) == {("a", "b"), ("a", "c"), ("b", "c")}
@@ -288,13 +292,14 @@ def test_cooccurrence_hand_worked():
     bc = edges[("b", "c")]
     assert bc.n_units == 1 and bc.pmi == pytest.approx(0.0, abs=1e-12)
     assert out[["source", "target"]].values.tolist()[:2] == [["a", "b"], ["a", "c"]]
-    assert kn.cooccurrence(tokens, min_count=2)["n_units"].tolist() == [2, 2]
-    assert kn.cooccurrence(tokens, min_count=3).empty
+    assert kn.cooccurrence(tokens, min_count=2,
+                           keep_single_chars=True)["n_units"].tolist() == [2, 2]
+    assert kn.cooccurrence(tokens, min_count=3, keep_single_chars=True).empty
 
 
 def test_cooccurrence_on_the_plans_is_consistent(corpus):
     tokens = tk.remove_stopwords(tk.tokens_from_units(corpus.units, cache_dir=None))
-    out = kn.cooccurrence(tokens, min_count=5)
+    out = kn.cooccurrence(tokens, min_count=5, keep_single_chars=True)
     assert len(out) > 10
     assert (out["source"] < out["target"]).all()
     assert (out["n_units"] <= out[["n_source", "n_target"]].min(axis=1)).all()

@@ -85,7 +85,8 @@ def test_fit_recovers_planted_topics(model):
     assert len(dominant) == 3 and set(dominant.theme) == set(BLOCKS)
     assert (dominant.share > 0.95).all()
     for table, columns in zip(result, (schema.TOPICS_TERMS, schema.TOPICS_UNITS,
-                                       schema.TOPICS_REGIONS, schema.TOPICS_VS_THEMES),
+                                       schema.TOPICS_REGIONS, schema.TOPICS_VS_THEMES,
+                                       schema.TOPIC_LABELS),
                               strict=True):
         assert list(table.columns) == columns
         assert (table["model"] == model).all()
@@ -107,10 +108,83 @@ def test_weights_and_shares_add_up():
     # Topics are numbered by decreasing total weight.
     mass = result.units.groupby("topic")["weight"].sum()
     assert (np.diff(mass.sort_index().to_numpy()) <= 1e-6).all()
-    # Term weights are shares of the topic's row: at most 1, decreasing with rank.
+    # Term weights are shares of the topic's row (at most 1); ranks follow relevance.
     for _, group in result.terms.groupby("topic"):
-        w = group.sort_values("rank")["weight"].to_numpy()
-        assert (np.diff(w) <= 1e-12).all() and w.sum() <= 1 + 1e-9
+        ranked = group.sort_values("rank")
+        assert ranked["weight"].sum() <= 1 + 1e-9
+        assert (np.diff(ranked["relevance"].dropna().to_numpy()) <= 1e-9).all()
+    # Coverage: each topic's share of units whose largest topic it is; they add up to 1.
+    dominant = result.units.sort_values(["unit_id", "weight", "topic"],
+                                        ascending=[True, False, True]).drop_duplicates("unit_id")
+    expected_cov = dominant["topic"].value_counts(normalize=True).sort_index()
+    labels = result.labels.set_index("topic")
+    assert np.allclose(labels["coverage"].reindex(expected_cov.index), expected_cov)
+    assert labels["n_units"].sum() == dominant["unit_id"].nunique()
+    assert np.isclose(labels["weight_share"].sum(), 1.0)
+    per_term = result.terms.groupby("topic")["coverage"].agg(["min", "max"])
+    assert (per_term["min"] == per_term["max"]).all()
+    assert np.allclose(per_term["min"], labels["coverage"].reindex(per_term.index))
+    # The label is the three most relevant terms, in rank order.
+    for topic, group in result.terms.groupby("topic"):
+        assert labels.loc[topic, "label"] == "、".join(group.sort_values("rank")["term"].head(3))
+
+
+# ------------------------------------------------------------------ relevance
+
+def test_relevance_matches_a_hand_computation():
+    # Two topics over three terms; p_w = (0.5, 0.3, 0.2).
+    phi = np.array([[0.6, 0.3, 0.1], [0.2, 0.0, 0.8]])
+    p = np.array([0.5, 0.3, 0.2])
+    lam = 0.6
+    got = tp.topic_relevance(phi, p, relevance_lambda=lam)
+    # Topic 1, term 1: 0.6 ln 0.6 + 0.4 ln(0.6 / 0.5) = -0.306495 + 0.072929 = -0.233567
+    assert got[0, 0] == pytest.approx(0.6 * math.log(0.6) + 0.4 * math.log(1.2))
+    assert got[0, 0] == pytest.approx(-0.233567, abs=1e-6)
+    # Topic 2, term 3: 0.6 ln 0.8 + 0.4 ln 4 = -0.133886 + 0.554518 = 0.420632
+    assert got[1, 2] == pytest.approx(0.420632, abs=1e-6)
+    assert got[1, 1] == -np.inf  # a term with no weight in the topic is never relevant
+    # lambda = 1 is the raw weight order; lambda = 0 the lift order.
+    assert np.allclose(tp.topic_relevance(phi[:1], p, relevance_lambda=1.0), np.log(phi[:1]))
+    lift = tp.topic_relevance(phi[:1], p, relevance_lambda=0.0)
+    assert np.allclose(lift, np.log(phi[:1] / p))
+    for bad in (-0.1, 1.5, True, "0.6"):
+        with pytest.raises(ValueError, match="relevance_lambda"):
+            tp.topic_relevance(phi, p, relevance_lambda=bad)
+
+
+def test_relevance_puts_topic_specific_terms_above_words_every_unit_uses():
+    tokens, units = planted_corpus(3)
+    # Every unit also says 教育 twice: by raw weight it leads the topics.
+    extra = tokens.groupby(["region_id", "unit_id"], as_index=False)["position"].max()
+    rows = [extra.assign(position=extra["position"] + i, token="教育") for i in (1, 2)]
+    tokens = pd.concat([tokens, *rows], ignore_index=True)
+    raw = tp.fit_topics(tokens, units, k=3, model="lda", random_state=7, min_df=1,
+                        max_df=1.0, relevance_lambda=1.0)
+    ranked = tp.fit_topics(tokens, units, k=3, model="lda", random_state=7, min_df=1,
+                           max_df=1.0)
+    first = raw.terms[raw.terms["rank"] == 1]["term"]
+    assert (first == "教育").sum() >= 2
+    assert "教育" not in set(ranked.terms.loc[ranked.terms["rank"] == 1, "term"])
+    rank_raw = raw.terms.loc[raw.terms["term"] == "教育", "rank"].mean()
+    rank_relevance = ranked.terms.loc[ranked.terms["term"] == "教育", "rank"].mean()
+    assert rank_relevance > rank_raw
+    # Same fit, same weights: only the order of the listed terms changed.
+    pd.testing.assert_frame_equal(raw.units, ranked.units)
+
+
+def test_fit_drops_numbers_places_and_single_characters_unless_kept():
+    tokens, units = planted_corpus(4)
+    noise = tokens.iloc[::3].assign(token="2021")
+    noise2 = tokens.iloc[1::3].assign(token="湖北")
+    noise3 = tokens.iloc[2::3].assign(token="求")
+    tokens = pd.concat([tokens, noise, noise2, noise3], ignore_index=True)
+    result = tp.fit_topics(tokens, units, k=3, random_state=7, min_df=1, max_df=1.0,
+                           n_top_terms=30)
+    assert not {"2021", "湖北", "求"} & set(result.terms["term"])
+    kept = tp.fit_topics(tokens, units, k=3, random_state=7, min_df=1, max_df=1.0,
+                         n_top_terms=30, keep_numbers=True, keep_places=True,
+                         keep_single_chars=True)
+    assert {"2021", "湖北", "求"} <= set(kept.terms["term"])
 
 
 def test_crosstab_counts_dominant_topics():

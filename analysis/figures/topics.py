@@ -1,8 +1,12 @@
-"""Topic-model figures: top terms per topic, and topic shares per region.
+"""Topic-model figures: the most relevant terms per topic, and topic shares per region.
 
-Weights and shares are one-sided, so the bars use one colour and the heatmap the
-sequential scale from 0.  Topics are numbered as the tables number them (by
-decreasing total weight); terms are shown as written in both languages.
+Terms are taken in the tables' rank order, which is by relevance (Sievert &
+Shirley 2014; :func:`analysis.topics.topic_relevance`), so the words every plan
+uses do not head every topic; each panel's title gives the topic's coverage
+(share of sentences whose largest topic it is).  Weights and shares are
+one-sided, so the bars use one colour and the heatmap the sequential scale from
+0.  Topics are numbered as the tables number them (by decreasing total weight);
+terms are shown as written in both languages.
 """
 
 from __future__ import annotations
@@ -82,8 +86,11 @@ def plot_topic_terms(
     Returns
     -------
     Figure
-        One panel per topic, bars of the term's weight in the topic's term
-        distribution (percent), best term at the top; panels share the x axis.
+        One panel per topic, titled with its number and coverage (percent of
+        sentences whose largest topic it is, from the ``coverage`` column); bars
+        of the term's weight in the topic's term distribution (percent), the
+        terms in rank (relevance) order, most relevant at the top; panels share
+        the x axis.
 
     References
     ----------
@@ -117,7 +124,9 @@ def plot_topic_terms(
             # With shared x axes only the bottom row is labelled; a panel with
             # an empty slot below it is the last of its column and needs labels.
             ax.xaxis.set_tick_params(labelbottom=index + n_cols >= len(topics))
-            ax.set_title(text("topic_n", lang, fields={"n": topics[index]}), loc="left")
+            coverage = float(rows["coverage"].iloc[0])
+            ax.set_title(text("topic_n_coverage", lang, fields={
+                "n": topics[index], "coverage": f"{100 * coverage:.0f}"}), loc="left")
             ax.tick_params(axis="y", length=0)
             ax.spines["left"].set_visible(False)
         fig.supxlabel(text("term_weight_pct", lang), fontsize=8)
