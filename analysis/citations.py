@@ -29,10 +29,10 @@ import pandas as pd
 import yaml
 
 from analysis import config, schema
+from analysis.citation_titles import find_cited_titles, find_titles  # noqa: F401 (public)
 
 CITATION_RULES_PATH: Path = config.RULES_DIR / "citation_levels.yml"
 UNKNOWN = "unknown"
-_OPEN, _CLOSE = "《", "》"
 _CLAUSE = re.compile(r"[，。；：！？,;:!?]")
 _PLACE_STOP = ("示范", "教育", "学校", "社区", "校区", "园区", "片区", "城乡", "试验", "实验",
                "关于", "先行", "功能", "服务")
@@ -127,26 +127,6 @@ def normalise_title(title: str, *, rules: CitationRules | None = None) -> str:
         title = inner.group(1)
     key = _normalise(title, rules.drop_patterns, rules.drop_chars)
     return rules.aliases.get(key, key)
-
-
-def find_titles(text: str) -> list[tuple[int, int, str]]:
-    """Outermost 《…》 titles in ``text``: (start of 《, end after 》, title).
-
-    Nested 《》 inside a title are kept in it; an unclosed 《 yields nothing.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}")
-    found, depth, start = [], 0, -1
-    for i, ch in enumerate(text):
-        if ch == _OPEN:
-            if depth == 0:
-                start = i
-            depth += 1
-        elif ch == _CLOSE and depth:
-            depth -= 1
-            if depth == 0 and i > start + 1:
-                found.append((start, i + 1, text[start + 1:i]))
-    return found
 
 
 def _place_ok(name: str) -> bool:
@@ -249,11 +229,16 @@ def extract_citations(units: pd.DataFrame, *, rules: CitationRules | None = None
     rows = []
     for row in units.itertuples(index=False):
         text = row.text if isinstance(row.text, str) else ""
-        for start, _end, title in find_titles(text):
-            level, evidence = classify_level(title, _context(text, start, rules), rules=rules)
+        for start, end, title, detection, evidence in find_cited_titles(text):
+            # words before the opening mark (or the bare title) may name the issuer;
+            # a known title's level is known, whoever is named before it
+            before = start - 1 if detection != "bare_title" else start
+            context = "" if evidence == "known_title" else _context(text, before, rules)
+            level, level_evidence = classify_level(title, context, rules=rules)
             rows.append({"region_id": row.region_id, "unit_id": row.unit_id, "title": title,
                          "title_norm": normalise_title(title, rules=rules), "level": level,
-                         "level_evidence": evidence})
+                         "level_evidence": level_evidence, "detection": detection,
+                         "detection_evidence": evidence, "start": start, "end": end})
     return pd.DataFrame(rows, columns=schema.CITATIONS)
 
 

@@ -75,7 +75,7 @@ def test_level_from_sentence_context_versus_title():
         "贯彻落实中共中央、国务院《关于全面加强新时代大中小学劳动教育的意见》，推进课程建设。",
         "贯彻落实《关于全面加强新时代大中小学劳动教育的意见》文件精神。",
         "落实《福建省教育厅关于进一步加强普通中小学教学常规管理工作的指导意见》精神。",
-        "通过《致家长信》、家长会等方式强化家校联系。",
+        "落实《关于做好校园安全工作的通知》要求。",
     )
     out = extract_citations(units)
     assert list(out.columns) == schema.CITATIONS
@@ -120,3 +120,21 @@ def test_empty_inputs():
     out = extract_citations(units_of("没有引用文件。"))
     assert out.empty and list(out.columns) == schema.CITATIONS
     assert citation_network(out).empty
+
+
+def test_citations_carry_how_they_were_found_and_where():
+    text = ("深化落实“新时代教师职业行为十项准则”，实施教育信息化2.0行动计划，"
+            "通过《致家长信》联系家长，落实《家庭教育促进法》。")
+    out = extract_citations(units_of(text))
+    assert out["detection"].tolist() == ["quotes", "bare_title", "brackets"]
+    for row in out.itertuples():
+        assert text[row.start:row.end] == row.title  # offsets point at the title
+    assert out["level"].tolist() == ["central", "central", "central"]
+    assert "致家长信" not in out["title"].tolist()  # a letter, not a policy document
+
+
+def test_a_bare_known_title_takes_its_known_level_not_the_words_before_it():
+    out = extract_citations(units_of("支持湖北某职业学院实施提质培优行动计划。"))
+    assert out["title_norm"].tolist() == [normalise_title("职业教育提质培优行动计划")]
+    assert out["level"].tolist() == ["central"]
+    assert out["level_evidence"].tolist() == ["known_document"]
