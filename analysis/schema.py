@@ -330,6 +330,8 @@ INSTRUMENT_VALIDATION: list[str] = [
     "accuracy",
     "kappa",
 ]
+# instrument_confusion(): per half, every gold x predicted cell, zeros included.
+INSTRUMENT_CONFUSION: list[str] = ["half", "gold", "predicted", "n"]
 # targets_gold.csv (whole plans) and targets_oos_gold.csv (a sample of government
 # work-report sentences; there region_id holds the sentence_id).
 TARGETS_GOLD: list[str] = [

@@ -197,16 +197,61 @@ def validate_instruments(coded_units: pd.DataFrame, gold: pd.DataFrame) -> pd.Da
     return out
 
 
+def instrument_confusion(coded_units: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Gold × predicted primary instrument, per half: the full confusion matrix.
+
+    Parameters
+    ----------
+    coded_units : DataFrame
+        :func:`analysis.instruments.code_instruments` output (``unit_id``,
+        ``instrument``).
+    gold : DataFrame
+        :func:`read_instrument_gold` output (``unit_id``, ``half``, ``instrument``).
+
+    Returns
+    -------
+    DataFrame
+        ``schema.INSTRUMENT_CONFUSION``: for each half (``dev``, ``heldout``,
+        ``all``) every cell of the gold × predicted matrix over
+        ``schema.INSTRUMENT_TYPES``, zeros included, ``n`` sample sentences in
+        the cell.  Rows by half, then gold and predicted in scheme order.
+    """
+    for name, table, cols in (("coded_units", coded_units, ["unit_id", "instrument"]),
+                              ("gold", gold, ["unit_id", "half", "instrument"])):
+        missing = [c for c in cols if c not in table.columns]
+        if missing:
+            raise ValueError(f"{name} lacks columns {missing}")
+    coded = coded_units.drop_duplicates("unit_id").set_index("unit_id")
+    absent = [u for u in gold["unit_id"] if u not in coded.index]
+    if absent:
+        raise ValueError(f"gold units not in coded_units: {absent[:10]}")
+    pairs = pd.DataFrame({"half": gold["half"].to_numpy(), "gold": gold["instrument"].to_numpy(),
+                          "predicted": coded.loc[gold["unit_id"], "instrument"].to_numpy()})
+    rows = []
+    for half in (*HALVES, "all"):
+        sub = pairs if half == "all" else pairs[pairs["half"] == half]
+        counts = sub.groupby(["gold", "predicted"]).size()
+        rows.extend({"half": half, "gold": g, "predicted": p, "n": int(counts.get((g, p), 0))}
+                    for g in schema.INSTRUMENT_TYPES for p in schema.INSTRUMENT_TYPES)
+    return pd.DataFrame(rows, columns=schema.INSTRUMENT_CONFUSION)
+
+
 def run_instrument_validation(units: pd.DataFrame, *,
                               gold_path: Path | str = INSTRUMENT_GOLD_PATH,
-                              sample_path: Path | str = INSTRUMENT_SAMPLE_PATH) -> pd.DataFrame:
+                              sample_path: Path | str = INSTRUMENT_SAMPLE_PATH,
+                              confusion: bool = False
+                              ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Code ``units`` with the shipped scheme and score it against the hand coding.
 
-    Returns :func:`validate_instruments` output (``schema.INSTRUMENT_VALIDATION``);
-    only the ``dev`` half was used to tune ``analysis/data/instruments.yml``.
+    Returns :func:`validate_instruments` output (``schema.INSTRUMENT_VALIDATION``),
+    and with ``confusion=True`` (default False) also :func:`instrument_confusion`
+    as a second item; only the ``dev`` half was used to tune
+    ``analysis/data/instruments.yml``.
     """
     from analysis.instruments import code_instruments  # the coder under test
 
     gold = read_instrument_gold(gold_path, sample_path)
     sampled = units[units["unit_id"].isin(gold["unit_id"])]
-    return validate_instruments(code_instruments(sampled), gold)
+    coded = code_instruments(sampled)
+    scores = validate_instruments(coded, gold)
+    return (scores, instrument_confusion(coded, gold)) if confusion else scores

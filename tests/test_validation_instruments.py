@@ -9,6 +9,7 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score
 from analysis import config, schema
 from analysis.validation_instruments import (
     draw_instrument_sample,
+    instrument_confusion,
     read_instrument_gold,
     validate_instruments,
 )
@@ -111,3 +112,25 @@ def test_shipped_sample_and_gold(corpus):
     redrawn = draw_instrument_sample(corpus.units, random_state=config.RANDOM_STATE)
     assert redrawn["unit_id"].tolist() == gold["unit_id"].tolist()
     assert redrawn["text"].tolist() == gold["text"].tolist()
+
+
+def test_confusion_is_the_full_matrix_per_half_and_sums_to_the_sample():
+    g = ["supply", "environment", "environment", "demand", "none", "supply"]
+    p = ["supply", "supply", "environment", "demand", "environment", "supply"]
+    halves = ["dev", "dev", "heldout", "heldout", "heldout", "dev"]
+    coded, gold = synthetic(g, p, halves)
+    table = instrument_confusion(coded, gold)
+    assert list(table.columns) == schema.INSTRUMENT_CONFUSION
+    k = len(schema.INSTRUMENT_TYPES)
+    assert table.groupby("half").size().to_dict() == {"all": k * k, "dev": k * k,
+                                                       "heldout": k * k}
+    cells = table.set_index(["half", "gold", "predicted"])["n"]
+    assert cells[("dev", "environment", "supply")] == 1
+    assert cells[("dev", "supply", "supply")] == 2
+    assert cells[("heldout", "none", "environment")] == 1
+    assert cells[("heldout", "supply", "supply")] == 0
+    assert cells.xs("all").sum() == len(g)
+    # the diagonal of a half is its agreement count
+    for half in ("dev", "heldout"):
+        diag = sum(cells[(half, t, t)] for t in schema.INSTRUMENT_TYPES)
+        assert diag == sum(a == b for a, b, h in zip(g, p, halves, strict=True) if h == half)
