@@ -47,6 +47,7 @@ class CitationRules:
     central_prefixes: tuple[str, ...]
     provinces: re.Pattern
     local_place: re.Pattern
+    own_place: tuple[tuple[re.Pattern, str], ...]  # 省…/县…/市… without a name: (pattern, level)
     known: dict[str, str]                          # normalised title -> level
     title_rules: tuple[tuple[re.Pattern, str, str], ...]
     drop_patterns: tuple[re.Pattern, ...]
@@ -90,6 +91,8 @@ def load_citation_rules(path: Path | str | None = None) -> CitationRules:
         context_chars=int(raw.get("context_chars", 30)), issuers=tuple(issuers),
         central_prefixes=tuple(raw["central"]["title_prefixes"]), provinces=provinces,
         local_place=re.compile(raw["local"]["place_pattern"]), known=known,
+        own_place=tuple((re.compile(raw[lv]["own_place_prefix"]), lv)
+                        for lv in ("provincial", "local") if raw[lv].get("own_place_prefix")),
         title_rules=tuple(rules), drop_patterns=drop_patterns, drop_chars=drop_chars,
         aliases=aliases)
 
@@ -145,6 +148,10 @@ def _issuer_level(fragment: str, rules: CitationRules, *, at_start: bool) -> tup
         for word, level in rules.issuers:
             if fragment.startswith(word):
                 return level, f"title_issuer:{word}"
+        for pattern, level in rules.own_place:
+            m = pattern.match(fragment)
+            if m:
+                return level, f"title_own_place:{m.group(0)}"
         m = rules.local_place.match(fragment)
         if m and _place_ok(m.group(0)):
             name = m.group(0)

@@ -58,6 +58,9 @@ def test_normalisation_and_abbreviations():
     ("家庭教育促进法", "", "central"),
     ("培智学校义务教育课程标准（2016年版）", "", "central"),
     ("泉州市深化新时代教育督导体制机制改革的若干措施", "", "local"),
+    ("县振兴高中教育十大行动计划", "", "local"),          # the plan's own county
+    ("省义务教育学校办学条件基本标准", "", "provincial"),  # the plan's own province
+    ("市场准入负面清单", "", "unknown"),                  # 市场 is no place
     ("桐庐县儿童青少年心理健康促进行动实施意见", "", "local"),
     ("教育局党委2020年度党建工作要点", "", "local"),
     ("关于加强学校体育工作的实施意见", "贯彻落实中共中央、国务院", "central"),
