@@ -179,8 +179,8 @@ def test_instrument_table_filters_parts_and_checks_arguments():
 
 
 def test_carrying_out_a_cited_document_is_planning_but_a_blanked_term_is_not():
-    coded = code_instruments(units_of("落实《某市学校体育工作实施办法》。", "印发《某区教育督导办法》。",
-                                      "落实助学金发放。"))
+    coded = code_instruments(units_of("落实《某市学校体育工作实施办法》。",
+                                      "印发《某区教育督导办法》。", "落实助学金发放。"))
     assert coded["instrument"].tolist() == ["environment", "environment", "supply"]
     assert coded["instrument_subtype"].tolist()[:2] == ["goals_planning", "goals_planning"]
     # the title's own words (体育, 督导) are not read as the sentence's tools
