@@ -33,6 +33,7 @@ from analysis.citation_titles import find_cited_titles, find_titles  # noqa: F40
 
 CITATION_RULES_PATH: Path = config.RULES_DIR / "citation_levels.yml"
 UNKNOWN = "unknown"
+PLACE_KEY_MARK = "@"  # title_norm of a placeless local title: "<key>@<region_id>"
 _CLAUSE = re.compile(r"[，。；：！？,;:!?]")
 _PLACE_STOP = ("示范", "教育", "学校", "社区", "校区", "园区", "片区", "城乡", "试验", "实验",
                "关于", "先行", "功能", "服务")
@@ -242,8 +243,13 @@ def extract_citations(units: pd.DataFrame, *, rules: CitationRules | None = None
             before = start - 1 if detection != "bare_title" else start
             context = "" if evidence == "known_title" else _context(text, before, rules)
             level, level_evidence = classify_level(title, context, rules=rules)
+            key = normalise_title(title, rules=rules)
+            if level in ("local", "provincial") and not level_evidence.startswith("title_place:"):
+                # a local document whose title names no place (县…, 教育局…, 中小学教师减负清单)
+                # is this place's own: plans elsewhere cite another document by that title
+                key = f"{key}{PLACE_KEY_MARK}{row.region_id}"
             rows.append({"region_id": row.region_id, "unit_id": row.unit_id, "title": title,
-                         "title_norm": normalise_title(title, rules=rules), "level": level,
+                         "title_norm": key, "level": level,
                          "level_evidence": level_evidence, "detection": detection,
                          "detection_evidence": evidence, "start": start, "end": end})
     return pd.DataFrame(rows, columns=schema.CITATIONS)

@@ -141,3 +141,16 @@ def test_a_bare_known_title_takes_its_known_level_not_the_words_before_it():
     assert out["title_norm"].tolist() == [normalise_title("职业教育提质培优行动计划")]
     assert out["level"].tolist() == ["central"]
     assert out["level_evidence"].tolist() == ["known_document"]
+
+
+def test_a_placeless_local_title_is_its_own_plans_document():
+    cites = pd.concat([
+        extract_citations(units_of("推动落实市、县“中小学教师减负清单”。", region="a")),
+        extract_citations(units_of("落实中小学教师减负清单，落实《湖北省中小学教师减负清单》。",
+                                   region="b")),
+        extract_citations(units_of("制定《教育局党委年度党建工作要点》。", region="c")),
+    ], ignore_index=True)
+    assert cites["title_norm"].tolist() == [
+        "中小学教师减负清单@a", "中小学教师减负清单@b", "湖北省中小学教师减负清单",
+        "教育局党委年度党建工作要点@c"]
+    assert shared_citations(cites)["n_shared"].sum() == 0  # no document in common
