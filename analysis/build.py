@@ -47,6 +47,7 @@ from analysis.tokens import remove_stopwords, tokenizer_info, tokens_from_units
 from analysis.topics import fit_topics, topic_k_selection
 from analysis.validation import SAMPLE_PATH as THEME_SAMPLE_PATH
 from analysis.validation import VALIDATION_DIR, confusion_table, read_gold, validate_themes
+from analysis.validation_citations import CITATIONS_GOLD_PATH, run_citation_validation
 from analysis.validation_instruments import INSTRUMENT_SAMPLE_PATH, run_instrument_validation
 from analysis.validation_targets import TARGETS_GOLD_PATH, run_target_validation
 
@@ -72,8 +73,11 @@ TABLES: dict[str, list[str]] = {
     "citation_network": schema.CITATION_NETWORK,
     "citation_pairs": schema.CITATION_PAIRS,
     "instrument_validation": schema.INSTRUMENT_VALIDATION,
+    "instrument_confusion": schema.INSTRUMENT_CONFUSION,
     "target_matches": schema.TARGET_MATCHES,
     "target_validation": schema.TARGET_VALIDATION,
+    "citation_matches": schema.CITATION_MATCHES,
+    "citation_validation": schema.CITATION_VALIDATION,
     "tokens": schema.TOKENS,
     "candidate_terms": schema.CANDIDATE_TERMS,
     "keywords": schema.KEYWORD_FREQUENCIES,
@@ -217,11 +221,16 @@ def policy_step(tables: Tables) -> Tables:
     themed = tables["themed_units"]
     units = classify_modality(code_instruments(themed))
     citations = extract_citations(units)
-    validation = _empty("instrument_validation", "target_matches", "target_validation")
+    validation = _empty("instrument_validation", "instrument_confusion", "target_matches",
+                        "target_validation", "citation_matches", "citation_validation")
     if sample_in_corpus(units, INSTRUMENT_SAMPLE_PATH):
-        validation["instrument_validation"] = run_instrument_validation(themed)
+        validation["instrument_validation"], validation["instrument_confusion"] = \
+            run_instrument_validation(themed, confusion=True)
     if sample_in_corpus(units, TARGETS_GOLD_PATH, column="region_id"):
         validation["target_matches"], validation["target_validation"] = run_target_validation(units)
+    if sample_in_corpus(units, CITATIONS_GOLD_PATH, column="unit_id"):
+        validation["citation_matches"], validation["citation_validation"] = \
+            run_citation_validation(units)
     return {**validation,
         "units": units,
         "instrument_table": instrument_table(units),

@@ -29,10 +29,11 @@ import pandas as pd
 import yaml
 
 from analysis import config, schema
+from analysis.citation_titles import find_cited_titles, find_titles  # noqa: F401 (public)
 
 CITATION_RULES_PATH: Path = config.RULES_DIR / "citation_levels.yml"
 UNKNOWN = "unknown"
-_OPEN, _CLOSE = "《", "》"
+PLACE_KEY_MARK = "@"  # title_norm of a placeless local title: "<key>@<region_id>"
 _CLAUSE = re.compile(r"[，。；：！？,;:!?]")
 _PLACE_STOP = ("示范", "教育", "学校", "社区", "校区", "园区", "片区", "城乡", "试验", "实验",
                "关于", "先行", "功能", "服务")
@@ -47,6 +48,7 @@ class CitationRules:
     central_prefixes: tuple[str, ...]
     provinces: re.Pattern
     local_place: re.Pattern
+    own_place: tuple[tuple[re.Pattern, str], ...]  # 省…/县…/市… without a name: (pattern, level)
     known: dict[str, str]                          # normalised title -> level
     title_rules: tuple[tuple[re.Pattern, str, str], ...]
     drop_patterns: tuple[re.Pattern, ...]
@@ -90,6 +92,8 @@ def load_citation_rules(path: Path | str | None = None) -> CitationRules:
         context_chars=int(raw.get("context_chars", 30)), issuers=tuple(issuers),
         central_prefixes=tuple(raw["central"]["title_prefixes"]), provinces=provinces,
         local_place=re.compile(raw["local"]["place_pattern"]), known=known,
+        own_place=tuple((re.compile(raw[lv]["own_place_prefix"]), lv)
+                        for lv in ("provincial", "local") if raw[lv].get("own_place_prefix")),
         title_rules=tuple(rules), drop_patterns=drop_patterns, drop_chars=drop_chars,
         aliases=aliases)
 
@@ -129,26 +133,6 @@ def normalise_title(title: str, *, rules: CitationRules | None = None) -> str:
     return rules.aliases.get(key, key)
 
 
-def find_titles(text: str) -> list[tuple[int, int, str]]:
-    """Outermost 《…》 titles in ``text``: (start of 《, end after 》, title).
-
-    Nested 《》 inside a title are kept in it; an unclosed 《 yields nothing.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}")
-    found, depth, start = [], 0, -1
-    for i, ch in enumerate(text):
-        if ch == _OPEN:
-            if depth == 0:
-                start = i
-            depth += 1
-        elif ch == _CLOSE and depth:
-            depth -= 1
-            if depth == 0 and i > start + 1:
-                found.append((start, i + 1, text[start + 1:i]))
-    return found
-
-
 def _place_ok(name: str) -> bool:
     return not any(stop in name for stop in _PLACE_STOP)
 
@@ -165,6 +149,10 @@ def _issuer_level(fragment: str, rules: CitationRules, *, at_start: bool) -> tup
         for word, level in rules.issuers:
             if fragment.startswith(word):
                 return level, f"title_issuer:{word}"
+        for pattern, level in rules.own_place:
+            m = pattern.match(fragment)
+            if m:
+                return level, f"title_own_place:{m.group(0)}"
         m = rules.local_place.match(fragment)
         if m and _place_ok(m.group(0)):
             name = m.group(0)
@@ -249,11 +237,21 @@ def extract_citations(units: pd.DataFrame, *, rules: CitationRules | None = None
     rows = []
     for row in units.itertuples(index=False):
         text = row.text if isinstance(row.text, str) else ""
-        for start, _end, title in find_titles(text):
-            level, evidence = classify_level(title, _context(text, start, rules), rules=rules)
+        for start, end, title, detection, evidence in find_cited_titles(text):
+            # words before the opening mark (or the bare title) may name the issuer;
+            # a known title's level is known, whoever is named before it
+            before = start - 1 if detection != "bare_title" else start
+            context = "" if evidence == "known_title" else _context(text, before, rules)
+            level, level_evidence = classify_level(title, context, rules=rules)
+            key = normalise_title(title, rules=rules)
+            if level in ("local", "provincial") and not level_evidence.startswith("title_place:"):
+                # a local document whose title names no place (县…, 教育局…, 中小学教师减负清单)
+                # is this place's own: plans elsewhere cite another document by that title
+                key = f"{key}{PLACE_KEY_MARK}{row.region_id}"
             rows.append({"region_id": row.region_id, "unit_id": row.unit_id, "title": title,
-                         "title_norm": normalise_title(title, rules=rules), "level": level,
-                         "level_evidence": evidence})
+                         "title_norm": key, "level": level,
+                         "level_evidence": level_evidence, "detection": detection,
+                         "detection_evidence": evidence, "start": start, "end": end})
     return pd.DataFrame(rows, columns=schema.CITATIONS)
 
 

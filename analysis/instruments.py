@@ -31,7 +31,9 @@ from analysis.crosstabs import region_theme_counts, select_units
 
 INSTRUMENT_SCHEME_PATH: Path = config.RULES_DIR / "instruments.yml"
 NONE = "none"
-_MASK = "\u25a1"  # □ keeps offsets while hiding titles and neutral phrases
+_MASK = "\u25a1"  # □ keeps offsets while hiding neutral phrases and matched terms
+# ▣ hides a 《》 title; a pattern may name it (carrying out or issuing a document)
+_TITLE_MASK = "\u25a3"
 _TITLE = re.compile(r"《[^《》]*(?:《[^《》]*》[^《》]*)*》")
 
 
@@ -144,7 +146,7 @@ class _Matcher:
 
     def matches(self, text: str) -> list[tuple[int, str, Subtype]]:
         """(position, matched text, sub-type) for every signal, in text order."""
-        masked = _TITLE.sub(lambda m: _MASK * len(m.group(0)), text)
+        masked = _TITLE.sub(lambda m: _TITLE_MASK * len(m.group(0)), text)
         if self.neutral is not None:
             masked = self.neutral.sub(lambda m: _MASK * len(m.group(0)), masked)
         found = []

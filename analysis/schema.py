@@ -313,7 +313,10 @@ TARGETS: list[str] = [
 TARGET_TYPES: tuple[str, ...] = ("rate", "count", "money", "ranking")
 
 # extract_citations(): one row per 《title》 cited.
-CITATIONS: list[str] = ["region_id", "unit_id", "title", "title_norm", "level", "level_evidence"]
+CITATIONS: list[str] = ["region_id", "unit_id", "title", "title_norm", "level", "level_evidence",
+                         "detection", "detection_evidence", "start", "end"]
+# how a citation was found: in 《》, in “” with a document-kind ending, or a bare title
+CITATION_DETECTIONS: tuple[str, ...] = ("brackets", "quotes", "bare_title")
 CITATION_LEVELS: tuple[str, ...] = ("central", "provincial", "local", "unknown")
 
 # citation_network(): region-document edges (a bipartite network).
@@ -345,6 +348,8 @@ INSTRUMENT_VALIDATION: list[str] = [
     "accuracy",
     "kappa",
 ]
+# instrument_confusion(): per half, every gold x predicted cell, zeros included.
+INSTRUMENT_CONFUSION: list[str] = ["half", "gold", "predicted", "n"]
 # targets_gold.csv (whole plans) and targets_oos_gold.csv (a sample of government
 # work-report sentences; there region_id holds the sentence_id).
 TARGETS_GOLD: list[str] = [
@@ -358,6 +363,34 @@ TARGETS_GOLD: list[str] = [
     "qualifier",
     "target_type",
     "note",
+]
+# citations_gold.csv: every cited document in the five plans (docs/annotation_citations.md).
+CITATIONS_GOLD: list[str] = ["split", "region_id", "unit_id", "title", "marks", "role", "note"]
+CITATION_ROLES: tuple[str, ...] = ("cited", "issued")
+# match_citations(): every gold and predicted citation with its fate.
+CITATION_MATCHES: list[str] = [
+    "split",
+    "region_id",
+    "unit_id",
+    "status",
+    "gold_title",
+    "pred_title",
+    "marks",
+    "detection",
+    "start",
+    "end",
+]
+# validate_citations(): per split x plan (marks "all") and per split x kind of mark.
+CITATION_VALIDATION: list[str] = [
+    "split",
+    "region_id",
+    "marks",
+    "n_gold",
+    "n_pred",
+    "n_matched",
+    "precision",
+    "recall",
+    "f1",
 ]
 TARGETS_OOS_SAMPLE: list[str] = ["doc_id", "sentence_id", "half", "text"]
 # validate_targets(): per split and region plus an "all" row per split; run_target_validation()

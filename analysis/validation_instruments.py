@@ -36,7 +36,12 @@ from analysis.validation import accuracy, cohen_kappa
 VALIDATION_DIR: Path = config.DATA_DIR / "validation"
 INSTRUMENT_SAMPLE_PATH: Path = VALIDATION_DIR / "instrument_sample.csv"
 INSTRUMENT_GOLD_PATH: Path = VALIDATION_DIR / "instrument_gold.csv"
+# A second tuning sample, drawn later from the sentences the first one left
+# (draw_extra_instrument_sample); every sentence in it is tuned on.
+INSTRUMENT_SAMPLE_EXTRA_PATH: Path = VALIDATION_DIR / "instrument_sample_extra.csv"
+INSTRUMENT_GOLD_EXTRA_PATH: Path = VALIDATION_DIR / "instrument_gold_extra.csv"
 HALVES: tuple[str, ...] = ("dev", "heldout")
+EXTRA_HALF: str = "dev_extra"
 
 
 def draw_instrument_sample(units: pd.DataFrame, *, n_per_region: int = 32,
@@ -85,6 +90,37 @@ def draw_instrument_sample(units: pd.DataFrame, *, n_per_region: int = 32,
     sample = pd.concat(drawn, ignore_index=True)
     sample.insert(0, "sample_id", [f"I{i:03d}" for i in range(1, len(sample) + 1)])
     return sample.loc[:, schema.INSTRUMENT_SAMPLE]
+
+
+def draw_extra_instrument_sample(units: pd.DataFrame, first_sample: pd.DataFrame, *,
+                                 n_per_region: int = 16,
+                                 random_state: int = config.RANDOM_STATE + 1) -> pd.DataFrame:
+    """Draw a further tuning sample from the plan sentences the first sample left.
+
+    The same stratified draw as :func:`draw_instrument_sample` on the units
+    not in ``first_sample``, with another seed; every drawn sentence is in the
+    half ``"dev_extra"`` (tuned on) and numbered ``"X001"`` ….
+
+    Parameters
+    ----------
+    units : DataFrame
+        The units table (``schema.UNITS``).
+    first_sample : DataFrame
+        The first sample (``schema.INSTRUMENT_SAMPLE``); its units are left out.
+    n_per_region : int, default 16
+        Even number of sentences per region (fewer where fewer are left).
+    random_state : int, default ``config.RANDOM_STATE + 1``
+
+    Returns
+    -------
+    DataFrame
+        ``schema.INSTRUMENT_SAMPLE``.
+    """
+    rest = units[~units["unit_id"].isin(first_sample["unit_id"])]
+    extra = draw_instrument_sample(rest, n_per_region=n_per_region, random_state=random_state)
+    extra["half"] = EXTRA_HALF
+    extra["sample_id"] = [f"X{i:03d}" for i in range(1, len(extra) + 1)]
+    return extra
 
 
 def read_instrument_gold(path: Path | str = INSTRUMENT_GOLD_PATH,
@@ -197,16 +233,91 @@ def validate_instruments(coded_units: pd.DataFrame, gold: pd.DataFrame) -> pd.Da
     return out
 
 
+def instrument_confusion(coded_units: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Gold × predicted primary instrument, per half: the full confusion matrix.
+
+    Parameters
+    ----------
+    coded_units : DataFrame
+        :func:`analysis.instruments.code_instruments` output (``unit_id``,
+        ``instrument``).
+    gold : DataFrame
+        :func:`read_instrument_gold` output (``unit_id``, ``half``, ``instrument``).
+
+    Returns
+    -------
+    DataFrame
+        ``schema.INSTRUMENT_CONFUSION``: for each half (``dev``, ``heldout``,
+        ``all``) every cell of the gold × predicted matrix over
+        ``schema.INSTRUMENT_TYPES``, zeros included, ``n`` sample sentences in
+        the cell.  Rows by half, then gold and predicted in scheme order.
+    """
+    for name, table, cols in (("coded_units", coded_units, ["unit_id", "instrument"]),
+                              ("gold", gold, ["unit_id", "half", "instrument"])):
+        missing = [c for c in cols if c not in table.columns]
+        if missing:
+            raise ValueError(f"{name} lacks columns {missing}")
+    coded = coded_units.drop_duplicates("unit_id").set_index("unit_id")
+    absent = [u for u in gold["unit_id"] if u not in coded.index]
+    if absent:
+        raise ValueError(f"gold units not in coded_units: {absent[:10]}")
+    pairs = pd.DataFrame({"half": gold["half"].to_numpy(), "gold": gold["instrument"].to_numpy(),
+                          "predicted": coded.loc[gold["unit_id"], "instrument"].to_numpy()})
+    rows = []
+    for half in (*HALVES, "all"):
+        sub = pairs if half == "all" else pairs[pairs["half"] == half]
+        counts = sub.groupby(["gold", "predicted"]).size()
+        rows.extend({"half": half, "gold": g, "predicted": p, "n": int(counts.get((g, p), 0))}
+                    for g in schema.INSTRUMENT_TYPES for p in schema.INSTRUMENT_TYPES)
+    return pd.DataFrame(rows, columns=schema.INSTRUMENT_CONFUSION)
+
+
 def run_instrument_validation(units: pd.DataFrame, *,
                               gold_path: Path | str = INSTRUMENT_GOLD_PATH,
-                              sample_path: Path | str = INSTRUMENT_SAMPLE_PATH) -> pd.DataFrame:
+                              sample_path: Path | str = INSTRUMENT_SAMPLE_PATH,
+                              extra_gold_path: Path | str | None = INSTRUMENT_GOLD_EXTRA_PATH,
+                              extra_sample_path: Path | str | None = INSTRUMENT_SAMPLE_EXTRA_PATH,
+                              confusion: bool = False
+                              ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Code ``units`` with the shipped scheme and score it against the hand coding.
 
-    Returns :func:`validate_instruments` output (``schema.INSTRUMENT_VALIDATION``);
-    only the ``dev`` half was used to tune ``analysis/data/instruments.yml``.
+    Parameters
+    ----------
+    units : DataFrame
+        The units table.
+    gold_path, sample_path : path
+        The first sample and its coding (halves ``dev`` and ``heldout``).
+    extra_gold_path, extra_sample_path : path or None
+        The second tuning sample and its coding, scored as the half
+        ``dev_extra`` (its rows come after ``heldout`` and ``all``, and ``all``
+        pools the first sample only); None, or a sample not in ``units``,
+        leaves it out.
+    confusion : bool, default False
+        Also return :func:`instrument_confusion`.
+
+    Returns
+    -------
+    DataFrame or (DataFrame, DataFrame)
+        :func:`validate_instruments` output (``schema.INSTRUMENT_VALIDATION``)
+        and, with ``confusion=True``, the confusion table
+        (``schema.INSTRUMENT_CONFUSION``).  Only ``dev`` and ``dev_extra`` were
+        used to tune ``analysis/data/instruments.yml``.
     """
     from analysis.instruments import code_instruments  # the coder under test
 
     gold = read_instrument_gold(gold_path, sample_path)
-    sampled = units[units["unit_id"].isin(gold["unit_id"])]
-    return validate_instruments(code_instruments(sampled), gold)
+    coded = code_instruments(units[units["unit_id"].isin(gold["unit_id"])])
+    scores, table = validate_instruments(coded, gold), instrument_confusion(coded, gold)
+    if extra_gold_path is not None and extra_sample_path is not None:
+        extra = read_instrument_gold(extra_gold_path, extra_sample_path)
+        if set(extra["unit_id"]) <= set(units["unit_id"]):
+            # scored as a "dev" half, then renamed: the pooled rows would repeat it
+            extra = extra.assign(half="dev")
+            coded_x = code_instruments(units[units["unit_id"].isin(extra["unit_id"])])
+            more = validate_instruments(coded_x, extra)
+            more = more[more["half"] == "dev"].assign(half=EXTRA_HALF)
+            more_cells = instrument_confusion(coded_x, extra)
+            more_cells = more_cells[more_cells["half"] == "dev"].assign(half=EXTRA_HALF)
+            scores = pd.concat([scores, more], ignore_index=True)
+            table = pd.concat([table, more_cells], ignore_index=True)
+    return (scores, table) if confusion else scores

@@ -58,6 +58,9 @@ def test_normalisation_and_abbreviations():
     ("家庭教育促进法", "", "central"),
     ("培智学校义务教育课程标准（2016年版）", "", "central"),
     ("泉州市深化新时代教育督导体制机制改革的若干措施", "", "local"),
+    ("县振兴高中教育十大行动计划", "", "local"),          # the plan's own county
+    ("省义务教育学校办学条件基本标准", "", "provincial"),  # the plan's own province
+    ("市场准入负面清单", "", "unknown"),                  # 市场 is no place
     ("桐庐县儿童青少年心理健康促进行动实施意见", "", "local"),
     ("教育局党委2020年度党建工作要点", "", "local"),
     ("关于加强学校体育工作的实施意见", "贯彻落实中共中央、国务院", "central"),
@@ -75,7 +78,7 @@ def test_level_from_sentence_context_versus_title():
         "贯彻落实中共中央、国务院《关于全面加强新时代大中小学劳动教育的意见》，推进课程建设。",
         "贯彻落实《关于全面加强新时代大中小学劳动教育的意见》文件精神。",
         "落实《福建省教育厅关于进一步加强普通中小学教学常规管理工作的指导意见》精神。",
-        "通过《致家长信》、家长会等方式强化家校联系。",
+        "落实《关于做好校园安全工作的通知》要求。",
     )
     out = extract_citations(units)
     assert list(out.columns) == schema.CITATIONS
@@ -120,3 +123,34 @@ def test_empty_inputs():
     out = extract_citations(units_of("没有引用文件。"))
     assert out.empty and list(out.columns) == schema.CITATIONS
     assert citation_network(out).empty
+
+
+def test_citations_carry_how_they_were_found_and_where():
+    text = ("深化落实“新时代教师职业行为十项准则”，实施教育信息化2.0行动计划，"
+            "通过《致家长信》联系家长，落实《家庭教育促进法》。")
+    out = extract_citations(units_of(text))
+    assert out["detection"].tolist() == ["quotes", "bare_title", "brackets"]
+    for row in out.itertuples():
+        assert text[row.start:row.end] == row.title  # offsets point at the title
+    assert out["level"].tolist() == ["central", "central", "central"]
+    assert "致家长信" not in out["title"].tolist()  # a letter, not a policy document
+
+
+def test_a_bare_known_title_takes_its_known_level_not_the_words_before_it():
+    out = extract_citations(units_of("支持湖北某职业学院实施提质培优行动计划。"))
+    assert out["title_norm"].tolist() == [normalise_title("职业教育提质培优行动计划")]
+    assert out["level"].tolist() == ["central"]
+    assert out["level_evidence"].tolist() == ["known_document"]
+
+
+def test_a_placeless_local_title_is_its_own_plans_document():
+    cites = pd.concat([
+        extract_citations(units_of("推动落实市、县“中小学教师减负清单”。", region="a")),
+        extract_citations(units_of("落实中小学教师减负清单，落实《湖北省中小学教师减负清单》。",
+                                   region="b")),
+        extract_citations(units_of("制定《教育局党委年度党建工作要点》。", region="c")),
+    ], ignore_index=True)
+    assert cites["title_norm"].tolist() == [
+        "中小学教师减负清单@a", "中小学教师减负清单@b", "湖北省中小学教师减负清单",
+        "教育局党委年度党建工作要点@c"]
+    assert shared_citations(cites)["n_shared"].sum() == 0  # no document in common

@@ -176,3 +176,12 @@ def test_instrument_table_filters_parts_and_checks_arguments():
         instrument_table(code_instruments(units), parts=("future",))
     with pytest.raises(ValueError, match="lacks columns"):
         instrument_table(code_instruments(units), theme_col="area")
+
+
+def test_carrying_out_a_cited_document_is_planning_but_a_blanked_term_is_not():
+    coded = code_instruments(units_of("落实《某市学校体育工作实施办法》。",
+                                      "印发《某区教育督导办法》。", "落实助学金发放。"))
+    assert coded["instrument"].tolist() == ["environment", "environment", "supply"]
+    assert coded["instrument_subtype"].tolist()[:2] == ["goals_planning", "goals_planning"]
+    # the title's own words (体育, 督导) are not read as the sentence's tools
+    assert "督导" not in coded.loc[1, "instrument_evidence"]

@@ -8,8 +8,13 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score
 
 from analysis import config, schema
 from analysis.validation_instruments import (
+    INSTRUMENT_GOLD_EXTRA_PATH,
+    INSTRUMENT_SAMPLE_EXTRA_PATH,
+    draw_extra_instrument_sample,
     draw_instrument_sample,
+    instrument_confusion,
     read_instrument_gold,
+    run_instrument_validation,
     validate_instruments,
 )
 
@@ -111,3 +116,49 @@ def test_shipped_sample_and_gold(corpus):
     redrawn = draw_instrument_sample(corpus.units, random_state=config.RANDOM_STATE)
     assert redrawn["unit_id"].tolist() == gold["unit_id"].tolist()
     assert redrawn["text"].tolist() == gold["text"].tolist()
+
+
+def test_confusion_is_the_full_matrix_per_half_and_sums_to_the_sample():
+    g = ["supply", "environment", "environment", "demand", "none", "supply"]
+    p = ["supply", "supply", "environment", "demand", "environment", "supply"]
+    halves = ["dev", "dev", "heldout", "heldout", "heldout", "dev"]
+    coded, gold = synthetic(g, p, halves)
+    table = instrument_confusion(coded, gold)
+    assert list(table.columns) == schema.INSTRUMENT_CONFUSION
+    k = len(schema.INSTRUMENT_TYPES)
+    assert table.groupby("half").size().to_dict() == {"all": k * k, "dev": k * k,
+                                                       "heldout": k * k}
+    cells = table.set_index(["half", "gold", "predicted"])["n"]
+    assert cells[("dev", "environment", "supply")] == 1
+    assert cells[("dev", "supply", "supply")] == 2
+    assert cells[("heldout", "none", "environment")] == 1
+    assert cells[("heldout", "supply", "supply")] == 0
+    assert cells.xs("all").sum() == len(g)
+    # the diagonal of a half is its agreement count
+    for half in ("dev", "heldout"):
+        diag = sum(cells[(half, t, t)] for t in schema.INSTRUMENT_TYPES)
+        assert diag == sum(a == b for a, b, h in zip(g, p, halves, strict=True) if h == half)
+
+
+def test_extra_sample_leaves_out_the_first_and_is_all_tuning():
+    units = units_table({"a": 40, "b": 20})
+    first = draw_instrument_sample(units, n_per_region=16)
+    extra = draw_extra_instrument_sample(units, first, n_per_region=8)
+    assert not set(extra["unit_id"]) & set(first["unit_id"])
+    assert set(extra["half"]) == {"dev_extra"}
+    assert extra["sample_id"].tolist()[:2] == ["X001", "X002"]
+    assert extra.groupby("region_id").size().to_dict() == {"a": 8, "b": 4}
+
+
+def test_shipped_extra_sample_and_gold(corpus):
+    first = read_instrument_gold()
+    extra = read_instrument_gold(INSTRUMENT_GOLD_EXTRA_PATH, INSTRUMENT_SAMPLE_EXTRA_PATH)
+    redrawn = draw_extra_instrument_sample(corpus.units, first)
+    assert redrawn["unit_id"].tolist() == extra["unit_id"].tolist()
+    assert redrawn["text"].tolist() == extra["text"].tolist()
+    assert not set(extra["unit_id"]) & set(first["unit_id"])
+    scores, cells = run_instrument_validation(corpus.units, confusion=True)
+    assert list(scores["half"].unique()) == ["dev", "heldout", "all", "dev_extra"]
+    x = scores[(scores["half"] == "dev_extra") & (scores["label"] == "overall")].iloc[0]
+    assert x["n"] == len(extra)
+    assert cells[cells["half"] == "dev_extra"]["n"].sum() == len(extra)
