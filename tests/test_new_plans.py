@@ -189,7 +189,7 @@ def qingxi(tmp_path_factory):
                             "--processed-dir", str(processed)])
         assert code == 0, f"adding {path.name} was refused"
     manifest = read_manifest(raw / "manifest.csv", raw_dir=raw)
-    return manifest, load_corpus(manifest, raw_dir=raw, n_jobs=1)
+    return manifest, load_corpus(manifest, raw_dir=raw, n_jobs=1), raw
 
 
 def _units(corpus, region_id):
@@ -197,7 +197,7 @@ def _units(corpus, region_id):
 
 
 def test_only_the_required_flags_give_a_complete_manifest_row(qingxi):
-    manifest, _ = qingxi
+    manifest = qingxi[0]
     row = manifest.set_index("region_id").loc["qx_text"]
     assert (row["name_en"], row["inferred_fields"], row["plan_year"]) == (
         "Qingxi County", "name_en", "")
@@ -237,6 +237,31 @@ def test_the_pdf_page_furniture_is_in_the_ledger(qingxi):
     mine = removed[removed.region_id == "qx_pdf"]
     assert (mine["text"] == QX_HEADER).sum() >= 2
     assert mine["text"].str.fullmatch(r"—\s*\d+\s*—").sum() >= 2
+
+
+def test_every_character_on_the_pdf_pages_is_kept_or_in_the_ledger(qingxi):
+    # The ledger invariant of tests/test_corpus_load.py, for a PDF: what the
+    # pages print (page furniture included) = units + removed + repair delta.
+    from collections import Counter
+
+    from pypdf import PdfReader
+
+    from analysis.corpus.normalise import normalise_text
+
+    def nonspace(text):
+        return Counter(ch for ch in normalise_text(text).text if not ch.isspace())
+
+    _, corpus, raw_dir = qingxi
+    printed = Counter()
+    for page in PdfReader(raw_dir / "qingxi.pdf").pages:
+        for line in page.extract_text().split("\n"):
+            printed += nonspace(line)
+    kept = nonspace("".join(_units(corpus, "qx_pdf")["text"]))
+    removed = Counter()
+    for text in corpus.removed.loc[corpus.removed.region_id == "qx_pdf", "text"]:
+        removed += nonspace(text)
+    assert not len(corpus.repairs[corpus.repairs.region_id == "qx_pdf"])
+    assert kept + removed == printed
 
 
 def test_the_traditional_plan_gives_the_units_of_its_simplified_twin(qingxi):
