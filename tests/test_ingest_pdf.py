@@ -204,3 +204,61 @@ def test_the_furniture_rules_file_is_checked(tmp_path):
     bad.write_text("page_number_patterns: ['(']\n", encoding="utf-8")
     with pytest.raises(ValueError, match="missing entries"):
         load_furniture_rules(bad)
+
+
+def test_a_decompression_bomb_is_refused_as_one_not_taken_for_a_scan(tmp_path):
+    import zlib
+
+    from pypdf import PdfWriter
+    from pypdf.generic import EncodedStreamObject, NameObject, NumberObject
+
+    # One page whose 80 kB content stream unpacks to 80 MB, past pypdf's 75 MB limit.
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    stream = EncodedStreamObject()
+    stream._data = zlib.compress(b" " * 80_000_000, 9)
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    stream[NameObject("/Length")] = NumberObject(len(stream._data))
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    path = tmp_path / "bomb.pdf"
+    writer.write(path)
+    assert path.stat().st_size < 200_000
+    with pytest.raises(IngestError, match=r"bomb\.pdf: page 1 unpacks past pypdf's safety limit"):
+        extract_document(path)
+
+
+def test_a_text_layer_without_a_unicode_map_is_refused(tmp_path, monkeypatch):
+    # Fonts without a ToUnicode map come out as private-use code points.
+    path = plan_pdf(tmp_path / "glyphs.pdf", BODY, title=TITLE)
+    monkeypatch.setattr(pdf_module, "_extract_pages",
+                        lambda reader, name: ["\ue012\ue0a3\ue101 \ue044\ue0ff。"])
+    with pytest.raises(IngestError, match=r"glyphs\.pdf: the PDF's text layer is not readable "
+                                          r"text .* run OCR first"):
+        extract_document(path)
+
+
+def test_pages_without_a_text_layer_are_named_in_a_warning(tmp_path, monkeypatch):
+    path = plan_pdf(tmp_path / "mixed.pdf", BODY, title=TITLE, chars_per_line=20,
+                    lines_per_page=6)
+    real = pdf_module._extract_pages
+
+    def second_page_scanned(reader, name):
+        texts = real(reader, name=name)
+        return [texts[0], "", *texts[2:]]
+
+    monkeypatch.setattr(pdf_module, "_extract_pages", second_page_scanned)
+    extracted = extract_document(path)
+    assert any("pages have no text layer (scanned pages?): pages 2;" in w
+               for w in extracted.warnings)
+    assert extracted.paragraphs[0] == TITLE
+
+
+def test_a_title_page_without_the_running_header_keeps_its_title(tmp_path):
+    # Word's "different first page": no header on page 1, the title on top.
+    path = plan_pdf(tmp_path / "plan.pdf", BODY, title=TITLE, header=HEADER,
+                    header_on_first_page=False, chars_per_line=CHARS_PER_LINE,
+                    lines_per_page=LINES_PER_PAGE)
+    extracted = extract_document(path)
+    assert extracted.paragraphs[0] == TITLE
+    assert HEADER not in extracted.text
+    assert [r.page for r in extracted.removed if r.reason == "pdf_running_header"] == [2, 3]

@@ -324,6 +324,32 @@ def _extract_pages(reader: PdfReader, *, name: str) -> list[str]:
     return texts
 
 
+def _refuse_bombs(reader: PdfReader, *, name: str, n_pages: int = 3) -> None:
+    """Refuse a PDF whose first pages' content unpacks past pypdf's limits.
+
+    pypdf's text extraction gives up on such a stream quietly (an empty
+    page), which would read as a scan; decoding the content of the first
+    ``n_pages`` pages says which it is.  A scan's pages hold a few bytes of
+    drawing commands, so this costs nothing for one.
+    """
+    for number, page in enumerate(reader.pages[:n_pages], start=1):
+        try:
+            contents = page.get_contents()
+            if contents is not None:
+                contents.get_data()
+        except LimitReachedError as exc:
+            raise IngestError(
+                f"{name}: page {number} unpacks past pypdf's safety limit ({exc}); "
+                "refused as a possible decompression bomb"
+            ) from exc
+        except _DAMAGED as exc:
+            raise IngestError(
+                f"{name}: page {number} of the PDF is damaged and cannot be read "
+                f"({type(exc).__name__}: {exc}); download it again, or open it in a PDF "
+                "reader and save a new copy"
+            ) from exc
+
+
 def extract_pdf(data: bytes, *, name: str, rules: FurnitureRules | None = None) -> Extracted:
     """Extract a PDF plan's text layer, one printed line per line, furniture removed.
 
@@ -362,6 +388,7 @@ def extract_pdf(data: bytes, *, name: str, rules: FurnitureRules | None = None) 
     pages = [_page_lines(text) for text in page_texts]
     visible = "".join(ch for text in page_texts for ch in text if not ch.isspace())
     if not visible:
+        _refuse_bombs(reader, name=name)
         raise IngestError(
             f"{name}: the PDF has no text layer (a scan?): {_OCR_HINT}"
         )
