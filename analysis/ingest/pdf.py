@@ -129,7 +129,7 @@ def _edge_key(line: str) -> str:
 
 def _is_page_number(line: str, *, n_pages: int, rules: FurnitureRules) -> bool:
     compact = line.strip()
-    if compact.isdigit():
+    if compact.isdecimal():
         return int(compact) <= n_pages + rules.bare_number_max_over_pages
     return any(pattern.fullmatch(compact) for pattern in rules.page_number_patterns)
 
@@ -407,7 +407,7 @@ def extract_pdf(data: bytes, *, name: str, rules: FurnitureRules | None = None) 
             f"pages {shown}; their text is missing — OCR the file to include it"
         )
 
-    kept_pages, removed_at = strip_page_furniture(pages, rules=rules)
+    _, removed_at = strip_page_furniture(pages, rules=rules)
     gone = {(p, i): reason for p, i, reason in removed_at}
     lines: list[str] = []
     removed: list[RemovedLine] = []
