@@ -3,9 +3,10 @@ the corpus and check the rows the loader makes from each.
 
 The second half adds one plan, 清溪县's, in four shapes a researcher meets -- a
 clean text file added with only the required flags, a PDF with a running
-header and page numbers, a traditional-character copy and a copy whose whole
-body is one line -- and checks each against the clean text file, which is the
-plan as a reader sees it: the same units, numbering and themes.  A build with
+header and page numbers, a traditional-character copy and copies whose whole
+body is one line (paragraphs run together, or joined by a space) -- and checks
+each against the clean text file, which is the plan as a reader sees it: the
+same units, numbering and themes.  A build with
 figures after adding a plan with only the required flags must succeed.
 """
 
@@ -176,12 +177,15 @@ def qingxi(tmp_path_factory):
         "qx_pdf": incoming / "qingxi.pdf",
         "qx_trad": incoming / "qingxi_trad.txt",
         "qx_oneline": incoming / "qingxi_oneline.txt",
+        "qx_onespaced": incoming / "qingxi_onespaced.txt",
     }
     files["qx_text"].write_text("\n".join([QX_TITLE, *QX_BODY]), encoding="utf-8")
     plan_pdf(files["qx_pdf"], QX_BODY, title=QX_TITLE, header=QX_HEADER, chars_per_line=26,
              lines_per_page=8)
     files["qx_trad"].write_text(_traditional("\n".join([QX_TITLE, *QX_BODY])), encoding="utf-8")
+    # A page flattened into one line, with and without a space between paragraphs.
     files["qx_oneline"].write_text(QX_TITLE + "\n" + "".join(QX_BODY), encoding="utf-8")
+    files["qx_onespaced"].write_text(QX_TITLE + "\n" + " ".join(QX_BODY), encoding="utf-8")
     for region_id, path in files.items():
         # Only the required flags, as a researcher types them.
         code = ingest.main([str(path), "--region-id", region_id, "--name-zh", "清溪县",
@@ -285,8 +289,9 @@ def test_the_traditional_plan_is_coded_like_its_simplified_twin(qingxi):
     assert trad == twin
 
 
-def test_a_one_line_body_is_split_at_its_numbering(qingxi):
-    oneline = _units(qingxi[1], "qx_oneline")[STRUCTURE]
+@pytest.mark.parametrize("region_id", ["qx_oneline", "qx_onespaced"])
+def test_a_one_line_body_is_split_at_its_numbering(qingxi, region_id):
+    oneline = _units(qingxi[1], region_id)[STRUCTURE]
     text = _units(qingxi[1], "qx_text")[STRUCTURE]
     assert oneline.loc[oneline.unit_kind == "item_title", "text"].tolist() == text.loc[
         text.unit_kind == "item_title", "text"].tolist()
