@@ -678,7 +678,7 @@ def test_add_pdf_plan_reports_the_page_furniture_it_left_out(project):
                       **dirs(project))
     assert report.format == "pdf" and report.encoding is None
     assert (project["raw_dir"] / "plan.pdf").read_bytes() == source.read_bytes()
-    assert any("page-furniture lines" in w and "pdf_running_header" in w
+    assert any("page-furniture lines" in w and "running_header" in w
                for w in report.warnings)
     assert report.manifest_row["file"] == "plan.pdf"
 

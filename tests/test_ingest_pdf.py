@@ -51,8 +51,8 @@ def test_running_headers_and_page_numbers_are_removed_with_reasons(three_pages):
     for line in extracted.removed:
         by_reason.setdefault(line.reason, []).append((line.page, line.text))
     assert by_reason == {
-        "pdf_running_header": [(1, HEADER), (2, HEADER), (3, HEADER)],
-        "pdf_page_number": [(1, "— 1 —"), (2, "— 2 —"), (3, "— 3 —")],
+        "running_header": [(1, HEADER), (2, HEADER), (3, HEADER)],
+        "page_number": [(1, "— 1 —"), (2, "— 2 —"), (3, "— 3 —")],
     }
     assert any("removed 6 page-furniture lines" in w for w in extracted.warnings)
 
@@ -85,7 +85,7 @@ def test_a_title_repeating_the_running_header_below_it_on_page_one_is_kept(tmp_p
     extracted = extract_document(path)
     assert extracted.paragraphs[0] == TITLE
     assert extracted.text.count(TITLE) == 1
-    assert [r.page for r in extracted.removed if r.reason == "pdf_running_header"] == [1, 2, 3]
+    assert [r.page for r in extracted.removed if r.reason == "running_header"] == [1, 2, 3]
 
 
 def test_a_one_page_pdf_keeps_its_lines_and_loses_only_its_page_number(tmp_path):
@@ -94,7 +94,7 @@ def test_a_one_page_pdf_keeps_its_lines_and_loses_only_its_page_number(tmp_path)
     extracted = extract_document(path)
     # One page cannot show that a line repeats: the header stays for the chrome stage.
     assert extracted.paragraphs[0] == HEADER
-    assert [(r.text, r.reason) for r in extracted.removed] == [("- 1 -", "pdf_page_number")]
+    assert [(r.text, r.reason) for r in extracted.removed] == [("- 1 -", "page_number")]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_page_number_shapes_are_removed_at_a_page_edge(number):
     body = ["　　一、加强党的建设", "推进学校党组织标准化建设。"]
     kept, removed = strip_page_furniture([body + [number]])
     assert kept == [body]
-    assert removed == [(0, 2, "pdf_page_number")]
+    assert removed == [(0, 2, "page_number")]
 
 
 def test_page_number_shapes_inside_a_page_and_large_bare_numbers_are_kept():
@@ -129,7 +129,7 @@ def test_a_running_footer_with_the_page_number_in_it_is_one_footer():
     pages = [[text, f"某县教育局 第{n}页 共3页 印发"] for n, text in enumerate(body, start=1)]
     kept, removed = strip_page_furniture(pages)
     assert kept == [[page[0]] for page in pages]
-    assert [reason for *_, reason in removed] == ["pdf_running_footer"] * 3
+    assert [reason for *_, reason in removed] == ["running_footer"] * 3
 
 
 def test_a_line_at_the_top_of_only_some_pages_stays():
@@ -199,7 +199,7 @@ def test_a_pdf_of_too_many_pages_is_refused(tmp_path, monkeypatch):
 
 def test_the_furniture_rules_file_is_checked(tmp_path):
     rules = load_furniture_rules()
-    assert rules.reasons["page_number"] == "pdf_page_number"
+    assert rules.reasons["page_number"] == "page_number"
     bad = tmp_path / "rules.yml"
     bad.write_text("page_number_patterns: ['(']\n", encoding="utf-8")
     with pytest.raises(ValueError, match="missing entries"):
@@ -261,4 +261,4 @@ def test_a_title_page_without_the_running_header_keeps_its_title(tmp_path):
     extracted = extract_document(path)
     assert extracted.paragraphs[0] == TITLE
     assert HEADER not in extracted.text
-    assert [r.page for r in extracted.removed if r.reason == "pdf_running_header"] == [2, 3]
+    assert [r.page for r in extracted.removed if r.reason == "running_header"] == [2, 3]

@@ -368,8 +368,8 @@ def extract_pdf(data: bytes, *, name: str, rules: FurnitureRules | None = None) 
     Extracted
         ``text``: the pages' lines in order, pages joined by a line break,
         page numbers and running headers and footers left out (each in
-        ``removed`` with its page and reason: ``pdf_page_number``,
-        ``pdf_running_header``, ``pdf_running_footer``); wrapped lines are not
+        ``removed`` with its page and reason: ``page_number``,
+        ``running_header``, ``running_footer``); wrapped lines are not
         joined and paragraph-opening ``　　`` is kept.  ``format`` ``"pdf"``,
         ``encoding`` None, ``metadata`` from the document information
         (``doc_title``, ``doc_author``, ``doc_created``, ``doc_modified``),

@@ -33,7 +33,7 @@ class RemovedLine:
         The line as extracted, spaces at its ends stripped.
     reason : str
         Why it was removed, as written to ``removed.csv`` (e.g.
-        ``pdf_page_number``, ``pdf_running_header``).
+        ``page_number``, ``running_header``).
     page : int
         The 1-based page it was on (0 when the format has no pages).
     """
