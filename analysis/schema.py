@@ -21,6 +21,8 @@ MANIFEST: list[str] = [
     "doc_type_en",
     "published",
     "source_note",
+    # Fields inferred rather than stated; also those `add` filled by rule when
+    # left out (name_en romanised: analysis.ingest.add.FALLBACKS).
     "inferred_fields",
 ]
 

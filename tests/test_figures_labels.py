@@ -194,3 +194,15 @@ def test_column_labels_stay_upright_when_they_fit_and_turn_when_not():
     names = ["全国（bench_0039）", "广东省"]
     assert labels.column_labels(names, "zh", width=12) == (names, 90)
     assert labels.turned_length(names, fontsize=7) == pytest.approx(18 * 0.5 * 7 / 72)
+
+
+def test_a_region_without_an_english_name_is_romanised_not_an_error(tmp_path, files):
+    manifest = tmp_path / "added.csv"
+    manifest.write_text("region_id,name_zh,name_en\nqingxi,清溪县,\nnoname,,Some Place\n",
+                        encoding="utf-8")
+    assert label("region", "qingxi", "en", **{**files, "manifest_path": manifest}) == (
+        "Qingxi County")
+    assert label("region", "qingxi", "zh", **{**files, "manifest_path": manifest}) == "清溪县"
+    # A row without a Chinese name shows its English one in Chinese figures.
+    assert label("region", "noname", "zh", **{**files, "manifest_path": manifest}) == (
+        "Some Place")

@@ -196,7 +196,9 @@ def test_add_plan_with_unknown_year_and_inferred_fields(project):
         **dirs(project),
     )
     row = manifest_rows(project)[-1]
-    assert (row["plan_year"], row["inferred_fields"]) == ("", "province_zh;plan_year")
+    # The researcher's own inferences first, then the column add_plan filled by rule.
+    assert (row["plan_year"], row["inferred_fields"]) == ("", "province_zh;plan_year;name_en")
+    assert row["name_en"] == "Unnamed County"
     # The loader's own manifest reader accepts the row.
     from analysis.corpus.load import read_manifest as loader_read_manifest
 
@@ -625,3 +627,81 @@ def test_default_directories_come_from_config():
     assert parameters["manifest_path"].default == config.MANIFEST_PATH
     assert parameters["processed_dir"].default == config.PROCESSED_DIR
     assert os.path.basename(config.MANIFEST_PATH) == "manifest.csv"
+
+
+# ---------------------------------------------------------------------------
+# Optional fields left out, and PDF plans
+# ---------------------------------------------------------------------------
+
+
+def test_without_an_english_name_one_is_romanised_flagged_and_reported(project):
+    source = project["downloads"] / "qingxi.txt"
+    source.write_text("\n".join(PLAN), encoding="utf-8")
+    report = add_plan(source, region_id="qingxi", name_zh="清溪县", plan_year=2024,
+                      **dirs(project))
+    row = manifest_rows(project)[-1]
+    assert (row["name_en"], row["inferred_fields"]) == ("Qingxi County", "name_en")
+    assert report.inferred == {"name_en": "Qingxi County"}
+    assert "inferred      name_en = 'Qingxi County' (romanised from name_zh" in report.render()
+
+
+def test_a_given_english_name_is_kept_and_not_flagged(project):
+    source = project["downloads"] / "yunling.txt"
+    source.write_text("\n".join(PLAN), encoding="utf-8")
+    report = add_plan(source, region_id="yunling", name_zh="云岭区", name_en="Yunling",
+                      plan_year=2024, inferred_fields=["province_zh"], **dirs(project))
+    row = manifest_rows(project)[-1]
+    assert (row["name_en"], row["inferred_fields"]) == ("Yunling", "province_zh")
+    assert report.inferred == {}
+    assert "inferred " not in report.render()
+
+
+def test_cli_with_only_the_required_flags_prints_what_it_inferred(project, capsys):
+    source = project["downloads"] / "plan.txt"
+    source.write_text("\n".join(PLAN), encoding="utf-8")
+    code = ingest.main(cli_args(project, str(source), "--region-id", "yunling",
+                                "--name-zh", "云岭区"))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "inferred      name_en = 'Yunling District'" in out
+    row = manifest_rows(project)[-1]
+    assert (row["plan_year"], row["name_en"], row["inferred_fields"]) == (
+        "", "Yunling District", "name_en")
+
+
+def test_add_pdf_plan_reports_the_page_furniture_it_left_out(project):
+    from pdf_fixtures import plan_pdf
+
+    source = plan_pdf(project["downloads"] / "plan.pdf", PLAN[1:], title=PLAN[0],
+                      header="某县教育局文件", chars_per_line=24, lines_per_page=6)
+    report = add_plan(source, region_id="pdfplan", name_zh="某县", plan_year=2023,
+                      **dirs(project))
+    assert report.format == "pdf" and report.encoding is None
+    assert (project["raw_dir"] / "plan.pdf").read_bytes() == source.read_bytes()
+    assert any("page-furniture lines" in w and "running_header" in w
+               for w in report.warnings)
+    assert report.manifest_row["file"] == "plan.pdf"
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        ("scan.pdf", "scan", r"no text layer \(a scan\?\): run OCR first, e\.g\. ocrmypdf"),
+        ("locked.pdf", "locked", r"is password-protected"),
+        ("plan.doc", "doc", r"save it as \.docx or \.pdf"),
+    ],
+)
+def test_refused_pdf_and_doc_files_change_nothing(project, name, make, message):
+    from pdf_fixtures import image_only_pdf, plan_pdf
+
+    source = project["downloads"] / name
+    if make == "scan":
+        image_only_pdf(source)
+    elif make == "locked":
+        plan_pdf(source, PLAN[1:], title=PLAN[0], user_password="secret")
+    else:
+        source.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    before = state(project)
+    with pytest.raises(IngestError, match=message):
+        add_plan(source, region_id="refused", name_zh="某县", plan_year=2023, **dirs(project))
+    assert state(project) == before

@@ -11,12 +11,17 @@ from pathlib import Path
 
 import pytest
 from docx_fixtures import DOCX_PARAGRAPHS, numbered_docx
+from pdf_fixtures import plan_pdf
+from plan_fixtures import BODY, TITLE
 
 from analysis import config
 from analysis.ingest.formats import (
+    FORMATS,
+    SUFFIX_FORMATS,
     IngestError,
     extract_bytes,
     extract_document,
+    format_of,
     validate_file_name,
 )
 
@@ -87,8 +92,9 @@ def test_plain_file_names_pass(name):
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("plan.doc", "legacy binary Word file"),
-        ("plan.pdf", "PDF is not supported"),
+        ("plan.doc", "legacy binary Word file .* save it as .docx or .pdf"),
+        ("plan.wps", "WPS binary file .* save it as .docx or .pdf"),
+        ("plan.ofd", "print or export it to PDF"),
         ("plan.mht", "web archive"),
         ("plan.xyz", "unsupported file type '.xyz'"),
         ("plan", "unsupported file type '\\(no suffix\\)'"),
@@ -104,3 +110,25 @@ def test_unsupported_types_are_refused_with_a_hint(tmp_path, name, message):
 def test_extract_bytes_and_extract_document_agree(tmp_path):
     path = numbered_docx(tmp_path / "plan.docx", DOCX_PARAGRAPHS)
     assert extract_bytes(path.read_bytes(), name="plan.docx") == extract_document(path)
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("plan.PDF", "pdf"), ("plan.pdf", "pdf"),
+                                           ("plan.docx", "docx"), ("plan.htm", "html")])
+def test_every_suffix_names_a_format_that_is_dispatched(name, fmt):
+    assert format_of(name) == fmt
+    assert set(SUFFIX_FORMATS.values()) == set(FORMATS)
+
+
+def test_a_pdf_goes_to_the_pdf_extractor(tmp_path):
+    path = plan_pdf(tmp_path / "plan.pdf", BODY, title=TITLE)
+    extracted = extract_document(path)
+    assert extracted.format == "pdf"
+    assert extracted.paragraphs[0] == TITLE
+    assert extract_bytes(path.read_bytes(), name="plan.pdf") == extracted
+
+
+def test_a_pdf_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    path = plan_pdf(tmp_path / "plan.pdf", BODY, title=TITLE)
+    monkeypatch.setattr(config, "MAX_RAW_BYTES", path.stat().st_size - 1)
+    with pytest.raises(IngestError, match=r"plan\.pdf: the file is .* more than the limit"):
+        extract_document(path)

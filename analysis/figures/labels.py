@@ -10,7 +10,12 @@ where the project already keeps them, never from Python literals:
   wording of "Topic 3"): ``analysis/data/figure_labels.yml``.
 
 A missing id or language raises ``KeyError`` naming the file to edit, so that a
-figure never shows a raw identifier where a reader expects a name.
+figure never shows a raw identifier where a reader expects a name.  Regions are
+the exception, since a plan can be added without an English name: a region
+with an empty ``name_en`` is labelled in English by the same rule ``python -m
+analysis add`` uses (:func:`analysis.ingest.region_names.english_region_name`,
+清溪县 → "Qingxi County"), and one with an empty ``name_zh`` by its English
+name, so that adding a plan never stops the figures.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import pandas as pd
 import yaml
 
 from analysis import config
+from analysis.ingest.region_names import english_region_name
 
 LANGS: tuple[str, ...] = ("zh", "en")
 KINDS: tuple[str, ...] = ("region", "theme", "domain", "text")
@@ -76,7 +82,9 @@ def label(
     str
         The name as written in the file; an English name that starts in lower
         case ("an unnamed county in Sichuan") gets a capital, since it stands alone.
-        A region missing from the manifest is labelled by its ``region_id``.
+        A region missing from the manifest is labelled by its ``region_id``; a
+        region whose name in ``lang`` is empty, by the fallback of
+        :func:`region_fallback_label`.
     """
     if kind not in KINDS:
         raise ValueError(_CHOICE.format(name="kind", allowed=KINDS, value=kind))
@@ -102,11 +110,26 @@ def label(
     if id not in table:
         raise KeyError(f"no {kind} {id!r} in {source}; add it there (known: {sorted(table)})")
     value = table[id].get(lang)
+    if not value and kind == "region":
+        value = region_fallback_label(id, table[id], lang)
     if not value:
         raise KeyError(f"{kind} {id!r} has no {lang} label in {source}")
     if lang == "en" and kind != "text" and value[:1].islower():
         value = value[:1].upper() + value[1:]
     return value
+
+
+def region_fallback_label(region_id: str, names: Mapping[str, str], lang: str) -> str:
+    """The label of a region whose manifest row has no name in ``lang``.
+
+    English: ``name_zh`` romanised (:func:`analysis.ingest.region_names.english_region_name`,
+    the rule ``python -m analysis add`` fills ``name_en`` with); Chinese: the
+    English name.  ``region_id`` when the row has neither name.
+    """
+    check_lang(lang)
+    if lang == "en" and names.get("zh"):
+        return english_region_name(names["zh"]) or region_id
+    return names.get("en") or names.get("zh") or region_id
 
 
 def region_labels(

@@ -2,9 +2,11 @@
 
 ``formats`` dispatches on the file's name and bytes to ``text`` (plain text in
 any supported encoding), ``html`` (a saved web page), ``docx`` (Word, with its
-list numbering) and ``pdf`` (a text layer); ``safety`` holds the size, zip and
+list numbering) and ``pdf`` (a text layer; page furniture is returned as
+:class:`RemovedLine` rows for the ledger); ``safety`` holds the size, zip and
 XML limits every format is checked against; ``add`` is the ``python -m
-analysis add`` command that copies a new plan into ``data/raw/``.
+analysis add`` command that copies a new plan into ``data/raw/``, filling an
+English name it was not given with ``region_names``.
 
 The names most used are available here (imported on first use, so that the
 corpus stages and the ``add`` command can import each other's modules)::
@@ -22,6 +24,8 @@ _EXPORTS = {
     "extract_document": "analysis.ingest.formats",
     "Extracted": "analysis.ingest.types",
     "IngestError": "analysis.ingest.types",
+    "RemovedLine": "analysis.ingest.types",
+    "english_region_name": "analysis.ingest.region_names",
 }
 
 __all__ = sorted(_EXPORTS)

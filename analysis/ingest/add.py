@@ -1,6 +1,6 @@
 """Adding a plan: copy the original into ``data/raw/`` and append its manifest row.
 
-``python -m analysis add FILE --region-id … --name-zh … --year …`` calls
+``python -m analysis add FILE --region-id … --name-zh …`` calls
 :func:`add_plan`, which
 
 1. checks the arguments (region id pattern, not already in the manifest;
@@ -9,10 +9,13 @@
    machinery from the very bytes it will copy, so whatever is refused
    (oversized, undecodable, zip or entity bomb …) is refused before anything
    is written,
-3. copies the original bytes into ``raw_dir`` (read-only, never over an
+3. fills what a later step needs but was not given (:data:`FALLBACKS`: an
+   English name romanised from the Chinese one), lists each filled column in
+   the row's ``inferred_fields`` and reports it,
+4. copies the original bytes into ``raw_dir`` (read-only, never over an
    existing file: raw data is immutable; HTML and .docx originals are kept
    as they are and extracted again, deterministically, at build time), and
-4. appends the manifest row by writing a temporary file and ``os.replace``-ing
+5. appends the manifest row by writing a temporary file and ``os.replace``-ing
    it over the manifest.
 
 If any step fails, ``raw_dir``, the manifest and ``processed_dir`` are left
@@ -50,6 +53,7 @@ from analysis.ingest.formats import (
     read_limited,
     validate_file_name,
 )
+from analysis.ingest.region_names import english_region_name
 
 REGION_ID_PATTERN: re.Pattern[str] = re.compile(r"^[a-z][a-z0-9_]*$")
 # Plans of the People's Republic; a year outside this is a typo.
@@ -58,6 +62,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _BOM = "\ufeff"
 
 Summariser = Callable[[Extracted], dict]
+
+#: Manifest columns that may be left out but that a later step needs, and how
+#: ``add_plan`` fills them (the figures label every region in English too).
+FALLBACKS: dict[str, str] = {
+    "name_en": "romanised from name_zh with pypinyin and the suffixes in "
+    "analysis/data/region_name_english.yml",
+}
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,10 @@ class AddReport:
         True when nothing was written.
     summary : dict
         What the ``summarise`` hook returned (empty without one).
+    inferred : dict of str to str
+        Manifest columns that were not given and were filled by rule
+        (:data:`FALLBACKS`), with the value written; each is also listed in
+        the row's ``inferred_fields``.
     """
 
     region_id: str
@@ -105,6 +120,7 @@ class AddReport:
     copied: bool
     dry_run: bool
     summary: dict = field(default_factory=dict)
+    inferred: dict[str, str] = field(default_factory=dict)
 
     def render(self) -> str:
         """A plain-text account for the terminal, one fact per line."""
@@ -121,6 +137,11 @@ class AddReport:
             lines.append(f"  {key:<13} {value}")
         for key, value in sorted(self.summary.items()):
             lines.append(f"  {key:<13} {value}")
+        for key, value in sorted(self.inferred.items()):
+            lines.append(
+                f"  inferred      {key} = {value!r} ({FALLBACKS[key]}); check it and correct "
+                "the manifest if it is wrong"
+            )
         lines.append(f"  warnings      {len(self.warnings)}")
         lines.extend(f"    - {warning}" for warning in self.warnings)
         return "\n".join(lines)
@@ -263,7 +284,7 @@ def add_plan(
     ----------
     path : Path
         The plan as downloaded (.txt in any supported encoding, .html/.htm,
-        .docx).  It may already sit in ``raw_dir``; then it is not copied.
+        .docx, .pdf with a text layer).  It may already sit in ``raw_dir``; then it is not copied.
     region_id : str
         New key, matching ``^[a-z][a-z0-9_]*$`` and not yet in the manifest.
     name_zh : str
@@ -271,7 +292,12 @@ def add_plan(
     plan_year : int or None
         The year the plan is for, within :data:`PLAN_YEAR_RANGE`; None when
         the plan does not say (the manifest keeps it empty rather than guess).
-    name_en, province_zh, province_en, prefecture_zh : str, optional
+    name_en : str, optional
+        The region's English name; when not given it is romanised from
+        ``name_zh`` (清溪县 → "Qingxi County", see
+        :mod:`analysis.ingest.region_names`), listed in ``inferred_fields``
+        and reported in :attr:`AddReport.inferred`.
+    province_zh, province_en, prefecture_zh : str, optional
         Manifest columns, empty when not given.
     doc_type_zh, doc_type_en, source_note : str, optional
         Manifest columns, empty when not given.
@@ -386,6 +412,13 @@ def add_plan(
                 warnings.append(f"published not given; took the page's {key} {texts['published']}")
                 break
 
+    inferred: dict[str, str] = {}
+    if not texts["name_en"]:
+        texts["name_en"] = english_region_name(name_zh) or region_id
+        inferred["name_en"] = texts["name_en"]
+    inferred_names = [name.strip() for name in inferred_fields]
+    inferred_names += [name for name in inferred if name not in inferred_names]
+
     given = {
         **texts,
         "region_id": region_id,
@@ -393,7 +426,7 @@ def add_plan(
         "name_zh": name_zh,
         "admin_level": admin_level or "",
         "plan_year": "" if plan_year is None else str(plan_year),
-        "inferred_fields": ";".join(name.strip() for name in inferred_fields),
+        "inferred_fields": ";".join(inferred_names),
     }
     missing = [column for column in given if column not in schema.MANIFEST]
     if missing:
@@ -431,6 +464,7 @@ def add_plan(
         copied=False,
         dry_run=dry_run,
         summary=summary,
+        inferred=inferred,
     )
     if dry_run:
         return report
@@ -467,7 +501,7 @@ def add_plan(
 def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``add`` command's arguments to ``parser`` and return it."""
     parser.add_argument(
-        "file", type=Path, help="the plan: .txt (any encoding), .html/.htm or .docx"
+        "file", type=Path, help="the plan: .txt (any encoding), .html/.htm, .docx or .pdf"
     )
     parser.add_argument(
         "--region-id", required=True, help="new key, e.g. tonglu (^[a-z][a-z0-9_]*$)"
@@ -480,7 +514,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
         dest="plan_year",
         help="the year the plan is for (leave out if the plan does not say)",
     )
-    parser.add_argument("--name-en")
+    parser.add_argument(
+        "--name-en",
+        help="region name in English (default: romanised from --name-zh, e.g. "
+        "清溪县 → 'Qingxi County', and listed in inferred_fields)",
+    )
     parser.add_argument("--province-zh")
     parser.add_argument("--province-en")
     parser.add_argument("--prefecture-zh")
@@ -539,7 +577,7 @@ def run(args: argparse.Namespace, *, summarise: Summariser | None = None) -> int
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m analysis.ingest.add FILE --region-id … --name-zh … --year …``."""
+    """``python -m analysis.ingest.add FILE --region-id … --name-zh … [--year …]``."""
     parser = argparse.ArgumentParser(
         prog="python -m analysis add", description=__doc__.split("\n")[0]
     )

@@ -1,7 +1,7 @@
-"""Format extraction: a raw plan file (.txt, .html, .docx) to plain text, safely.
+"""Format extraction: a raw plan file (.txt, .html, .docx, .pdf) to plain text, safely.
 
 A researcher collects plans as text files in whatever encoding, as HTML pages
-saved from a government site, or as Word ``.docx`` downloads.
+saved from a government site, as Word ``.docx`` downloads, or as PDF files.
 :func:`extract_document` turns each into the same thing: plain text with one
 paragraph per line, plus the facts the container carried (the page's date
 and publisher) and warnings about anything it could not carry over.
@@ -20,6 +20,12 @@ This module is the entry point: it checks the file name
   before :mod:`analysis.ingest.docx` opens the package with python-docx;
   list numbering is drawn by :mod:`analysis.ingest.docx_numbering` in the formats
   of :mod:`analysis.ingest.number_formats`.
+* **pdf** — :mod:`analysis.ingest.pdf` reads the text layer with pypdf, one
+  printed line per line (wrapped lines are joined later, by the layout
+  stage), and takes page numbers and running headers and footers off the
+  page edges, returning each in :attr:`Extracted.removed` for the ledger.  A
+  scan without a text layer, a password-protected or damaged PDF is refused
+  with what to do instead.
 
 Every refusal is an :class:`IngestError` whose message names the file and
 the problem.  Extraction is deterministic: the same bytes give the same text,
@@ -48,11 +54,12 @@ from analysis.ingest.docx import extract_docx
 from analysis.ingest.html import extract_html, iso_date
 from analysis.ingest.html_text import html_lines
 from analysis.ingest.number_formats import NUMBER_FORMATS, format_number
+from analysis.ingest.pdf import extract_pdf
 from analysis.ingest.safety import check_docx_package
 from analysis.ingest.text import extract_text
 from analysis.ingest.types import Extracted, IngestError, human_bytes
 
-FORMATS: tuple[str, ...] = ("txt", "html", "docx")
+FORMATS: tuple[str, ...] = ("txt", "html", "docx", "pdf")
 
 # File name suffix → format.  Anything else is refused with a hint.
 SUFFIX_FORMATS: dict[str, str] = {
@@ -63,13 +70,19 @@ SUFFIX_FORMATS: dict[str, str] = {
     ".shtml": "html",
     ".xhtml": "html",
     ".docx": "docx",
+    ".pdf": "pdf",
 }
 # Formats people will try, and what to do instead.
 _SUFFIX_HINTS: dict[str, str] = {
-    ".doc": "a legacy binary Word file; open it in Word or WPS and save it as .docx",
-    ".wps": "a WPS binary file; open it in WPS and save it as .docx",
+    ".doc": "a legacy binary Word file (.doc) is not read; open it in Word or WPS, "
+    "save it as .docx or .pdf, and add that file",
+    ".wps": "a WPS binary file is not read; open it in WPS, save it as .docx or .pdf, "
+    "and add that file",
+    ".et": "a WPS spreadsheet is not a plan file; save the plan's text as .docx or .pdf",
     ".rtf": "RTF is not supported; save it as .docx or .txt",
-    ".pdf": "PDF is not supported; save the text as .txt (UTF-8) or get the .docx/.html original",
+    ".ofd": "OFD (the Chinese fixed-layout format) is not read; open it in an OFD reader, "
+    "print or export it to PDF, and add that file",
+    ".caj": "CAJ is not read; export it to PDF from CAJViewer and add that file",
     ".mht": "a web archive; save the page as 'HTML only' (.html)",
     ".mhtml": "a web archive; save the page as 'HTML only' (.html)",
 }
@@ -120,10 +133,10 @@ def validate_file_name(name: str) -> str:
 
 
 def format_of(name: str) -> str:
-    """Return the format (``txt``/``html``/``docx``) a file name's suffix says.
+    """Return the format (``txt``/``html``/``docx``/``pdf``) a file name's suffix says.
 
     Raises :class:`IngestError` for any other suffix, with a hint for the
-    usual ones (.doc, .pdf, .mht …).
+    usual ones (.doc, .wps, .ofd, .mht …).
     """
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in SUFFIX_FORMATS:
@@ -180,7 +193,7 @@ def extract_document(path: Path) -> Extracted:
     Parameters
     ----------
     path : Path
-        A ``.txt``, ``.html``/``.htm`` or ``.docx`` file.  Its name must pass
+        A ``.txt``, ``.html``/``.htm``, ``.docx`` or ``.pdf`` file.  Its name must pass
         :func:`validate_file_name`; its size must not exceed
         :data:`analysis.config.MAX_RAW_BYTES` (checked with ``stat`` before
         reading).
@@ -195,7 +208,8 @@ def extract_document(path: Path) -> Extracted:
     ------
     IngestError
         For an unsupported, oversized, empty, undecodable, malformed or
-        malicious file (zip bomb, XML entity bomb), naming the file.
+        malicious file (zip bomb, XML entity bomb), a PDF without a text
+        layer or with a password, naming the file and what to do.
 
     References
     ----------
@@ -224,6 +238,8 @@ def extract_bytes(data: bytes, *, name: str) -> Extracted:
         return extract_text(data, name=name)
     if fmt == "html":
         return extract_html(data, name=name)
+    if fmt == "pdf":
+        return extract_pdf(data, name=name)
     return extract_docx(data, name=name)
 
 

@@ -43,8 +43,16 @@ def extract_text(data: bytes, *, name: str) -> Extracted:
     Raises :class:`IngestError` for a zip, Word (OLE) or PDF file named as
     text and for bytes no supported encoding decodes.
     """
-    if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC) or data.startswith(b"%PDF"):
-        raise IngestError(f"{name}: is a binary document (zip, Word or PDF) with a text-file name")
+    # A binary document with a text-file name: say what it really is.
+    for magic, what in (
+        (b"%PDF", "a PDF; rename it to .pdf"),
+        (ZIP_MAGIC, "a zip package (a .docx?); rename it to .docx"),
+        (OLE_MAGIC, "a legacy Word .doc; open it in Word or WPS and save it as .docx or .pdf"),
+    ):
+        if data.startswith(magic):
+            raise IngestError(
+                f"{name}: is a binary document with a text-file name: {what}, then add it"
+            )
     decoded = decode_text(data, name=name)
     warnings = []
     if _LOOKS_HTML.match(decoded.text[:2000]):

@@ -2,7 +2,9 @@
 
 :class:`IngestError` is raised for every refused file, with a message that
 names the file and the problem; :class:`Extracted` is what an extractor
-returns; :func:`human_bytes` words a byte count in those messages.  The
+returns; :func:`human_bytes` words a byte count in those messages;
+:class:`RemovedLine` is a line an extractor left out of the text, with its
+reason, for the loader's ledger.  The
 extractors (:mod:`analysis.ingest.text`, :mod:`analysis.ingest.html`,
 :mod:`analysis.ingest.docx`) and :mod:`analysis.ingest.formats`, which dispatches to
 them, all import from here, so no extractor needs :mod:`analysis.ingest.formats`.
@@ -18,6 +20,31 @@ class IngestError(ValueError):
 
 
 @dataclass(frozen=True)
+class RemovedLine:
+    """A line an extractor left out of :attr:`Extracted.text`, kept for the ledger.
+
+    Attributes
+    ----------
+    line_no : int
+        The 1-based line of :attr:`Extracted.text` the removed line stood
+        before (one past the last line when it stood at the very end), so
+        that ledger rows sort into document order.
+    text : str
+        The line as extracted, spaces at its ends stripped.
+    reason : str
+        Why it was removed, as written to ``removed.csv`` (e.g.
+        ``page_number``, ``running_header``).
+    page : int
+        The 1-based page it was on (0 when the format has no pages).
+    """
+
+    line_no: int
+    text: str
+    reason: str
+    page: int = 0
+
+
+@dataclass(frozen=True)
 class Extracted:
     """What :func:`analysis.ingest.formats.extract_document` found in one file.
 
@@ -27,7 +54,7 @@ class Extracted:
         Plain text, one paragraph per line (for ``txt`` the decoded file as
         :func:`analysis.corpus.read.decode_bytes` returns it).
     format : str
-        ``"txt"``, ``"html"`` or ``"docx"``.
+        ``"txt"``, ``"html"``, ``"docx"`` or ``"pdf"``.
     encoding : str or None
         The character encoding used to decode the bytes (``None`` for .docx,
         whose XML is always Unicode).
@@ -37,9 +64,15 @@ class Extracted:
         ``published``, ``issued_date``, ``index_no``, ``doc_no``,
         ``page_views``, ``source_site`` (HTML); ``doc_title``,
         ``doc_author``, ``doc_created``, ``doc_modified`` (.docx core
-        properties).  Dates are ISO ``YYYY-MM-DD``.  Only keys found are set.
+        properties, the PDF document information).  Dates are ISO
+        ``YYYY-MM-DD``.  Only keys found are set.
     warnings : list of str
         Everything the extractor could not carry over or had to guess.
+    removed : tuple of RemovedLine
+        Lines the extractor found in the file but left out of :attr:`text`
+        (a PDF's running headers, footers and page numbers), each with its
+        reason, so that the loader can ledger them.  Empty for the other
+        formats.
     """
 
     text: str
@@ -47,6 +80,7 @@ class Extracted:
     encoding: str | None
     metadata: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    removed: tuple[RemovedLine, ...] = ()
 
     @property
     def paragraphs(self) -> list[str]:
