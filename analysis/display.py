@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -157,8 +158,8 @@ def names_of_ids(table: pd.DataFrame, *, lang: str = "zh",
 
     The columns treated are ``table_labels.yml``'s ``id_columns``
     (``region_id``, ``target``, ``theme`` …); values that are not ids of that kind
-    (``all``, a comma-separated list) are left as they are, each id of a
-    comma-separated list is named.
+    (``all``, ``cluster 5``) are left as they are; each id of a list separated
+    by commas or semicolons is named.
 
     Returns
     -------
@@ -178,7 +179,7 @@ def names_of_ids(table: pd.DataFrame, *, lang: str = "zh",
 def _name_of(value: object, kind: str, lang: str) -> object:
     if not isinstance(value, str) or not value:
         return value
-    parts = [p.strip() for p in value.split(",")]
+    parts = [p.strip() for p in re.split(r"[,;]", value)]
     named = []
     for part in parts:
         try:
@@ -198,6 +199,7 @@ def table_html(
     max_rows: int = MAX_ROWS,
     source: str | None = None,
     names: bool = True,
+    headers: Mapping[object, str] | None = None,
     labels_path: Path = TABLE_LABELS_PATH,
 ) -> Styler:
     """A table formatted to be read in a notebook or the HTML report.
@@ -222,6 +224,9 @@ def table_html(
         the caption when rows are left out.
     names : bool, default True
         Replace region, theme and domain ids by names (:func:`names_of_ids`).
+    headers : mapping, optional
+        Headers for columns the label file cannot name (a pivot's topic numbers),
+        already in ``lang``; the other columns get :func:`column_label`.
     labels_path : Path, default :data:`TABLE_LABELS_PATH`
 
     Returns
@@ -264,7 +269,10 @@ def table_html(
             lengths = values.dropna().astype(str).str.len()
             if len(lengths) and lengths.max() > _LONG_TEXT:
                 long_columns.append(column)
-    headers = {c: column_label(str(c), lang=lang, labels_path=labels_path) for c in shown.columns}
+    given = dict(headers or {})
+    headers = {c: given[c] if c in given
+               else column_label(str(c), lang=lang, labels_path=labels_path)
+               for c in shown.columns}
     digest = hashlib.sha256(
         (shown.to_csv(index=False) + lang + repr(sorted(percent))).encode("utf-8")
     ).hexdigest()[:10]
