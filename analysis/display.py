@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 from IPython.display import HTML, Markdown
@@ -91,9 +92,9 @@ def number_text(value: float, *, digits: int = DIGITS) -> str:
         return "–"
     if isinstance(value, bool):
         return str(value)
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
     number = float(value)
-    if number == int(number) and abs(number) >= 1:
-        return f"{int(number):,}"
     if number == 0:
         return "0"
     if abs(number) < 1e-4:
