@@ -201,6 +201,7 @@ def table_html(
     source: str | None = None,
     names: bool = True,
     headers: Mapping[object, str] | None = None,
+    text_right: Sequence[str] = (),
     labels_path: Path = TABLE_LABELS_PATH,
 ) -> Styler:
     """A table formatted to be read in a notebook or the HTML report.
@@ -228,6 +229,9 @@ def table_html(
     headers : mapping, optional
         Headers for columns the label file cannot name (a pivot's topic numbers),
         already in ``lang``; the other columns get :func:`column_label`.
+    text_right : sequence of str, default ()
+        Text columns aligned right instead of left (the left context of a KWIC
+        line, so that it ends at the keyword).
     labels_path : Path, default :data:`TABLE_LABELS_PATH`
 
     Returns
@@ -264,7 +268,12 @@ def table_html(
         elif pd.api.types.is_bool_dtype(values):
             formats[column] = str
         elif pd.api.types.is_numeric_dtype(values):
-            formats[column] = lambda v, d=digits: number_text(v, digits=d)
+            present = values.dropna()
+            if len(present) and (present == present.round()).all():
+                # Whole numbers stored as floats (a column with gaps): show no decimals.
+                formats[column] = lambda v: "–" if pd.isna(v) else f"{int(v):,}"
+            else:
+                formats[column] = lambda v, d=digits: number_text(v, digits=d)
         else:
             text_columns.append(column)
             lengths = values.dropna().astype(str).str.len()
@@ -298,12 +307,15 @@ def table_html(
     # own stylesheet, which right-aligns every cell.
     numeric = [c for c in shown.columns if c not in text_columns]
     column_styles = {c: [{"selector": "td, th", "props": "text-align: right;"}] for c in numeric}
-    column_styles |= {c: [{"selector": "td", "props": "text-align: left; white-space: normal;"}]
+    # Short text (ids, names) stays on one line; long text wraps in a bounded column.
+    column_styles |= {c: [{"selector": "td", "props": "text-align: left; white-space: nowrap;"}]
                       for c in text_columns}
     column_styles |= {c: [{"selector": "td", "props": "text-align: left; white-space: normal; "
                                                       "min-width: 14em; max-width: 36em; "
                                                       "overflow-wrap: anywhere;"}]
                       for c in long_columns}
+    column_styles |= {c: [{"selector": "td", "props": "text-align: right; white-space: nowrap;"}]
+                      for c in text_right if c in text_columns}
     styler = styler.set_table_styles(column_styles, overwrite=False)
     if total > len(shown):
         key = "rows_shown" if source else "rows_shown_no_source"

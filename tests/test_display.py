@@ -71,7 +71,7 @@ def test_table_html_names_regions_and_labels_headers_in_the_language():
 
 def test_table_html_left_aligns_and_wraps_text_and_right_aligns_numbers():
     html = display.table_html(_table(), lang="zh", max_rows=3).to_html()
-    text_rule = re.search(r"td\.col1 \{([^}]*)\}", html).group(1)
+    text_rule = re.findall(r"td\.col1 \{([^}]*)\}", html)[-1]  # the last rule wins
     number_rule = re.search(r"td\.col2 \{([^}]*)\}", html).group(1)
     assert "text-align: left" in text_rule and "white-space: normal" in text_rule
     assert "max-width" in text_rule  # long Chinese sentences wrap instead of running off
@@ -129,3 +129,10 @@ def test_region_name_and_pair_text_fail_on_unknown_regions():
         f"{label('region', 'huangshi', 'en')} – {label('region', 'licheng', 'en')}")
     with pytest.raises(KeyError):
         display.region_name("nowhere", lang="zh")
+
+
+def test_table_html_right_aligns_the_text_columns_asked_for():
+    table = pd.DataFrame({"left": ["改进小学课后托管服务"], "keyword": ["课后服务"]})
+    html = display.table_html(table, lang="zh", text_right=["left"]).to_html()
+    assert "text-align: right" in re.findall(r"td\.col0 \{([^}]*)\}", html)[-1]
+    assert "text-align: left" in re.findall(r"td\.col1 \{([^}]*)\}", html)[-1]
