@@ -46,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     figures.add_argument("--lang", choices=("both", "zh", "en"), default="both",
                          help="label language (default: both, one file each)")
     figures.add_argument("--svg", action="store_true", help="also write SVG files")
+    report = commands.add_parser(
+        "report", help="execute the notebooks and write them as self-contained HTML pages"
+    )
+    report.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: docs/report/<lang>)")
+    report.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="language of figure labels and table headers (default: zh)")
     from analysis.ingest import add as ingest
 
     ingest.configure_parser(
@@ -80,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.figures import make_all_figures
 
             make_all_figures(args.processed_dir, args.out_dir, lang=args.lang, svg=args.svg)
+            return 0
+        if args.command == "report":
+            from analysis.report import write_report
+
+            write_report(out_dir=args.out, lang=args.lang)
             return 0
         if args.command == "add":
             from analysis.corpus.load import summarise_plan

@@ -221,3 +221,19 @@ def test_save_figure_checks_arguments(tmp_path, fig_id, sources, message):
         save_figure(fig, fig_id, out_dir=tmp_path, title="t", caption="c",
                     sources=sources, command="x")
     plt.close(fig)
+
+
+def test_figure_style_keeps_session_state_set_inside_it_and_undoes_the_style():
+    # The inline backend switches interactive mode on with the first pyplot figure;
+    # if that happens inside figure_style() the flag must survive, or later figures
+    # of a notebook kernel are never shown (issue 13).
+    was_interactive, size_before = matplotlib.is_interactive(), matplotlib.rcParams["font.size"]
+    try:
+        matplotlib.interactive(False)
+        with style.figure_style():
+            matplotlib.interactive(True)
+            assert matplotlib.rcParams["font.size"] == 8.0
+        assert matplotlib.is_interactive()
+        assert matplotlib.rcParams["font.size"] == size_before
+    finally:
+        matplotlib.interactive(was_interactive)

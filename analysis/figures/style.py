@@ -118,11 +118,32 @@ def apply_style(*, cache_dir: Path = CACHE_DIR) -> None:
     mpl.rcParams.update(style_rc(cache_dir=cache_dir))
 
 
+#: rcParams that are session state, not style: what pyplot sets while a block runs
+#: must outlive the block (see :func:`figure_style`).
+SESSION_RC: tuple[str, ...] = ("interactive",)
+
+
 @contextmanager
 def figure_style(*, cache_dir: Path = CACHE_DIR) -> Iterator[None]:
-    """Draw (and save) inside this block to use the house style without changing globals."""
-    with mpl.rc_context(style_rc(cache_dir=cache_dir)):
-        yield
+    """Draw (and save) inside this block to use the house style without changing globals.
+
+    Only the style is undone on leaving the block; session state (:data:`SESSION_RC`)
+    set inside it is kept.  Why: in a Jupyter kernel the inline backend is switched on
+    by the first pyplot figure, which sets ``interactive = True`` (the flag that makes
+    pyplot hand each new figure to the notebook).  If that first figure is drawn in
+    this block, a plain ``rc_context`` would reset the flag on exit, and every later
+    figure of the kernel would never be shown.  (``rc_context`` itself already keeps
+    ``backend``.)
+    """
+    session: dict[str, object] = {}
+    try:
+        with mpl.rc_context(style_rc(cache_dir=cache_dir)):
+            try:
+                yield
+            finally:
+                session = {key: mpl.rcParams[key] for key in SESSION_RC}
+    finally:
+        mpl.rcParams.update(session)
 
 
 def categorical_colors(ids: Sequence[str]) -> dict[str, str]:
