@@ -1,18 +1,24 @@
 """Stage 2 — strip page chrome: separate a plan from the page it came in.
 
 A plan collected from the web arrives inside navigation words, view counters,
-disclosure tables, a notice that issued it, or a sharing site's tips and
-footer.  :func:`strip_chrome` removes such lines by the rules in
-``analysis/data/chrome_rules.yml`` (written for government and
-document-sharing pages in general, never for line numbers of one file),
-records every removed span with its reason, and moves facts the chrome
-carries (dates, publisher, index number, page views) into metadata.
+disclosure tables, a notice that issued it, a sharing site's tips and footer,
+an essay site's "related articles", a WeChat account's prompts, a newspaper's
+edition line or a legal database's record fields.  :func:`strip_chrome`
+removes such furniture by *kinds* (the rules in
+``analysis/data/chrome_rules.yml``, grouped by page kind, never written for
+one line of one file), records every removed span with its reason, and moves
+the facts the chrome carries (title, dates, publisher, source site, page
+views, document number, issuing body, author, index number) into metadata.
 
 The document is read as three zones: a *header* (before the body starts), the
 *body*, and a *footer* (after it ends).  Rules that could match real prose —
 a bare date, an organisation name alone on a line — only fire in the header
-or footer.  A header line that no rule explains starts the body, so an
-unrecognised line is kept rather than lost.
+or footer.  A header or footer line that no rule explains is judged on its
+own evidence (:mod:`analysis.corpus.furniture`); the first header line that
+is neither chrome nor furniture starts the body, so a line in doubt is kept.
+Every line is first cleaned of injected code points and inline watermarks
+(:mod:`analysis.corpus.inline`), each ledgered; every rule matches the
+line's simplified form, so traditional-character pages are read alike.
 """
 
 from __future__ import annotations
@@ -25,9 +31,22 @@ from pathlib import Path
 import yaml
 
 from analysis import config
+from analysis.corpus.furniture import FurnitureSettings, furniture_reason, load_furniture_settings
+from analysis.corpus.inline import InlineRules, load_inline_rules, strip_inline_marks
+from analysis.corpus.metadata import (
+    MetadataKey,
+    file_source_value,
+    metadata_keys_from,
+    read_metadata_header,
+    read_metadata_value,
+)
+from analysis.corpus.script import to_simplified, to_simplified_aligned
 
 _ZONES = ("any", "header", "footer", "header_footer")
 _SENTENCE_PUNCT = re.compile(r"[。！？!?；;，,]")
+_TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
+# Metadata keys that are regions columns beyond those load.region_row always writes.
+_REGION_FIELDS = ("doc_no", "issuing_body", "author")
 _SEPARATORS = re.compile(r"[\s:：|/\\\-_>＞»·、,，.．()（）【】\[\]0-9]+")
 
 
@@ -38,6 +57,14 @@ class LineRule:
     pattern: re.Pattern[str]
     zone: str
     max_len: int
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class PrefixRule:
+    id: str
+    reason: str
+    pattern: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -52,6 +79,15 @@ class ChromeRules:
     title_pattern: re.Pattern[str]
     title_max_len: int
     notice_title: re.Pattern[str]
+    metadata_keys: tuple[MetadataKey, ...] = ()
+    source_publisher: re.Pattern[str] = re.compile(r"$^")
+    source_site: re.Pattern[str] = re.compile(r"$^")
+    source_ignore: re.Pattern[str] = re.compile(r"$^")
+    list_reason: str = "related_list"
+    list_header: re.Pattern[str] = re.compile(r"$^")
+    list_max_len: int = 0
+    line_prefixes: tuple[PrefixRule, ...] = ()
+    title_fused: re.Pattern[str] = re.compile(r"$^")
 
 
 @dataclass(frozen=True)
@@ -82,6 +118,40 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
         ) from exc
 
 
+def _line_rules(raw: object, path: Path) -> list[LineRule]:
+    """The ``line_rules`` section: a mapping of page kind → rules (or one flat list)."""
+    groups = raw.items() if isinstance(raw, dict) else [("", raw)]
+    rules: list[LineRule] = []
+    seen: set[str] = set()
+    for kind, entries in groups:
+        for i, entry in enumerate(entries or []):
+            for key in ("id", "reason", "pattern", "zone", "max_len"):
+                if key not in entry:
+                    raise ValueError(
+                        f"chrome rules {path}: line rule #{i} of "
+                        f"{kind or 'line_rules'} lacks {key!r}"
+                    )
+            if entry["id"] in seen:
+                raise ValueError(f"chrome rules {path}: duplicate rule id {entry['id']!r}")
+            seen.add(entry["id"])
+            if entry["zone"] not in _ZONES:
+                raise ValueError(
+                    f"chrome rules {path}: rule {entry['id']!r} has zone {entry['zone']!r}; "
+                    f"allowed values are {', '.join(_ZONES)}"
+                )
+            rules.append(
+                LineRule(
+                    entry["id"],
+                    entry["reason"],
+                    _compile(entry["pattern"], entry["id"]),
+                    entry["zone"],
+                    int(entry["max_len"]),
+                    str(kind),
+                )
+            )
+    return rules
+
+
 @lru_cache(maxsize=4)
 def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
     """Read and validate the chrome rule file (safe YAML, no code)."""
@@ -98,41 +168,41 @@ def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
     missing = [k for k in required if k not in raw]
     if missing:
         raise ValueError(f"chrome rules {path}: missing sections {missing}")
-    rules = []
-    seen: set[str] = set()
-    for i, entry in enumerate(raw["line_rules"]):
-        for key in ("id", "reason", "pattern", "zone", "max_len"):
-            if key not in entry:
-                raise ValueError(f"chrome rules {path}: line rule #{i} lacks {key!r}")
-        if entry["id"] in seen:
-            raise ValueError(f"chrome rules {path}: duplicate rule id {entry['id']!r}")
-        seen.add(entry["id"])
-        if entry["zone"] not in _ZONES:
-            raise ValueError(
-                f"chrome rules {path}: rule {entry['id']!r} has zone {entry['zone']!r}; "
-                f"allowed values are {', '.join(_ZONES)}"
-            )
-        rules.append(
-            LineRule(
-                entry["id"],
-                entry["reason"],
-                _compile(entry["pattern"], entry["id"]),
-                entry["zone"],
-                int(entry["max_len"]),
-            )
-        )
     kw = raw["keywords_line"]
+    source = raw.get("source_value", {})
+    lists = raw.get("list_headers", {})
+    title = raw["title"]
+    ends = title["ends_with"] + title.get("suffix", "")
+    fused_start = title.get("fused_body_start")
     return ChromeRules(
-        line_rules=tuple(rules),
+        line_rules=tuple(_line_rules(raw["line_rules"], Path(path))),
         fields=tuple(_compile(p, "fields") for p in raw["fields"]),
         ui_words=tuple(sorted(raw["ui_words"], key=len, reverse=True)),
         ui_residual_max=int(raw["ui_residual_max"]),
         keywords_reason=kw["reason"],
         keywords_min_words=int(kw["min_words"]),
         keywords_max_word_len=int(kw["max_word_len"]),
-        title_pattern=_compile(raw["title"]["ends_with"] + "$", "title"),
-        title_max_len=int(raw["title"]["max_len"]),
+        title_pattern=_compile(ends + "$", "title"),
+        title_max_len=int(title["max_len"]),
         notice_title=_compile(raw["notice_title"], "notice_title"),
+        metadata_keys=metadata_keys_from(raw.get("metadata_keys", [])),
+        source_publisher=_compile(source.get("publisher_ends", r"$^"), "source_value"),
+        source_site=_compile(source.get("site_contains", r"$^"), "source_value"),
+        source_ignore=_compile(source.get("ignore", r"$^"), "source_value"),
+        list_reason=lists.get("reason", "related_list"),
+        list_header=_compile(lists.get("header", r"$^"), "list_headers"),
+        list_max_len=int(lists.get("max_len", 0)),
+        line_prefixes=tuple(
+            PrefixRule(e["id"], e["reason"], _compile(e["pattern"], e["id"]))
+            for e in raw.get("line_prefixes", [])
+        ),
+        title_fused=(
+            _compile(
+                rf"^(?P<title>.{{4,{int(title['max_len'])}}}?{ends})(?={fused_start})", "title"
+            )
+            if fused_start
+            else re.compile(r"$^")
+        ),
     )
 
 
@@ -144,11 +214,14 @@ def _rule_allowed(rule: LineRule, zone: str) -> bool:
 
 def _match_rule(line: str, zone: str, rules: ChromeRules) -> str | None:
     """Return the removal reason for ``line`` in ``zone``, or None to keep it."""
+    simple = to_simplified_aligned(line)
     for rule in rules.line_rules:
-        if len(line) <= rule.max_len and _rule_allowed(rule, zone) and rule.pattern.search(line):
+        if len(line) <= rule.max_len and _rule_allowed(rule, zone) and rule.pattern.search(simple):
             return rule.reason
-    if _is_interface_line(line, rules):
+    if _is_interface_line(simple, rules):
         return "page_interface"
+    if _is_metadata_line(line, rules):
+        return "metadata_header"
     return None
 
 
@@ -169,6 +242,14 @@ def _is_interface_line(line: str, rules: ChromeRules) -> bool:
     return hit and len(residual) <= rules.ui_residual_max
 
 
+def _is_metadata_line(line: str, rules: ChromeRules) -> bool:
+    """A line that is a metadata header from start to end (作者：… 编辑：… 审核：…)."""
+    if len(line) > 120 or "。" in line or not rules.metadata_keys:
+        return False
+    header = read_metadata_header(line, keys=rules.metadata_keys, ui_words=rules.ui_words)
+    return header.n_pairs > 0 and not _SEPARATORS.sub("", line[header.end :])
+
+
 def _is_keywords_line(line: str, rules: ChromeRules) -> bool:
     words = line.split()
     return (
@@ -179,26 +260,53 @@ def _is_keywords_line(line: str, rules: ChromeRules) -> bool:
 
 
 def _is_title(text: str, rules: ChromeRules) -> bool:
+    simple = to_simplified_aligned(text)
     return (
-        0 < len(text) <= rules.title_max_len
-        and not _SENTENCE_PUNCT.search(text)
-        and bool(rules.title_pattern.search(text))
+        0 < len(simple) <= rules.title_max_len
+        and not _SENTENCE_PUNCT.search(simple)
+        and bool(rules.title_pattern.search(simple))
     )
 
 
 def _collect_fields(text: str, rules: ChromeRules, metadata: dict[str, str]) -> None:
+    simple = to_simplified_aligned(text)
     for pattern in rules.fields:
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(simple):
             for key, value in match.groupdict().items():
                 if value and key not in metadata:
-                    metadata[key] = value
+                    metadata[key] = text[match.start(key) : match.end(key)].strip()
 
 
-_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+def _file_values(values: dict[str, str], rules: ChromeRules, metadata: dict[str, str]) -> None:
+    """Put the values of a metadata header into ``metadata`` (first value wins)."""
+    for key, value in values.items():
+        if key == "source":
+            target = file_source_value(
+                value,
+                publisher_ends=rules.source_publisher,
+                site_contains=rules.source_site,
+                ignore=rules.source_ignore,
+            )
+            if target:
+                metadata.setdefault(target, value)
+        elif key == "page_views":
+            digits = re.sub(r"\D", "", value)
+            if digits:
+                metadata.setdefault(key, digits)
+        else:
+            metadata.setdefault(key, value)
+
+
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?:\s+\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?$"
+)
 
 
 def iso_date(text: str) -> str:
-    """``2022年3月29日`` / ``2022-3-29`` / ``2022.03.29`` → ``2022-03-29``; other text unchanged."""
+    """``2022年3月29日`` / ``2022-3-29`` / ``2022.03.29`` (a time may follow) → ``2022-03-29``.
+
+    Other text comes back unchanged.
+    """
     match = _DATE.match(text.strip())
     if not match:
         return text
@@ -207,11 +315,139 @@ def iso_date(text: str) -> str:
 
 
 def _canonical(text: str) -> str:
-    """Compare titles ignoring spaces and the brackets around them."""
-    return re.sub(r"[\s《》〈〉]", "", text)
+    """Compare titles in simplified form, ignoring spaces and the brackets around them."""
+    return re.sub(r"[\s《》〈〉]", "", to_simplified(text))
 
 
-def strip_chrome(text: str, *, rules: ChromeRules | None = None) -> ChromeResult:
+@dataclass
+class _State:
+    """What the walk through the header has learnt so far."""
+
+    metadata: dict[str, str] = field(default_factory=dict)
+    removed: list[Removed] = field(default_factory=list)
+    inner_title: str | None = None
+    pending_key: MetadataKey | None = None
+    in_list: bool = False
+
+    def remove(self, line_no: int, text: str, reason: str, rules: ChromeRules) -> None:
+        self.removed.append(Removed(line_no, text, reason))
+        _collect_fields(text, rules, self.metadata)
+
+
+def _take_title(line: str, state: _State, rules: ChromeRules) -> None:
+    """Record ``line`` as the plan's title (a notice's inner title if it is a notice)."""
+    notice = rules.notice_title.search(to_simplified_aligned(line))
+    if notice:
+        state.metadata["notice_title"] = line
+        state.inner_title = line[notice.start("inner") : notice.end("inner")]
+        state.metadata["title_zh"] = state.inner_title
+        body = (
+            line[notice.start("body") : notice.end("body")].strip()
+            if "body" in notice.groupdict()
+            else ""
+        )
+        if body:
+            state.metadata.setdefault("issuing_body", body)
+    else:
+        state.metadata["title_zh"] = line
+
+
+def _split_fused_title(line: str, rules: ChromeRules) -> tuple[str, str] | None:
+    """A title run into the first body line: (title, rest) or None."""
+    head, _, tail = line.partition(" ")
+    if tail.strip() and _is_title(head, rules):
+        return head, tail
+    match = rules.title_fused.search(to_simplified_aligned(line))
+    if match and _is_title(line[: match.end("title")], rules):
+        return line[: match.end("title")], line[match.end("title") :]
+    return None
+
+
+def _header_reason(
+    line_no: int, line: str, state: _State, rules: ChromeRules, furniture: FurnitureSettings
+) -> tuple[str | None, str]:
+    """Judge one header line: (reason, rest).
+
+    ``reason`` is None when the body starts on this line; ``rest`` is then
+    the part of the line that is body (a metadata header or a title cut off
+    its start is recorded in ``state``).
+    """
+    metadata = state.metadata
+    reason = _match_rule(line, "header", rules)
+    if reason is None and rules.metadata_keys:
+        header = read_metadata_header(line, keys=rules.metadata_keys, ui_words=rules.ui_words)
+        if header.bare_key is not None and not _SEPARATORS.sub("", line[header.end :]):
+            _file_values(header.values, rules, metadata)
+            state.pending_key = header.bare_key
+            return "metadata_header", ""
+        if header.n_pairs and header.end < len(line):
+            # A header run into the start of a long line: cut it off, judge the rest.
+            _file_values(header.values, rules, metadata)
+            state.remove(line_no, line[: header.end].strip(), "metadata_header", rules)
+            rest = line[header.end :].strip()
+            return _header_reason(line_no, rest, state, rules, furniture)
+    if reason is None and _is_keywords_line(line, rules):
+        reason = rules.keywords_reason
+        metadata.setdefault("source_keywords", " ".join(line.split()))
+    if reason is None and "title_zh" in metadata:
+        titles = [metadata["title_zh"], metadata.get("notice_title", "")]
+        if any(t and _canonical(line) == _canonical(t) for t in titles):
+            reason = "title_repeat"
+    if reason is None and "title_zh" not in metadata and _is_title(line, rules):
+        _take_title(line, state, rules)
+        reason = "title"
+    if reason is None and "title_zh" not in metadata:
+        fused = _split_fused_title(line, rules)
+        if fused is not None:
+            head, tail = fused
+            state.remove(line_no, head.strip(), "title", rules)
+            _take_title(head.strip(), state, rules)
+            return None, tail.strip()
+    if (
+        reason is None
+        and state.inner_title is not None
+        and "title_repeat" not in {r.reason for r in state.removed}
+    ):
+        fused = _split_fused_title(line, rules)
+        if fused is not None and _canonical(fused[0]) == _canonical(state.inner_title):
+            state.remove(line_no, fused[0].strip(), "title_repeat", rules)
+            return None, fused[1].strip()
+    if reason is None:
+        position = "header" if "title_zh" in metadata else "before_title"
+        reason = furniture_reason(line, position=position, settings=furniture)
+    if reason is not None:
+        if reason != "title":
+            _collect_fields(line, rules, metadata)
+        state.removed.append(Removed(line_no, line, reason))
+        return reason, ""
+    return None, line
+
+
+def _footer_reason(line: str, rules: ChromeRules, furniture: FurnitureSettings) -> str | None:
+    reason = _match_rule(line, "footer", rules)
+    if reason is None:
+        reason = furniture_reason(line, position="after_body", settings=furniture)
+    return reason
+
+
+def _cut_prefix(line_no: int, line: str, state: _State, rules: ChromeRules) -> str:
+    """Cut a furniture prefix (本报讯（记者…）, 篇一：) off a line; return the rest."""
+    simple = to_simplified_aligned(line)
+    for rule in rules.line_prefixes:
+        match = rule.pattern.match(simple)
+        if match and match.end() < len(line):
+            state.remove(line_no, line[: match.end()].strip(), rule.reason, rules)
+            return line[match.end() :]
+    return line
+
+
+def strip_chrome(
+    text: str,
+    *,
+    rules: ChromeRules | None = None,
+    inline_rules: InlineRules | None = None,
+    furniture: FurnitureSettings | None = None,
+) -> ChromeResult:
     """Split ``text`` into body lines and removed chrome.
 
     Parameters
@@ -221,87 +457,93 @@ def strip_chrome(text: str, *, rules: ChromeRules | None = None) -> ChromeResult
         :func:`analysis.corpus.read.decode_bytes`.
     rules : ChromeRules, optional
         Defaults to the rules in ``analysis/data/chrome_rules.yml``.
+    inline_rules : InlineRules, optional
+        Defaults to ``analysis/data/inline_marks.yml``
+        (:func:`analysis.corpus.inline.load_inline_rules`).
+    furniture : FurnitureSettings, optional
+        Defaults to ``analysis/data/furniture_evidence.yml``
+        (:func:`analysis.corpus.furniture.load_furniture_settings`).
 
     Returns
     -------
     ChromeResult
         ``lines``: ``(line_no, text)`` for every body line (1-based line
-        numbers of the input); ``removed``: one :class:`Removed` per removed
-        span; ``metadata``: facts found in the chrome (``title_zh``,
-        ``notice_title``, ``page_date``, ``published``, ``issued_date``,
-        ``publisher``, ``index_no``, ``page_views``, ``source_site`` …);
-        ``notes``: what a reader should know (e.g. no title found).
+        numbers of the input; the text without inline marks or cut-off
+        prefixes); ``removed``: one :class:`Removed` per removed span (whole
+        lines, cut-off line starts and inline marks); ``metadata``: facts
+        found in the chrome (``title_zh``, ``notice_title``, ``page_date``,
+        ``published``, ``issued_date``, ``publisher``, ``issuing_body``,
+        ``doc_no``, ``author``, ``index_no``, ``page_views``, ``source_site``
+        …); ``notes``: what a reader should know (e.g. no title found).
     """
     rules = rules or load_chrome_rules()
-    numbered = [(i + 1, line) for i, line in enumerate(text.split("\n"))]
-    nonblank = [(n, line.strip()) for n, line in numbered if line.strip()]
-    removed: list[Removed] = []
-    metadata: dict[str, str] = {}
+    inline_rules = inline_rules or load_inline_rules()
+    furniture = furniture or load_furniture_settings()
+    state = _State()
+    metadata = state.metadata
     notes: list[str] = []
     kept: list[tuple[int, str]] = []
 
-    # Footer: walk back from the end while lines are footer chrome.
-    footer_start = len(nonblank)
-    while footer_start > 0:
-        _, line = nonblank[footer_start - 1]
-        if _match_rule(line, "footer", rules) is None:
-            break
-        footer_start -= 1
+    printed: list[str] = []
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        cleaned, marks = strip_inline_marks(line, rules=inline_rules)
+        state.removed.extend(Removed(line_no, m.text, m.reason) for m in marks)
+        printed.append(cleaned)
+    nonblank = [(n, line.strip()) for n, line in enumerate(printed, start=1) if line.strip()]
 
-    inner_title: str | None = None
+    # Footer: walk back from the end while lines are footer chrome or furniture.
+    footer_start = len(nonblank)
+    footer_reasons: list[str] = []
+    while footer_start > 0:
+        reason = _footer_reason(nonblank[footer_start - 1][1], rules, furniture)
+        if reason is None:
+            break
+        footer_reasons.append(reason)
+        footer_start -= 1
+    footer_reasons.reverse()
+
     in_header = True
     for index, (line_no, line) in enumerate(nonblank):
         if index >= footer_start:
-            reason = _match_rule(line, "footer", rules)
-            assert reason is not None  # guaranteed by the backward walk above
-            removed.append(Removed(line_no, line, reason))
-            _collect_fields(line, rules, metadata)
+            state.remove(line_no, line, footer_reasons[index - footer_start], rules)
             continue
+        simple = to_simplified_aligned(line)
+        if state.in_list:
+            if len(line) <= rules.list_max_len and not _TERMINAL.search(simple):
+                state.remove(line_no, line, rules.list_reason, rules)
+                continue
+            state.in_list = False
+        if rules.list_header.search(simple):
+            state.remove(line_no, line, rules.list_reason, rules)
+            state.in_list = True
+            continue
+        if state.pending_key is not None:
+            key, state.pending_key = state.pending_key, None
+            value = read_metadata_value(line, key=key)
+            if value is not None:
+                state.removed.append(Removed(line_no, line, "metadata_header"))
+                if key.field:
+                    _file_values({key.field: value}, rules, metadata)
+                continue
+        body_text = printed[line_no - 1]
         if in_header:
-            reason = _match_rule(line, "header", rules)
-            if reason is None and _is_keywords_line(line, rules):
-                reason = rules.keywords_reason
-                metadata.setdefault("source_keywords", " ".join(line.split()))
-            if (
-                reason is None
-                and inner_title is not None
-                and _canonical(line) == _canonical(inner_title)
-            ):
-                reason = "title_repeat"
-                in_header = False
-            if reason is None and "title_zh" not in metadata and _is_title(line, rules):
-                reason = "title"
-                notice = rules.notice_title.search(line)
-                if notice:
-                    metadata["notice_title"] = line
-                    inner_title = notice.group("inner")
-                    metadata["title_zh"] = inner_title
-                else:
-                    metadata["title_zh"] = line
-            if reason is None and "title_zh" not in metadata:
-                # A title run into the first body line ("…工作意见 2023年全县…").
-                head, _, tail = line.partition(" ")
-                if tail.strip() and _is_title(head, rules):
-                    removed.append(Removed(line_no, head, "title"))
-                    metadata["title_zh"] = head
-                    kept.append((line_no, tail))
-                    in_header = False
-                    continue
+            reason, rest = _header_reason(line_no, line, state, rules, furniture)
             if reason is not None:
-                removed.append(Removed(line_no, line, reason))
-                _collect_fields(line, rules, metadata)
                 continue
             in_header = False
-        reason = _match_rule(line, "body", rules)
+            if rest != line:
+                body_text = rest
+        reason = _match_rule(body_text.strip(), "body", rules)
         if reason is not None:
-            removed.append(Removed(line_no, line, reason))
-            _collect_fields(line, rules, metadata)
+            state.remove(line_no, body_text.strip(), reason, rules)
             continue
-        kept.append((line_no, numbered[line_no - 1][1]))
+        body_text = _cut_prefix(line_no, body_text, state, rules)
+        kept.append((line_no, body_text))
 
+    removed = state.removed
     if "title_zh" not in metadata:
         notes.append("no title line recognised")
-    if inner_title is not None and not any(r.reason == "title_repeat" for r in removed):
+    if state.inner_title is not None and not any(r.reason == "title_repeat" for r in removed):
         notes.append("notice wrapper found but the plan's title is not repeated before the body")
     if "signature_date" in metadata and "issued_date" not in metadata:
         metadata["issued_date"] = metadata["signature_date"]
@@ -309,7 +551,22 @@ def strip_chrome(text: str, *, rules: ChromeRules | None = None) -> ChromeResult
     for key in ("page_date", "published", "issued_date"):
         if key in metadata:
             metadata[key] = iso_date(metadata[key])
-    signatures = [r.text for r in removed if r.reason == "signature" and not r.text[0].isdigit()]
-    if signatures and "publisher" not in metadata:
-        metadata["publisher"] = signatures[0]
+    signatures = [
+        r.text
+        for r in removed
+        if r.reason == "signature"
+        and not r.text[0].isdigit()
+        and r.text[0] not in "〇零一二三四五六七八九"
+    ]
+    if signatures:
+        metadata.setdefault("issuing_body", signatures[0])
+        if "publisher" not in metadata:
+            metadata["publisher"] = signatures[0]
+    site_owner = metadata.pop("site_owner", None)
+    if site_owner and "publisher" not in metadata:
+        metadata["publisher"] = site_owner
+    # The regions columns this stage fills are always present (empty when the
+    # page does not state them), so a corpus whose pages name none still has them.
+    for key in _REGION_FIELDS:
+        metadata.setdefault(key, "")
     return ChromeResult(kept, removed, metadata, notes)
