@@ -1,6 +1,9 @@
 """Chrome stripping on invented pages shaped like real ones, and on the seeds."""
 
-from analysis.corpus.chrome import iso_date, strip_chrome
+import chrome_fixtures as pages
+import pytest
+
+from analysis.corpus.chrome import iso_date, load_chrome_rules, strip_chrome
 
 GOV_PAGE = """首页 > 政务公开 > 通知公告
 某某区教育局2023年工作计划
@@ -141,3 +144,175 @@ def test_seed_metadata_moved_out_of_the_chrome(corpus):
     assert regions.loc["licheng", "title_zh"] == "2022年鲤城教育工作要点"
     assert regions.loc["tonglu", "page_date"] == "2021-09-14"
     assert regions.loc["sichuan_county", "source_site"] == "汇文网"
+
+
+# --- chrome by kinds (pages in tests/chrome_fixtures.py) ----------------------
+
+ALL_PAGES = {
+    name: getattr(pages, name)
+    for name in (
+        "GOV_PORTAL_STACKED",
+        "TRADITIONAL_FLAT",
+        "DOCSHARE",
+        "ESSAY",
+        "WECHAT",
+        "REPRINT",
+        "LEGAL_DB",
+        "NOTICE_NUMBERED",
+        "SPAM_MIRROR",
+    )
+}
+
+
+def _kept(result):
+    return [text for _, text in result.lines]
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAGES))
+def test_every_character_of_a_page_is_kept_or_removed(name):
+    page = ALL_PAGES[name] + GOV_PAGE + NOTICE
+    result = strip_chrome(page)
+    accounted = "".join(_kept(result)) + "".join(r.text for r in result.removed)
+    assert sorted(page.replace(" ", "").replace("\n", "").replace("　", "")) == sorted(
+        accounted.replace(" ", "").replace("　", "")
+    )
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAGES))
+def test_no_page_keeps_its_title_as_a_body_line(name):
+    result = strip_chrome(ALL_PAGES[name])
+    title = result.metadata["title_zh"]
+    assert title
+    assert not any(title in text for text in _kept(result))
+
+
+def test_metadata_keys_above_their_values_are_removed_and_filed():
+    result = strip_chrome(pages.GOV_PORTAL_STACKED)
+    assert _kept(result)[0] == "一、总体要求"
+    assert len(_kept(result)) == 4
+    meta = result.metadata
+    assert (meta["page_date"], meta["page_views"], meta["publisher"]) == (
+        "2024-03-01",
+        "1024",
+        "某某县教育局",
+    )
+    assert meta["source_site"] == "某某县人民政府门户网站"
+    assert {"site_name", "breadcrumb", "metadata_header", "site_footer"} <= _removed_reasons(
+        result
+    )
+
+
+def test_a_traditional_header_run_into_a_flattened_page_is_cut_off_the_line():
+    result = strip_chrome(pages.TRADITIONAL_FLAT)
+    (kept,) = _kept(result)
+    assert kept.startswith("一、總體要求 全面貫徹")
+    assert "發佈時間" not in kept and "瀏覽次數" not in kept and "教育工作要點" not in kept
+    assert result.metadata["title_zh"] == "某某縣2024年教育工作要點"
+    assert result.metadata["page_views"] == "1024"
+    assert result.metadata["publisher"] == "某某縣教育局"
+    assert result.metadata["page_date"] == "2024-03-01"
+
+
+def test_document_sharing_prompts_captions_and_related_list_are_removed():
+    result = strip_chrome(pages.DOCSHARE)
+    assert _kept(result) == [
+        "一、指导思想",
+        "以立德树人为根本任务，全面提升办学质量。",
+        "二、主要工作",
+        "1.加强德育工作。开展主题教育活动。",
+    ]
+    assert result.metadata["source_site"] == "某某文档网"
+    assert {"docsite_prompt", "docsite_page_caption", "docsite_uploader", "related_list"} <= (
+        _removed_reasons(result)
+    )
+
+
+def test_essay_site_lead_in_part_header_and_watermarks_are_removed():
+    result = strip_chrome(pages.ESSAY)
+    assert _kept(result) == [
+        "一、工作目标",
+        "全面落实立德树人根本任务，促进学生全面发展。",
+        "二、主要措施",
+        "加强课堂教学管理，提高教学质量。",
+    ]
+    assert result.metadata["title_zh"] == "2024年学校教育工作要点"
+    watermarks = [r.text for r in result.removed if r.reason == "inline_watermark"]
+    assert watermarks == ["（来源：某某范文网）", "本文来自某某范文网"]
+
+
+def test_wechat_furniture_emoji_and_injected_symbols_are_removed():
+    result = strip_chrome(pages.WECHAT)
+    assert _kept(result) == [
+        "一、深化教育改革",
+        "推进集团化办学，扩大优质教育资源覆盖面。",
+        "二、加强师资建设",
+        "实施名师培养工程，打造高素质教师队伍。",
+    ]
+    injected = {r.text: r.line_no for r in result.removed if r.reason == "injected_chars"}
+    assert injected == {"🎉": 5, "▲": 7}
+    assert result.metadata["publisher"] == "某某县教育局"
+
+
+def test_reprint_lead_in_is_cut_and_the_reporter_filed_as_author():
+    result = strip_chrome(pages.REPRINT)
+    assert _kept(result)[0] == "全县将全面推进义务教育优质均衡发展。"
+    assert result.metadata["author"] == "张三"
+    assert {"reprint_edition", "reprint_lead"} <= _removed_reasons(result)
+    assert not any("责任编辑" in text for text in _kept(result))
+
+
+def test_legal_database_record_and_its_notice_become_metadata():
+    result = strip_chrome(pages.LEGAL_DB)
+    assert _kept(result) == ["一、加强党的建设", "深化党建引领，推进清廉学校建设。"]
+    meta = result.metadata
+    assert meta["title_zh"] == "2024年教育工作要点"
+    assert meta["doc_no"] == "某教〔2024〕5号"
+    assert meta["issuing_body"] == "某某县教育局"
+    assert meta["page_date"] == "2024-03-01"
+
+
+def test_notice_number_hanzi_date_and_distribution_lines_are_removed():
+    result = strip_chrome(pages.NOTICE_NUMBERED)
+    assert _kept(result) == ["一、推进教育优质均衡", "统筹城乡教育资源配置，缩小校际差距。"]
+    assert result.metadata["doc_no"] == "某教〔2024〕12号"
+    assert result.metadata["issuing_body"] == "某某市教育局"
+    assert result.metadata["title_zh"] == "2024年全市教育工作要点"
+    assert "notice_distribution" in _removed_reasons(result)
+
+
+def test_a_betting_notice_is_removed_but_a_plan_sentence_about_football_is_kept():
+    result = strip_chrome(pages.SPAM_MIRROR)
+    assert "spam" in _removed_reasons(result)
+    assert any("校园足球" in text for text in _kept(result))
+    assert not any("投注" in text for text in _kept(result))
+
+
+def test_a_title_fused_with_the_first_heading_without_a_space_is_split():
+    result = strip_chrome("某某县2024年教育工作要点一、总体要求\n全面提升教育质量。\n")
+    assert result.metadata["title_zh"] == "某某县2024年教育工作要点"
+    assert _kept(result) == ["一、总体要求", "全面提升教育质量。"]
+
+
+def test_an_unknown_column_name_before_the_title_is_removed_on_evidence():
+    result = strip_chrome("教育动态\n某某县2024年教育工作要点\n总体要求\n全面提升教育质量。\n")
+    reasons = {r.text: r.reason for r in result.removed}
+    assert reasons["教育动态"].startswith("furniture_evidence:")
+    # The unnumbered heading after the title is plan text: kept.
+    assert _kept(result) == ["总体要求", "全面提升教育质量。"]
+
+
+def test_body_lines_that_look_like_furniture_are_never_removed_inside_the_body():
+    lines = ["某某县2024年教育工作要点", "一、总体要求", "全面提升教育质量。", "教育动态"]
+    result = strip_chrome("\n".join(lines + ["二、主要任务", "加强队伍建设。"]))
+    assert "教育动态" in _kept(result)
+
+
+def test_a_plan_ending_in_a_table_keeps_its_rows():
+    lines = ["某某县2024年教育工作要点", "一、主要指标", "各项指标如下。"]
+    result = strip_chrome("\n".join(lines + ["学段|指标|2024年", "学前|毛入园率|95%"]))
+    assert _kept(result)[-2:] == ["学段|指标|2024年", "学前|毛入园率|95%"]
+
+
+def test_line_rules_are_grouped_by_page_kind():
+    kinds = {rule.kind for rule in load_chrome_rules().line_rules}
+    assert {"docshare", "essay", "wechat", "reprint", "legal_db", "notice", "footer"} <= kinds

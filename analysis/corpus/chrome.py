@@ -47,6 +47,8 @@ _SENTENCE_PUNCT = re.compile(r"[。！？!?；;，,]")
 _TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
 # Metadata keys that are regions columns beyond those load.region_row always writes.
 _REGION_FIELDS = ("doc_no", "issuing_body", "author")
+# Removed rows whose text carries no page facts (the title is filed on its own).
+_NO_FACTS = ("title", "title_repeat", "injected_chars", "inline_watermark", "structure_label")
 _SEPARATORS = re.compile(r"[\s:：|/\\\-_>＞»·、,，.．()（）【】\[\]0-9]+")
 
 
@@ -377,15 +379,19 @@ def _header_reason(
     if reason is None and rules.metadata_keys:
         header = read_metadata_header(line, keys=rules.metadata_keys, ui_words=rules.ui_words)
         if header.bare_key is not None and not _SEPARATORS.sub("", line[header.end :]):
-            _file_values(header.values, rules, metadata)
-            state.pending_key = header.bare_key
+            # A key alone (发布时间): its value is on the next line.
+            state.remove(line_no, line, "metadata_header", rules)
             return "metadata_header", ""
         if header.n_pairs and header.end < len(line):
             # A header run into the start of a long line: cut it off, judge the rest.
-            _file_values(header.values, rules, metadata)
             state.remove(line_no, line[: header.end].strip(), "metadata_header", rules)
             rest = line[header.end :].strip()
             return _header_reason(line_no, rest, state, rules, furniture)
+    if reason is None:
+        # 篇一：TITLE — a furniture prefix before a title: cut it, judge the rest.
+        rest = _cut_prefix(line_no, line, state, rules)
+        if rest != line:
+            return _header_reason(line_no, rest.strip(), state, rules, furniture)
     if reason is None and _is_keywords_line(line, rules):
         reason = rules.keywords_reason
         metadata.setdefault("source_keywords", " ".join(line.split()))
@@ -423,8 +429,20 @@ def _header_reason(
     return None, line
 
 
+def _bare_key(line: str, rules: ChromeRules) -> MetadataKey | None:
+    """The metadata key when ``line`` is a key alone (its value on the next line)."""
+    if not rules.metadata_keys or len(line) > 12:
+        return None
+    header = read_metadata_header(line, keys=rules.metadata_keys, ui_words=rules.ui_words)
+    if header.bare_key is not None and not _SEPARATORS.sub("", line[header.end :]):
+        return header.bare_key
+    return None
+
+
 def _footer_reason(line: str, rules: ChromeRules, furniture: FurnitureSettings) -> str | None:
     reason = _match_rule(line, "footer", rules)
+    if reason is None and rules.list_header.search(to_simplified_aligned(line)):
+        reason = rules.list_reason
     if reason is None:
         reason = furniture_reason(line, position="after_body", settings=furniture)
     return reason
@@ -504,8 +522,19 @@ def strip_chrome(
 
     in_header = True
     for index, (line_no, line) in enumerate(nonblank):
+        if state.pending_key is not None:
+            # The line after a key alone: its value when it has the value's shape.
+            key, state.pending_key = state.pending_key, None
+            value = read_metadata_value(line, key=key)
+            if value is not None:
+                if key.field:
+                    _file_values({key.field: value}, rules, metadata)
+                if index < footer_start:
+                    state.removed.append(Removed(line_no, line, "metadata_header"))
+                    continue
         if index >= footer_start:
             state.remove(line_no, line, footer_reasons[index - footer_start], rules)
+            state.pending_key = _bare_key(line, rules)
             continue
         simple = to_simplified_aligned(line)
         if state.in_list:
@@ -517,18 +546,11 @@ def strip_chrome(
             state.remove(line_no, line, rules.list_reason, rules)
             state.in_list = True
             continue
-        if state.pending_key is not None:
-            key, state.pending_key = state.pending_key, None
-            value = read_metadata_value(line, key=key)
-            if value is not None:
-                state.removed.append(Removed(line_no, line, "metadata_header"))
-                if key.field:
-                    _file_values({key.field: value}, rules, metadata)
-                continue
         body_text = printed[line_no - 1]
         if in_header:
             reason, rest = _header_reason(line_no, line, state, rules, furniture)
             if reason is not None:
+                state.pending_key = _bare_key(line, rules)
                 continue
             in_header = False
             if rest != line:
@@ -541,6 +563,13 @@ def strip_chrome(
         kept.append((line_no, body_text))
 
     removed = state.removed
+    # Facts in removed metadata headers of every zone (来源：… on an interface line).
+    for row in removed:
+        if row.reason not in _NO_FACTS and rules.metadata_keys:
+            header = read_metadata_header(
+                row.text, keys=rules.metadata_keys, ui_words=rules.ui_words
+            )
+            _file_values(header.values, rules, metadata)
     if "title_zh" not in metadata:
         notes.append("no title line recognised")
     if state.inner_title is not None and not any(r.reason == "title_repeat" for r in removed):
