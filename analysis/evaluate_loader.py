@@ -465,6 +465,11 @@ def aggregate(by_file: pd.DataFrame, *, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def overall_metrics(by_file: pd.DataFrame) -> dict[str, float]:
+    """The metrics of :data:`METRICS` micro-averaged over every row of ``by_file``."""
+    return metrics_of({c: int(by_file[c].sum()) for c in COUNTS})
+
+
 def by_kind_table(by_file: pd.DataFrame) -> pd.DataFrame:
     """Kind × split micro-averages, then one ``all`` row per split (:data:`BY_KIND_COLUMNS`)."""
     if by_file.empty:
