@@ -52,6 +52,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import sys
 import tempfile
 import unicodedata
 from collections import Counter, defaultdict, deque
@@ -64,6 +65,7 @@ from tqdm import tqdm
 from analysis import config, schema
 from analysis.devset import (
     SPLITS,
+    DevsetError,
     Gold,
     Rendered,
     Source,
@@ -625,7 +627,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation for parsed arguments; print the overall numbers."""
-    by_file = evaluate_sources(args.sources, split=args.split)
+    try:
+        by_file = evaluate_sources(args.sources, split=args.split)
+    except DevsetError as error:
+        # A source that breaks the markup is the devset author's to fix: no traceback.
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     for path in write_evaluation(by_file, out_dir=args.out):
         print(path)
     overall = by_kind_table(by_file)

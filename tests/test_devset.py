@@ -279,3 +279,10 @@ def test_render_command_writes_each_split(tmp_path):
     assert "heldout/notice_pdf.pdf" in written
     assert "dev/portal_html.html" in written
     assert len(written) == len(read_sources(FIXTURES))
+
+
+def test_a_pdf_source_with_characters_the_font_lacks_is_refused(tmp_path):
+    path = write_source(tmp_path, "P: 改扩建{{x:🔥}}学校。\n", format="pdf")
+    with pytest.raises(DevsetError, match=r"no glyph for '🔥' \(U\+1F525\)"):
+        render_source(parse_source(path))
+    assert "no glyph" in check_sources(tmp_path)[str(path)][0]

@@ -243,6 +243,7 @@ def test_heldout_meets_thresholds():
     if not COMMITTED_SOURCES.is_dir():
         pytest.skip(f"{COMMITTED_SOURCES} is not in this checkout yet")
     by_file = evaluate_sources(COMMITTED_SOURCES, split="heldout", show_progress=False)
+    assert len(by_file), "no held-out source to measure"
     measured = overall_metrics(by_file)
     failing = {
         metric: round(measured[metric], 3)
