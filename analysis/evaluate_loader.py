@@ -143,6 +143,51 @@ BY_FILE_COLUMNS: list[str] = (
 )
 BY_KIND_COLUMNS: list[str] = ["kind", "split", "n_files"] + METRICS + COUNTS
 
+# What each column of by_file.csv / by_kind.csv holds (the report's glossary; a test
+# checks that every column is here).
+COLUMN_MEANINGS: dict[str, str] = {
+    "id": "the source's id (by_file)",
+    "kind": "page kind (`gov_portal`, `notice`, …); `all` for a split's total (by_kind)",
+    "split": "`dev` or `heldout`",
+    "format": "rendered format: txt, html, docx or pdf (by_file)",
+    "script": "simplified or traditional (by_file)",
+    "layout": "lines, hardwrap:N, oneline or oneline_spaced (by_file)",
+    "n_files": "files in the group (by_kind)",
+    "chrome_recall": "n_chrome_removed / n_chrome",
+    "chrome_precision": "n_chrome_removed / n_chrome_removed_or_body_lost",
+    "notice_recall": "n_notice_removed / n_notice",
+    "mark_recall": "n_marks_removed / n_marks",
+    "title_found": "n_title_found / n_title",
+    "sentence_precision": "n_sentences_matched / n_units",
+    "sentence_recall": "n_sentences_matched / n_gold_sentences",
+    "sentence_f1": "2 · n_sentences_matched / (n_units + n_gold_sentences)",
+    "structure_exact": "n_structure_exact / n_files_loaded_or_failed",
+    "metadata": "n_meta_matched / n_meta",
+    "twin_theme_agreement": "n_twin_agree / n_twin_pairs",
+    "n_chrome": "gold chrome lines (C, N, T, PDF running headers and page numbers)",
+    "n_chrome_removed": "gold chrome lines not left in the units",
+    "n_body_lines": "gold body lines (H0–H3, P, R)",
+    "n_body_lines_lost": "body lines any of whose gold sentences is missing from the units",
+    "n_chrome_removed_or_body_lost": "n_chrome_removed + n_body_lines_lost",
+    "n_notice": "gold notice-wrapper (N) lines",
+    "n_notice_removed": "N lines not left in the units",
+    "n_marks": "gold inline marks",
+    "n_marks_removed": "inline marks not left in the units",
+    "n_title": "1 when the file has a gold title (files without one are skipped)",
+    "n_title_found": "1 when `regions.title_zh` equals the gold title",
+    "n_gold_sentences": "gold sentences (an R table row counts as one)",
+    "n_units": "units the loader produced (non-empty texts)",
+    "n_sentences_matched": "multiset matches between unit texts and gold sentences",
+    "n_structure_exact": "1 when every gold sentence is matched at its gold path",
+    "n_files_loaded_or_failed": "1 per file (the denominator of structure_exact)",
+    "n_meta": "gold `meta.*` fields",
+    "n_meta_matched": "gold metadata fields reported with the same value",
+    "n_twin_pairs": "aligned sentence pairs with the simplified twin (traditional files)",
+    "n_twin_agree": "pairs whose units have the same primary theme",
+    "meta_missing": "gold metadata fields that have no `regions` column, `;`-joined (by_file)",
+    "load_error": "the loader's error when it could not read the file (by_file)",
+}
+
 _WHITESPACE = re.compile(r"[\s|]+")
 _TITLE_BRACKETS = re.compile(r"[《》]")
 
@@ -574,10 +619,18 @@ def report_markdown(by_file: pd.DataFrame, by_kind: pd.DataFrame) -> str:
         by_kind.loc[:, ["kind", "split", "n_files", "chrome_recall", "chrome_precision",
                         "title_found", "sentence_f1", "structure_exact", "metadata"]]
     )
-    lines += ["", "## Per file", ""]
+    lines += [
+        "",
+        "## Per file (development split)",
+        "",
+        "Held-out files are listed only in `by_file.csv`, so that nobody reads them",
+        "while changing a rule.",
+        "",
+    ]
+    dev = by_file[by_file["split"] == "dev"]
     lines += _markdown_table(
-        by_file.loc[:, ["split", "id", "kind", "format", "chrome_recall", "chrome_precision",
-                        "title_found", "sentence_f1", "structure_exact", "metadata"]]
+        dev.loc[:, ["id", "kind", "format", "layout", "chrome_recall", "chrome_precision",
+                    "title_found", "sentence_f1", "structure_exact", "metadata"]]
     )
     lines += ["", "## Notes", ""]
     if missing:
@@ -590,9 +643,17 @@ def report_markdown(by_file: pd.DataFrame, by_kind: pd.DataFrame) -> str:
             lines.append("")
         lines.append("Files the loader could not read (scored zero):")
         lines.append("")
-        lines += [f"* `{r.id}` ({r.format}): {r.load_error}" for r in failed.itertuples()]
+        lines += [
+            f"* `{r.id}` ({r.format}): {r.load_error}"
+            for r in failed.itertuples()
+            if r.split == "dev"
+        ]
+        by_format = failed[failed["split"] == "heldout"].groupby("format").size()
+        lines += [f"* held-out: {n} {fmt} file(s)" for fmt, n in by_format.items()]
     if not missing and not len(failed):
         lines.append("None.")
+    lines += ["", "## Columns of the CSV files", "", "| column | meaning |", "|---|---|"]
+    lines += [f"| `{c}` | {COLUMN_MEANINGS[c]} |" for c in COLUMN_MEANINGS]
     return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,8 @@ import pytest
 from analysis import config
 from analysis.devset import derive_gold, parse_source
 from analysis.evaluate_loader import (
+    BY_FILE_COLUMNS,
+    BY_KIND_COLUMNS,
     COUNTS,
     THRESHOLDS,
     aggregate,
@@ -237,6 +239,10 @@ def test_evaluation_of_the_fixtures_end_to_end(tmp_path):
     assert list(kinds.loc[kinds["kind"] == "all", "split"]) == ["dev", "heldout"]
     report = paths[2].read_text(encoding="utf-8")
     assert "| chrome_recall | ≥ 0.95 |" in report
+    assert "notice_pdf" not in report  # held-out files are named only in by_file.csv
+    assert "* held-out: 1 pdf file(s)" in report
+    for column in set(BY_FILE_COLUMNS) | set(BY_KIND_COLUMNS):
+        assert f"| `{column}` |" in report, column
 
 
 def test_heldout_meets_thresholds():
