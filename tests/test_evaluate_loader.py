@@ -257,3 +257,17 @@ def test_heldout_meets_thresholds():
         if not math.isnan(measured[metric]) and measured[metric] < threshold
     }
     assert not failing, f"held-out metrics below {THRESHOLDS}: {failing}"
+
+
+def test_command_line_writes_the_report_and_refuses_a_missing_folder(tmp_path, capsys):
+    from analysis.__main__ import main
+
+    out = tmp_path / "docs"
+    assert main(["evaluate-loader", "--sources", str(FIXTURES), "--split", "dev",
+                 "--out", str(out)]) == 0
+    by_file = pd.read_csv(out / "loader_evaluation" / "by_file.csv")
+    assert list(by_file.columns) == BY_FILE_COLUMNS
+    assert set(by_file["split"]) == {"dev"}
+    assert (out / "loader_evaluation.md").is_file()
+    assert main(["evaluate-loader", "--sources", str(tmp_path / "nowhere")]) == 2
+    assert "not a folder" in capsys.readouterr().err
