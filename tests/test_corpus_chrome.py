@@ -253,12 +253,20 @@ def test_wechat_furniture_emoji_and_injected_symbols_are_removed():
     assert result.metadata["publisher"] == "某某县教育局"
 
 
-def test_reprint_lead_in_is_cut_and_the_reporter_filed_as_author():
+def test_reprint_lead_is_removed_and_the_reporter_filed_as_author():
+    # Before the plan starts, the whole 本报讯 paragraph is the newspaper's lead.
     result = strip_chrome(pages.REPRINT)
-    assert _kept(result)[0] == "全县将全面推进义务教育优质均衡发展。"
+    assert _kept(result)[0] == "一、办好人民满意的教育"
     assert result.metadata["author"] == "张三"
     assert {"reprint_edition", "reprint_lead"} <= _removed_reasons(result)
     assert not any("责任编辑" in text for text in _kept(result))
+
+
+def test_a_lead_in_inside_the_body_is_cut_off_its_sentence():
+    text = "某某县2024年教育工作要点\n一、总体要求\n本报讯（记者 张三）全县将推进教育均衡发展。\n"
+    result = strip_chrome(text)
+    assert _kept(result)[-1] == "全县将推进教育均衡发展。"
+    assert [r.text for r in result.removed if r.reason == "reprint_lead"] == ["本报讯（记者 张三）"]
 
 
 def test_legal_database_record_and_its_notice_become_metadata():

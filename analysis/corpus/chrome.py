@@ -73,6 +73,7 @@ class PrefixRule:
 class ChromeRules:
     line_rules: tuple[LineRule, ...]
     fields: tuple[re.Pattern[str], ...]
+    facts: tuple[re.Pattern[str], ...]
     ui_words: tuple[str, ...]
     ui_residual_max: int
     keywords_reason: str
@@ -90,6 +91,9 @@ class ChromeRules:
     list_max_len: int = 0
     line_prefixes: tuple[PrefixRule, ...] = ()
     title_fused: re.Pattern[str] = re.compile(r"$^")
+    title_site_suffix: re.Pattern[str] = re.compile(r"$^")
+    notice_start: re.Pattern[str] = re.compile(r"$^")
+    other_part: re.Pattern[str] = re.compile(r"$^")
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,7 @@ def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
     return ChromeRules(
         line_rules=tuple(_line_rules(raw["line_rules"], Path(path))),
         fields=tuple(_compile(p, "fields") for p in raw["fields"]),
+        facts=tuple(_compile(p, "facts") for p in raw.get("facts", [])),
         ui_words=tuple(sorted(raw["ui_words"], key=len, reverse=True)),
         ui_residual_max=int(raw["ui_residual_max"]),
         keywords_reason=kw["reason"],
@@ -198,6 +203,9 @@ def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
             PrefixRule(e["id"], e["reason"], _compile(e["pattern"], e["id"]))
             for e in raw.get("line_prefixes", [])
         ),
+        title_site_suffix=_compile(title.get("site_suffix", r"$^"), "title"),
+        notice_start=_compile(raw.get("notice_start", r"$^"), "notice_start"),
+        other_part=_compile(raw.get("other_part", r"$^"), "other_part"),
         title_fused=(
             _compile(
                 rf"^(?P<title>.{{4,{int(title['max_len'])}}}?{ends})(?={fused_start})", "title"
@@ -272,7 +280,7 @@ def _is_title(text: str, rules: ChromeRules) -> bool:
 
 def _collect_fields(text: str, rules: ChromeRules, metadata: dict[str, str]) -> None:
     simple = to_simplified_aligned(text)
-    for pattern in rules.fields:
+    for pattern in rules.fields + rules.facts:
         for match in pattern.finditer(simple):
             for key, value in match.groupdict().items():
                 if value and key not in metadata:
@@ -291,6 +299,8 @@ def _file_values(values: dict[str, str], rules: ChromeRules, metadata: dict[str,
             )
             if target:
                 metadata.setdefault(target, value)
+        elif key == "doc_no" and not re.search(r"\d.*[号號]", value):
+            continue  # 文号：— (none stated)
         elif key == "page_views":
             digits = re.sub(r"\D", "", value)
             if digits:
@@ -350,6 +360,8 @@ def _take_title(line: str, state: _State, rules: ChromeRules) -> None:
         )
         if body:
             state.metadata.setdefault("issuing_body", body)
+        if notice.groupdict().get("doc_no"):
+            state.metadata.setdefault("doc_no", line[notice.start("doc_no") : notice.end("doc_no")])
     else:
         state.metadata["title_zh"] = line
 
@@ -402,6 +414,17 @@ def _header_reason(
     if reason is None and "title_zh" not in metadata and _is_title(line, rules):
         _take_title(line, state, rules)
         reason = "title"
+    if reason is None and "title_zh" not in metadata:
+        # 某某县2024年教育工作要点_某某网: the page's title with the site's name.
+        suffix = rules.title_site_suffix.search(to_simplified_aligned(line))
+        if suffix and _is_title(line[: suffix.start()], rules):
+            _take_title(line[: suffix.start()].strip(), state, rules)
+            metadata.setdefault("source_site", line[suffix.start("site") : suffix.end("site")])
+            reason = "title"
+    if reason is None and "title_zh" in metadata:
+        suffix = rules.title_site_suffix.search(to_simplified_aligned(line))
+        if suffix and _canonical(line[: suffix.start()]) == _canonical(metadata["title_zh"]):
+            reason = "title_repeat"
     if reason is None and "title_zh" not in metadata:
         fused = _split_fused_title(line, rules)
         if fused is not None:
@@ -510,31 +533,29 @@ def strip_chrome(
     nonblank = [(n, line.strip()) for n, line in enumerate(printed, start=1) if line.strip()]
 
     # Footer: walk back from the end while lines are footer chrome or furniture.
-    footer_start = len(nonblank)
-    footer_reasons: list[str] = []
-    while footer_start > 0:
-        reason = _footer_reason(nonblank[footer_start - 1][1], rules, furniture)
-        if reason is None:
-            break
-        footer_reasons.append(reason)
-        footer_start -= 1
-    footer_reasons.reverse()
+    footer_start, footer_reasons = _footer_walk(nonblank, rules, furniture)
 
     in_header = True
+    rest_is_other_text = False
+    skip: set[int] = set()
     for index, (line_no, line) in enumerate(nonblank):
+        if index in skip:
+            continue
         if state.pending_key is not None:
             # The line after a key alone: its value when it has the value's shape.
             key, state.pending_key = state.pending_key, None
             value = read_metadata_value(line, key=key)
             if value is not None:
-                if key.field:
-                    _file_values({key.field: value}, rules, metadata)
+                _file_values(dict.fromkeys(key.fields, value), rules, metadata)
                 if index < footer_start:
                     state.removed.append(Removed(line_no, line, "metadata_header"))
                     continue
         if index >= footer_start:
             state.remove(line_no, line, footer_reasons[index - footer_start], rules)
             state.pending_key = _bare_key(line, rules)
+            continue
+        if rest_is_other_text:
+            state.remove(line_no, line, "essay_other_part", rules)
             continue
         simple = to_simplified_aligned(line)
         if state.in_list:
@@ -546,6 +567,21 @@ def strip_chrome(
             state.remove(line_no, line, rules.list_reason, rules)
             state.in_list = True
             continue
+        if not in_header and rules.other_part.search(simple):
+            # 篇二 on a template-essay page starts another text, not this plan.
+            state.remove(line_no, line, "essay_other_part", rules)
+            rest_is_other_text = True
+            continue
+        if in_header and "title_zh" not in metadata and index + 1 < footer_start:
+            joined = _two_line_notice_title(line, nonblank[index + 1][1], rules)
+            if joined is not None:
+                state.removed.append(Removed(line_no, line, "title"))
+                state.removed.append(
+                    Removed(nonblank[index + 1][0], nonblank[index + 1][1], "title")
+                )
+                _take_title(joined, state, rules)
+                skip.add(index + 1)
+                continue
         body_text = printed[line_no - 1]
         if in_header:
             reason, rest = _header_reason(line_no, line, state, rules, furniture)
@@ -564,12 +600,18 @@ def strip_chrome(
 
     removed = state.removed
     # Facts in removed metadata headers of every zone (来源：… on an interface line).
-    for row in removed:
+    for row in list(removed):
         if row.reason not in _NO_FACTS and rules.metadata_keys:
             header = read_metadata_header(
                 row.text, keys=rules.metadata_keys, ui_words=rules.ui_words
             )
             _file_values(header.values, rules, metadata)
+    # A WeChat account line names the account and author better than any site line.
+    for key in ("source_site", "author"):
+        account = metadata.pop(f"account_{key}", None)
+        if account:
+            metadata[key] = account
+    kept = _strip_site_name(kept, state, metadata.get("source_site", ""))
     if "title_zh" not in metadata:
         notes.append("no title line recognised")
     if state.inner_title is not None and not any(r.reason == "title_repeat" for r in removed):
@@ -589,7 +631,9 @@ def strip_chrome(
     ]
     if signatures:
         metadata.setdefault("issuing_body", signatures[0])
-        if "publisher" not in metadata:
+        publisher = metadata.get("publisher", "")
+        # 来源：区教育局 is the signature's 某某区教育局 said short: keep the full name.
+        if not publisher or (signatures[0].endswith(publisher) and signatures[0] != publisher):
             metadata["publisher"] = signatures[0]
     site_owner = metadata.pop("site_owner", None)
     if site_owner and "publisher" not in metadata:
@@ -599,3 +643,68 @@ def strip_chrome(
     for key in _REGION_FIELDS:
         metadata.setdefault(key, "")
     return ChromeResult(kept, removed, metadata, notes)
+
+
+def _footer_walk(
+    nonblank: list[tuple[int, str]], rules: ChromeRules, furniture: FurnitureSettings
+) -> tuple[int, list[str]]:
+    """Where the footer starts (index into ``nonblank``) and each footer line's reason.
+
+    Walks back from the end while lines are footer chrome or furniture.  A
+    related-articles list (a list header followed by short entries) is taken
+    as a whole, so its entries need no evidence of their own.
+    """
+    start = len(nonblank)
+    reasons: list[str] = []
+    while start > 0:
+        reason = _footer_reason(nonblank[start - 1][1], rules, furniture)
+        if reason is None:
+            head = _list_head_above(nonblank, start - 1, rules)
+            if head is None:
+                break
+            reasons.extend([rules.list_reason] * (start - head))
+            start = head
+            continue
+        reasons.append(reason)
+        start -= 1
+    reasons.reverse()
+    return start, reasons
+
+
+def _list_head_above(nonblank: list[tuple[int, str]], end: int, rules: ChromeRules) -> int | None:
+    """The index of a list header whose entries run down to ``end``, or None."""
+    for head in range(end, max(-1, end - 12), -1):
+        text = to_simplified_aligned(nonblank[head][1])
+        if rules.list_header.search(text):
+            return head
+        if len(text) > rules.list_max_len or _TERMINAL.search(text):
+            return None
+    return None
+
+
+def _two_line_notice_title(line: str, following: str, rules: ChromeRules) -> str | None:
+    """A notice title broken over ``line`` and ``following``, joined; else None."""
+    simple = to_simplified_aligned(line)
+    if not rules.notice_start.search(simple) or _is_title(line, rules):
+        return None
+    joined = line.strip() + following.strip()
+    if _is_title(joined, rules) and rules.notice_title.search(to_simplified_aligned(joined)):
+        return joined
+    return None
+
+
+def _strip_site_name(
+    kept: list[tuple[int, str]], state: _State, site: str
+) -> list[tuple[int, str]]:
+    """Remove the page's own site name where it was stamped inside body lines."""
+    if len(site) < 3:
+        return kept
+    cleaned = []
+    for line_no, text in kept:
+        if site in text and text.strip() != site:
+            state.removed.extend(
+                Removed(line_no, site, "inline_watermark") for _ in range(text.count(site))
+            )
+            text = text.replace(site, "")
+        cleaned.append((line_no, text))
+    return cleaned

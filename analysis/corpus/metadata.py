@@ -23,17 +23,19 @@ from dataclasses import dataclass, field
 from analysis.corpus.script import to_simplified_aligned
 
 #: Allowed values of a metadata key's ``kind``.
-VALUE_KINDS = ("date", "count", "name")
+VALUE_KINDS = ("date", "count", "code", "name")
 
 _VALUE = {
     "date": re.compile(
         r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
     ),
     "count": re.compile(r"\d+(?:\s*次)?"),
+    # An index number: 002938471/2024-01022, 11330998MB0000123K/2024-00017.
+    "code": re.compile(r"[0-9A-Za-z][0-9A-Za-z/\-_.]{3,60}"),
     # A name runs to the next space or separator (it is cut again at a key).
     "name": re.compile(r"[^\s:：|｜【】\[\]<>《》，,;；。]{1,40}"),
 }
-_COLON = re.compile(r"\s*[:：]\s*")
+_COLON = re.compile(r"\s*[:：丨]\s*")
 # What may stand between two header items: spaces, bars, brackets, slashes.
 _GAP = re.compile(r"[\s|｜/／·•【】\[\]()（）<>＜＞,，;；]*")
 # A name longer than this is a name followed by text; it is cut after the
@@ -48,7 +50,7 @@ class MetadataKey:
 
     key: str
     kind: str
-    field: str
+    fields: tuple[str, ...]
 
 
 @dataclass
@@ -56,8 +58,8 @@ class HeaderMatch:
     """What :func:`read_metadata_header` found at the start of a line.
 
     ``end`` is the offset (in the printed line) where the header stops;
-    ``values`` maps each key's ``field`` to the value as printed (first one
-    wins); ``n_pairs`` counts keys with a value, ``n_words`` interface words;
+    ``values`` maps each of a key's ``fields`` to the value as printed (first
+    one wins); ``n_pairs`` counts keys with a value, ``n_words`` interface words;
     ``bare_key`` is the key when the line ends on a key with no value (the
     value is on the next line).
     """
@@ -73,8 +75,8 @@ def metadata_keys_from(entries: list[dict]) -> tuple[MetadataKey, ...]:
     """Build the key table from the ``metadata_keys`` section of the chrome rules.
 
     Each entry has ``keys`` (a list of printed keys), ``kind`` (one of
-    :data:`VALUE_KINDS`) and ``field`` (the metadata key, ``"source"`` or
-    empty).  Keys are returned longest first so 浏览次数 wins over 浏览.
+    :data:`VALUE_KINDS`) and ``field`` (the metadata key or a list of keys,
+    ``"source"``, or empty).  Keys are returned longest first so 浏览次数 wins over 浏览.
     """
     keys: list[MetadataKey] = []
     for i, entry in enumerate(entries):
@@ -86,7 +88,9 @@ def metadata_keys_from(entries: list[dict]) -> tuple[MetadataKey, ...]:
                 f"chrome rules: metadata_keys entry #{i} has kind {entry['kind']!r}; "
                 f"allowed values are {', '.join(VALUE_KINDS)}"
             )
-        keys.extend(MetadataKey(str(k), entry["kind"], entry["field"] or "") for k in entry["keys"])
+        target = entry["field"] or ()
+        fields = (target,) if isinstance(target, str) else tuple(target)
+        keys.extend(MetadataKey(str(k), entry["kind"], fields) for k in entry["keys"])
     return tuple(sorted(keys, key=lambda k: (-len(k.key), k.key)))
 
 
@@ -155,8 +159,8 @@ def read_metadata_header(
                 )
             if value_end > value_at:
                 printed = line[value_at:value_end].strip()
-                if key.field:
-                    result.values.setdefault(key.field, printed)
+                for name in key.fields:
+                    result.values.setdefault(name, printed)
                 result.n_pairs += 1
                 pos = result.end = value_end
                 continue
