@@ -411,6 +411,18 @@ def _header_reason(
         titles = [metadata["title_zh"], metadata.get("notice_title", "")]
         if any(t and _canonical(line) == _canonical(t) for t in titles):
             reason = "title_repeat"
+            if _canonical(line) == _canonical(metadata["title_zh"]):
+                # The repeat nearest the body is the plan's own title line: keep its print.
+                metadata["title_zh"] = line
+        elif "notice_title" not in metadata and _is_title(line, rules):
+            notice = rules.notice_title.search(to_simplified_aligned(line))
+            if notice:
+                # A notice title after the page's title (an HTML page's <h1> first).
+                title = metadata["title_zh"]
+                _take_title(line, state, rules)
+                if _canonical(state.inner_title or "") != _canonical(title):
+                    metadata["title_zh"] = title
+                reason = "notice_title"
     if reason is None and "title_zh" not in metadata and _is_title(line, rules):
         _take_title(line, state, rules)
         reason = "title"

@@ -53,6 +53,7 @@ _TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
 _KEY_VALUE = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,8}\s*[:：]\s*\S")
 _DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}")
 _DATE_CHARS = re.compile(r"[\d年月日:：\-/.]")
+_YEAR = re.compile(r"\d{4}年(?:度)?")
 _TABLE = re.compile(r"(?:[|｜\t].*){2,}")
 
 
@@ -67,6 +68,7 @@ class FurnitureSettings:
     weights: dict[str, float]
     numbering_label: re.Pattern[str]
     heading_word: re.Pattern[str]
+    heading_max: int
     vocabulary: re.Pattern[str] | None
 
 
@@ -125,6 +127,7 @@ def load_furniture_settings(path: Path = FURNITURE_EVIDENCE_PATH) -> FurnitureSe
         weights={k: float(v) for k, v in raw["weights"].items()},
         numbering_label=re.compile(raw["numbering_label"]),
         heading_word=re.compile(raw["heading_word"]),
+        heading_max=int(raw.get("heading_max", 14)),
         vocabulary=_policy_vocabulary(float(raw["min_term_weight"]), int(raw["min_word_len"])),
     )
 
@@ -154,15 +157,16 @@ def line_features(line: str, *, position: str, settings: FurnitureSettings) -> l
         features.append("low_policy_terms")
     if _KEY_VALUE.search(simple.strip()) and "。" not in compact:
         features.append("key_value")
+    undated = _YEAR.sub("", compact)
     if _DATE.search(compact) or (
-        n and len(_DATE_CHARS.findall(compact)) / n >= settings.digit_share
+        undated and len(_DATE_CHARS.findall(undated)) / len(undated) >= settings.digit_share
     ):
         features.append("digits_dates")
     if position in ("before_title", "after_body"):
         features.append(position)
     if settings.numbering_label.search(simple.strip()):
         features.append("numbering_label")
-    if settings.heading_word.search(compact):
+    if n <= settings.heading_max and settings.heading_word.search(compact):
         features.append("heading_word")
     if _TABLE.search(simple):
         features.append("table_row")
