@@ -49,6 +49,8 @@ _TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
 _REGION_FIELDS = ("doc_no", "issuing_body", "author")
 # Removed rows whose text carries no page facts (the title is filed on its own).
 _NO_FACTS = ("title", "title_repeat", "injected_chars", "inline_watermark", "structure_label")
+# Site names that are stamped into body text as anti-copy watermarks.
+_STAMPED_SITE = re.compile(r"(?:网|文库|之家|文档|范文|资料库)$")
 _SEPARATORS = re.compile(r"[\s:：|/\\\-_>＞»·、,，.．()（）【】\[\]0-9]+")
 
 
@@ -708,8 +710,12 @@ def _two_line_notice_title(line: str, following: str, rules: ChromeRules) -> str
 def _strip_site_name(
     kept: list[tuple[int, str]], state: _State, site: str
 ) -> list[tuple[int, str]]:
-    """Remove the page's own site name where it was stamped inside body lines."""
-    if len(site) < 3:
+    """Remove the page's own site name where it was stamped inside body lines.
+
+    Only a website's name (…网, …文库, …之家) is taken for a stamp: an
+    account or newspaper name (清溪教育) can be a phrase of the plan itself.
+    """
+    if len(site) < 3 or not _STAMPED_SITE.search(to_simplified_aligned(site)):
         return kept
     cleaned = []
     for line_no, text in kept:
