@@ -49,6 +49,8 @@ _TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
 _REGION_FIELDS = ("doc_no", "issuing_body", "author")
 # Removed rows whose text carries no page facts (the title is filed on its own).
 _NO_FACTS = ("title", "title_repeat", "injected_chars", "inline_watermark", "structure_label")
+# Keys a plan may print itself (a schedule's 时间：, a table's 来源：).
+_GENERIC_KEY = re.compile(r"^[（(【\[]?\s*(?:时间|日期|来源|记者|通讯员|摄影|文号)")
 # Site names that are stamped into body text as anti-copy watermarks.
 _STAMPED_SITE = re.compile(r"(?:网|文库|之家|文档|范文|资料库)$")
 _SEPARATORS = re.compile(r"[\s:：|/\\\-_>＞»·、,，.．()（）【】\[\]0-9]+")
@@ -96,6 +98,7 @@ class ChromeRules:
     title_site_suffix: re.Pattern[str] = re.compile(r"$^")
     notice_start: re.Pattern[str] = re.compile(r"$^")
     other_part: re.Pattern[str] = re.compile(r"$^")
+    site_furniture_kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,7 @@ def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
         title_site_suffix=_compile(title.get("site_suffix", r"$^"), "title"),
         notice_start=_compile(raw.get("notice_start", r"$^"), "notice_start"),
         other_part=_compile(raw.get("other_part", r"$^"), "other_part"),
+        site_furniture_kinds=tuple(raw.get("site_furniture_kinds", ())),
         title_fused=(
             _compile(
                 rf"^(?P<title>.{{4,{int(title['max_len'])}}}?{ends})(?={fused_start})", "title"
@@ -232,7 +236,7 @@ def _match_rule(line: str, zone: str, rules: ChromeRules) -> str | None:
             return rule.reason
     if _is_interface_line(simple, rules):
         return "page_interface"
-    if _is_metadata_line(line, rules):
+    if _is_metadata_line(line, rules, zone):
         return "metadata_header"
     return None
 
@@ -254,12 +258,20 @@ def _is_interface_line(line: str, rules: ChromeRules) -> bool:
     return hit and len(residual) <= rules.ui_residual_max
 
 
-def _is_metadata_line(line: str, rules: ChromeRules) -> bool:
-    """A line that is a metadata header from start to end (作者：… 编辑：… 审核：…)."""
+def _is_metadata_line(line: str, rules: ChromeRules, zone: str) -> bool:
+    """A line that is a metadata header from start to end (作者：… 编辑：… 审核：…).
+
+    Inside the body a lone date field (时间：2024年5月20日) can be a plan's own
+    schedule, so there the line needs two fields or a key only pages print.
+    """
     if len(line) > 120 or "。" in line or not rules.metadata_keys:
         return False
     header = read_metadata_header(line, keys=rules.metadata_keys, ui_words=rules.ui_words)
-    return header.n_pairs > 0 and not _SEPARATORS.sub("", line[header.end :])
+    if not header.n_pairs or _SEPARATORS.sub("", line[header.end :]):
+        return False
+    if zone == "body" and header.n_pairs < 2:
+        return not _GENERIC_KEY.match(to_simplified_aligned(line.strip()))
+    return True
 
 
 def _is_keywords_line(line: str, rules: ChromeRules) -> bool:
@@ -539,9 +551,11 @@ def strip_chrome(
     notes: list[str] = []
     kept: list[tuple[int, str]] = []
 
+    raw_lines = text.split("\n")
+    site_furniture = _shows_site_furniture(raw_lines, rules)
     printed: list[str] = []
-    for line_no, line in enumerate(text.split("\n"), start=1):
-        cleaned, marks = strip_inline_marks(line, rules=inline_rules)
+    for line_no, line in enumerate(raw_lines, start=1):
+        cleaned, marks = strip_inline_marks(line, rules=inline_rules, site_furniture=site_furniture)
         state.removed.extend(Removed(line_no, m.text, m.reason) for m in marks)
         printed.append(cleaned)
     nonblank = [(n, line.strip()) for n, line in enumerate(printed, start=1) if line.strip()]
@@ -657,6 +671,19 @@ def strip_chrome(
     for key in _REGION_FIELDS:
         metadata.setdefault(key, "")
     return ChromeResult(kept, removed, metadata, notes)
+
+
+def _shows_site_furniture(lines: list[str], rules: ChromeRules) -> bool:
+    """Whether a short line of ``lines`` matches a rule of a site-furniture kind."""
+    kinds = [r for r in rules.line_rules if r.kind in rules.site_furniture_kinds]
+    for line in lines:
+        text = line.strip()
+        if not text or len(text) > 200:
+            continue
+        simple = to_simplified_aligned(text)
+        if any(len(text) <= r.max_len and r.pattern.search(simple) for r in kinds):
+            return True
+    return False
 
 
 def _footer_walk(

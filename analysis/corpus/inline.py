@@ -34,7 +34,7 @@ class InlineRules:
     inside_categories: frozenset[str]
     inside_chars: frozenset[str]
     inside_keep: frozenset[str]
-    watermarks: tuple[tuple[str, str, re.Pattern[str]], ...]
+    watermarks: tuple[tuple[str, str, re.Pattern[str], bool], ...]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,8 @@ def load_inline_rules(path: Path = INLINE_MARKS_PATH) -> InlineRules:
             pattern = re.compile(entry["pattern"])
         except re.error as exc:
             raise ValueError(f"inline marks {path}: {entry['id']}: bad pattern: {exc}") from exc
-        watermarks.append((entry["id"], entry["reason"], pattern))
+        site_only = bool(entry.get("site_furniture_only", False))
+        watermarks.append((entry["id"], entry["reason"], pattern, site_only))
     always, inside = raw["always"], raw["inside_words"]
     return InlineRules(
         always_reason=always["reason"],
@@ -155,7 +156,7 @@ def _merge(marks: list[InlineMark]) -> list[InlineMark]:
 
 
 def strip_inline_marks(
-    line: str, *, rules: InlineRules | None = None
+    line: str, *, rules: InlineRules | None = None, site_furniture: bool = True
 ) -> tuple[str, list[InlineMark]]:
     """Remove injected code points and inline watermarks from one line.
 
@@ -165,6 +166,10 @@ def strip_inline_marks(
         A printed line (simplified or traditional).
     rules : InlineRules, optional
         Defaults to :func:`load_inline_rules` of ``analysis/data/inline_marks.yml``.
+    site_furniture : bool, default True
+        Whether the page shows a sharing, essay or WeChat site's furniture;
+        watermarks marked ``site_furniture_only`` (web addresses, bracketed
+        site names) are removed only then.
 
     Returns
     -------
@@ -177,7 +182,9 @@ def strip_inline_marks(
     taken = {i for m in marks for i in range(m.start, m.end)} if marks else set()
     simple = to_simplified_aligned(line)
     found: list[InlineMark] = []
-    for _, reason, pattern in rules.watermarks:
+    for _, reason, pattern, site_only in rules.watermarks:
+        if site_only and not site_furniture:
+            continue
         for match in pattern.finditer(simple):
             span = range(match.start(), match.end())
             if match.end() > match.start() and not any(i in taken for i in span):
