@@ -324,3 +324,74 @@ def test_a_plan_ending_in_a_table_keeps_its_rows():
 def test_line_rules_are_grouped_by_page_kind():
     kinds = {rule.kind for rule in load_chrome_rules().line_rules}
     assert {"docshare", "essay", "wechat", "reprint", "legal_db", "notice", "footer"} <= kinds
+
+
+def test_a_notice_title_broken_over_two_lines_is_joined():
+    text = "\n".join(
+        [
+            "某某县教育局文件",
+            "某教〔2024〕5号",
+            "某某县教育局关于印发《某某县2024年",
+            "德育工作要点》的通知",
+            "各学校：",
+            "现将《某某县2024年德育工作要点》印发给你们，请认真贯彻落实。",
+            "某某县2024年德育工作要点",
+            "一、总体要求",
+            "全面加强学校德育工作。",
+        ]
+    )
+    result = strip_chrome(text)
+    assert result.metadata["title_zh"] == "某某县2024年德育工作要点"
+    assert result.metadata["doc_no"] == "某教〔2024〕5号"
+    assert _kept(result) == ["一、总体要求", "全面加强学校德育工作。"]
+
+
+def test_a_title_with_the_site_name_after_it_gives_title_and_source_site():
+    text = "某某县2024年教育工作要点_某某资讯网\n一、总体要求\n全面提升教育质量。\n"
+    result = strip_chrome(text)
+    assert result.metadata["title_zh"] == "某某县2024年教育工作要点"
+    assert result.metadata["source_site"] == "某某资讯网"
+
+
+def test_a_disclosure_table_read_cell_by_cell_is_filed():
+    cells = ["索引号", "113309XX00/2024-00045", "发布机构", "某某区教育局"]
+    cells += ["文号", "某教〔2024〕3号"]
+    text = "\n".join(cells + ["某某区2024年重点工作任务", "一、目标要求", "全面提升质量。"])
+    result = strip_chrome(text)
+    meta = result.metadata
+    assert (meta["index_no"], meta["publisher"], meta["issuing_body"], meta["doc_no"]) == (
+        "113309XX00/2024-00045",
+        "某某区教育局",
+        "某某区教育局",
+        "某教〔2024〕3号",
+    )
+    assert _kept(result) == ["一、目标要求", "全面提升质量。"]
+
+
+def test_an_account_name_that_is_also_a_phrase_of_the_plan_stays_in_the_body():
+    text = "\n".join(
+        [
+            "原创 某某县教育局 清溪教育 2024-02-27",
+            "某某县2024年教育工作要点",
+            "一、加强宣传",
+            "讲好清溪教育故事。",
+            "阅读原文",
+        ]
+    )
+    result = strip_chrome(text)
+    assert result.metadata["source_site"] == "清溪教育"
+    assert result.metadata["author"] == "某某县教育局"
+    assert "讲好清溪教育故事。" in _kept(result)
+
+
+def test_a_web_address_in_a_plan_on_a_government_page_is_kept():
+    line = "依托国家智慧教育平台（www.smartedu.cn）开展教师培训。"
+    result = strip_chrome(f"某某县2024年教育工作要点\n一、数字化\n{line}\n")
+    assert line in _kept(result)
+
+
+def test_a_second_essay_on_a_template_page_is_not_part_of_the_plan():
+    other = "篇二\n小班工作计划\n一、班级情况\n本班共有幼儿28名。\n相关推荐"
+    result = strip_chrome(pages.ESSAY.replace("相关推荐", other))
+    assert not any("幼儿" in text for text in _kept(result))
+    assert "essay_other_part" in _removed_reasons(result)
