@@ -49,6 +49,8 @@ _TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
 _REGION_FIELDS = ("doc_no", "issuing_body", "author")
 # Removed rows whose text carries no page facts (the title is filed on its own).
 _NO_FACTS = ("title", "title_repeat", "injected_chars", "inline_watermark", "structure_label")
+# A signature line's date after the issuing body's name.
+_DATE_AFTER_NAME = re.compile(r"[ 　]+\d{4}年\d{1,2}月\d{1,2}日$")
 # Keys a plan may print itself (a schedule's 时间：, a table's 来源：).
 _GENERIC_KEY = re.compile(r"^[（(【\[]?\s*(?:时间|日期|来源|记者|通讯员|摄影|文号)")
 # Site names that are stamped into body text as anti-copy watermarks.
@@ -284,7 +286,10 @@ def _is_keywords_line(line: str, rules: ChromeRules) -> bool:
 
 
 def _is_title(text: str, rules: ChromeRules) -> bool:
-    simple = to_simplified_aligned(text)
+    # A title may be printed in 《》 as a whole.
+    simple = to_simplified_aligned(text.strip())
+    if simple.startswith("《") and simple.endswith("》"):
+        simple = simple[1:-1]
     return (
         0 < len(simple) <= rules.title_max_len
         and not _SENTENCE_PUNCT.search(simple)
@@ -305,6 +310,9 @@ def _file_values(values: dict[str, str], rules: ChromeRules, metadata: dict[str,
     """Put the values of a metadata header into ``metadata`` (first value wins)."""
     for key, value in values.items():
         if key == "source":
+            # 来源：《中国教育报》2024年3月5日第3版 — the name in 《》 is the source.
+            quoted = re.match(r"《([^》]{2,30})》", value)
+            value = quoted.group(1) if quoted else value
             target = file_source_value(
                 value,
                 publisher_ends=rules.source_publisher,
@@ -377,7 +385,10 @@ def _take_title(line: str, state: _State, rules: ChromeRules) -> None:
         if notice.groupdict().get("doc_no"):
             state.metadata.setdefault("doc_no", line[notice.start("doc_no") : notice.end("doc_no")])
     else:
-        state.metadata["title_zh"] = line
+        bare = line.strip()
+        if bare.startswith("《") and bare.endswith("》"):
+            bare = bare[1:-1]
+        state.metadata["title_zh"] = bare
 
 
 def _split_fused_title(line: str, rules: ChromeRules) -> tuple[str, str] | None:
@@ -651,7 +662,7 @@ def strip_chrome(
         if key in metadata:
             metadata[key] = iso_date(metadata[key])
     signatures = [
-        r.text
+        _DATE_AFTER_NAME.sub("", r.text)
         for r in removed
         if r.reason == "signature"
         and not r.text[0].isdigit()
