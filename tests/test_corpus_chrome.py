@@ -395,3 +395,38 @@ def test_a_second_essay_on_a_template_page_is_not_part_of_the_plan():
     result = strip_chrome(pages.ESSAY.replace("相关推荐", other))
     assert not any("幼儿" in text for text in _kept(result))
     assert "essay_other_part" in _removed_reasons(result)
+
+
+def test_the_plans_own_title_after_a_page_headline_in_another_form_wins():
+    text = "\n".join(
+        [
+            "某某县2024年教育工作要点",
+            "发布时间：2024-03-01　来源：某某县教育局",
+            "某某县教育局2024年教育工作要点",
+            "一、总体要求",
+            "全面提升教育质量。",
+        ]
+    )
+    result = strip_chrome(text)
+    assert result.metadata["title_zh"] == "某某县教育局2024年教育工作要点"
+    assert _kept(result) == ["一、总体要求", "全面提升教育质量。"]
+
+
+def test_a_part_heading_that_shares_few_characters_with_the_title_stays_in_the_body():
+    text = "某某县教育局2023年工作总结和2024年工作打算\n2023年工作回顾\n全年完成各项任务。\n"
+    result = strip_chrome(text)
+    assert _kept(result)[0] == "2023年工作回顾"
+
+
+def test_separator_lines_go_but_a_wrapped_line_ending_in_punctuation_stays():
+    text = "某某县2024年教育工作要点\n— — —\n一、总体要求\n教学点覆盖率达到85\n%。\n"
+    result = strip_chrome(text)
+    assert _kept(result) == ["一、总体要求", "教学点覆盖率达到85", "%。"]
+    assert "decoration" in _removed_reasons(result)
+
+
+def test_view_counts_printed_after_the_number_are_filed():
+    lines = ["某某县2024年教育工作要点", "2024-03-01　1342次浏览", "一、总体要求", "提升质量。"]
+    result = strip_chrome("\n".join(lines))
+    assert result.metadata["page_views"] == "1342"
+    assert _kept(result) == ["一、总体要求", "提升质量。"]

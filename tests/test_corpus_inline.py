@@ -61,3 +61,14 @@ def test_every_removed_character_is_in_a_mark():
 def test_rules_file_loads_with_watermark_ids():
     rules = load_inline_rules()
     assert {w[0] for w in rules.watermarks} >= {"bracketed_source", "bare_url"}
+
+
+def test_decorative_bullets_at_a_line_start_go_but_plan_bullets_stay():
+    assert strip_inline_marks("▶推进集团化办学。")[0] == "推进集团化办学。"
+    assert strip_inline_marks("◆推进集团化办学。")[0] == "◆推进集团化办学。"
+
+
+def test_a_paywall_note_inside_the_text_is_removed():
+    cleaned, marks = strip_inline_marks("加强教师队伍建设（此处隐藏1280个字）。")
+    assert cleaned == "加强教师队伍建设。"
+    assert marks[0].reason == "inline_watermark"

@@ -24,6 +24,7 @@ line's simplified form, so traditional-character pages are read alike.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +50,8 @@ _TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
 _REGION_FIELDS = ("doc_no", "issuing_body", "author")
 # Removed rows whose text carries no page facts (the title is filed on its own).
 _NO_FACTS = ("title", "title_repeat", "injected_chars", "inline_watermark", "structure_label")
+# Share of characters two title lines must share to be forms of one title.
+_SAME_TITLE_SHARE = 0.6
 # A signature line's date after the issuing body's name.
 _DATE_AFTER_NAME = re.compile(r"[ 　]+\d{4}年\d{1,2}月\d{1,2}日$")
 # Keys a plan may print itself (a schedule's 时间：, a table's 来源：).
@@ -382,13 +385,24 @@ def _take_title(line: str, state: _State, rules: ChromeRules) -> None:
         )
         if body:
             state.metadata.setdefault("issuing_body", body)
-        if notice.groupdict().get("doc_no"):
-            state.metadata.setdefault("doc_no", line[notice.start("doc_no") : notice.end("doc_no")])
+        for group in ("doc_no", "doc_no_before"):
+            if notice.groupdict().get(group):
+                number = line[notice.start(group) : notice.end(group)]
+                state.metadata.setdefault("doc_no", number)
     else:
         bare = line.strip()
         if bare.startswith("《") and bare.endswith("》"):
             bare = bare[1:-1]
         state.metadata["title_zh"] = bare
+
+
+def _same_title(line: str, title: str, furniture: FurnitureSettings) -> bool:
+    """Whether ``line`` is another form of ``title`` (most characters shared, no numbering)."""
+    a, b = _canonical(line), _canonical(title)
+    if not a or not b or furniture.numbering_label.search(to_simplified_aligned(line.strip())):
+        return False
+    shared = sum((Counter(a) & Counter(b)).values())
+    return shared / max(len(a), len(b)) >= _SAME_TITLE_SHARE
 
 
 def _split_fused_title(line: str, rules: ChromeRules) -> tuple[str, str] | None:
@@ -439,6 +453,11 @@ def _header_reason(
             if _canonical(line) == _canonical(metadata["title_zh"]):
                 # The repeat nearest the body is the plan's own title line: keep its print.
                 metadata["title_zh"] = line
+        elif _is_title(line, rules) and _same_title(line, metadata["title_zh"], furniture):
+            # The plan's own title after a page headline that names it in another
+            # form (with or without the bureau's name): the one nearest the body wins.
+            metadata["title_zh"] = line.strip()
+            reason = "title"
         elif "notice_title" not in metadata and _is_title(line, rules):
             notice = rules.notice_title.search(to_simplified_aligned(line))
             if notice:

@@ -34,6 +34,7 @@ class InlineRules:
     inside_categories: frozenset[str]
     inside_chars: frozenset[str]
     inside_keep: frozenset[str]
+    line_start: frozenset[str]
     watermarks: tuple[tuple[str, str, re.Pattern[str], bool], ...]
 
 
@@ -82,6 +83,7 @@ def load_inline_rules(path: Path = INLINE_MARKS_PATH) -> InlineRules:
         inside_categories=frozenset(inside["categories"]),
         inside_chars=frozenset(inside["chars"]),
         inside_keep=frozenset(inside.get("keep", "")),
+        line_start=frozenset(inside.get("line_start", "")),
         watermarks=tuple(watermarks),
     )
 
@@ -126,7 +128,10 @@ def _odd_code_points(line: str, rules: InlineRules) -> list[InlineMark]:
                 j += 1
             before = next((c for c in reversed(line[:i]) if not _always(c, rules)), "")
             after = line[j] if j < len(line) else ""
-            if _is_cjk(before) and _is_cjk(after):
+            bullet = not line[:i].strip() and all(
+                c in rules.line_start or _always(c, rules) for c in line[i:j]
+            )
+            if (_is_cjk(before) and _is_cjk(after)) or (bullet and after):
                 marks.extend(
                     InlineMark(
                         k,
