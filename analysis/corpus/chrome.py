@@ -52,6 +52,8 @@ _REGION_FIELDS = ("doc_no", "issuing_body", "author")
 _NO_FACTS = ("title", "title_repeat", "injected_chars", "inline_watermark", "structure_label")
 # Share of characters two title lines must share to be forms of one title.
 _SAME_TITLE_SHARE = 0.6
+# Breadcrumb and menu separators: a line with them is navigation, not keywords.
+_TRAIL_MARKS = re.compile(r"[>＞»|｜]")
 # A signature line's date after the issuing body's name.
 _DATE_AFTER_NAME = re.compile(r"[ 　]+\d{4}年\d{1,2}月\d{1,2}日$")
 # Keys a plan may print itself (a schedule's 时间：, a table's 来源：).
@@ -285,6 +287,7 @@ def _is_keywords_line(line: str, rules: ChromeRules) -> bool:
         len(words) >= rules.keywords_min_words
         and all(len(w) <= rules.keywords_max_word_len for w in words)
         and not _SENTENCE_PUNCT.search(line)
+        and not _TRAIL_MARKS.search(line)
     )
 
 
@@ -500,6 +503,9 @@ def _header_reason(
     if reason is None:
         position = "header" if "title_zh" in metadata else "before_title"
         reason = furniture_reason(line, position=position, settings=furniture)
+    if reason == "signature" and "title_zh" not in metadata and not line[:1].isdigit():
+        # An organisation's name above everything else is the site's name, not a signature.
+        reason = "site_name"
     if reason is not None:
         if reason != "title":
             _collect_fields(line, rules, metadata)
@@ -680,13 +686,7 @@ def strip_chrome(
     for key in ("page_date", "published", "issued_date"):
         if key in metadata:
             metadata[key] = iso_date(metadata[key])
-    signatures = [
-        _DATE_AFTER_NAME.sub("", r.text)
-        for r in removed
-        if r.reason == "signature"
-        and not r.text[0].isdigit()
-        and r.text[0] not in "〇零一二三四五六七八九"
-    ]
+    signatures = _signatures(removed)
     if signatures:
         metadata.setdefault("issuing_body", signatures[0])
         publisher = metadata.get("publisher", "")
@@ -701,6 +701,27 @@ def strip_chrome(
     for key in _REGION_FIELDS:
         metadata.setdefault(key, "")
     return ChromeResult(kept, removed, metadata, notes)
+
+
+def _signatures(removed: list[Removed]) -> list[str]:
+    """Issuing bodies' names from signature lines that stand next to a signature date.
+
+    A notice is signed with a name and a date; an organisation's name alone
+    (in a list of links, say) names no issuer.
+    """
+    dated = {
+        r.line_no
+        for r in removed
+        if r.reason == "signature" and (r.text[0].isdigit() or r.text[0] in "〇零二")
+    }
+    names = []
+    for r in removed:
+        if r.reason != "signature" or r.line_no in dated:
+            continue
+        own_date = _DATE_AFTER_NAME.search(r.text)
+        if own_date or any(abs(r.line_no - n) <= 2 for n in dated):
+            names.append(_DATE_AFTER_NAME.sub("", r.text))
+    return names
 
 
 def _shows_site_furniture(lines: list[str], rules: ChromeRules) -> bool:
@@ -777,9 +798,10 @@ def _strip_site_name(
     cleaned = []
     for line_no, text in kept:
         if site in text and text.strip() != site:
+            stamp = re.compile(rf"[【\[（(]\s*{re.escape(site)}\s*[】\]）)]|{re.escape(site)}")
             state.removed.extend(
-                Removed(line_no, site, "inline_watermark") for _ in range(text.count(site))
+                Removed(line_no, m.group(), "inline_watermark") for m in stamp.finditer(text)
             )
-            text = text.replace(site, "")
+            text = stamp.sub("", text)
         cleaned.append((line_no, text))
     return cleaned

@@ -33,11 +33,11 @@ _VALUE = {
     # An index number: 002938471/2024-01022, 11330998MB0000123K/2024-00017.
     "code": re.compile(r"[0-9A-Za-z][0-9A-Za-z/\-_.]{3,60}"),
     # A name runs to the next space or separator (it is cut again at a key).
-    "name": re.compile(r"(?:《[^》\s]{1,30}》)?[^\s:：|｜【】\[\]<>《》，,;；。]{0,40}"),
+    "name": re.compile(r"(?:《[^》\s]{1,30}》)?[^\s:：|｜丨【】\[\]<>《》，,;；。]{0,40}"),
 }
-_COLON = re.compile(r"\s*[:：丨]\s*")
+_COLON = re.compile(r"\s*[:：丨|｜]\s*")
 # What may stand between two header items: spaces, bars, brackets, slashes.
-_GAP = re.compile(r"[\s|｜/／·•【】\[\]()（）<>＜＞,，;；]*")
+_GAP = re.compile(r"[\s|｜丨/／·•【】\[\]()（）<>＜＞,，;；]*")
 # A name longer than this is a name followed by text; it is cut after the
 # first organisation or site suffix, or not taken as a value at all.
 _NAME_MAX = 20
