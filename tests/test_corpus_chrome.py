@@ -152,6 +152,10 @@ ALL_PAGES = {
     name: getattr(pages, name)
     for name in (
         "GOV_PORTAL_STACKED",
+        "GOV_PORTAL_LINKS",
+        "WECHAT_NUMBERED",
+        "LEGAL_DB_PLAIN",
+        "REPRINT_JUMPS",
         "TRADITIONAL_FLAT",
         "DOCSHARE",
         "ESSAY",
@@ -430,3 +434,41 @@ def test_view_counts_printed_after_the_number_are_filed():
     result = strip_chrome("\n".join(lines))
     assert result.metadata["page_views"] == "1342"
     assert _kept(result) == ["一、总体要求", "提升质量。"]
+
+
+def test_a_portal_headline_links_and_footer_leave_only_the_plan():
+    result = strip_chrome(pages.GOV_PORTAL_LINKS)
+    assert _kept(result)[0].startswith("2024年全县教育工作的总体要求是")
+    assert len(_kept(result)) == 5
+    meta = result.metadata
+    assert meta["title_zh"] == "清溪县2024年教育工作要点"
+    facts = (meta["publisher"], meta["author"], meta["page_views"])
+    assert facts == ("清溪县教育局", "办公室", "512")
+    # An organisation in a list of links signs nothing.
+    assert meta["issuing_body"] == ""
+
+
+def test_wechat_section_numbers_stay_and_bylines_with_bars_go():
+    result = strip_chrome(pages.WECHAT_NUMBERED)
+    assert _kept(result)[:3] == ["01", "加强理想信念教育", "深入开展“开学第一课”主题教育活动。"]
+    assert result.metadata["source_site"] == "清溪教育"
+    assert not any("王五" in text for text in _kept(result))
+
+
+def test_legal_fields_on_one_line_without_brackets_are_filed():
+    result = strip_chrome(pages.LEGAL_DB_PLAIN)
+    assert _kept(result) == ["一、总体要求", "全面推进教育现代化。"]
+    assert result.metadata["doc_no"] == "清教〔2024〕3号"
+    assert result.metadata["issuing_body"] == "清溪县教育局"
+
+
+def test_reprint_subtitle_and_jump_lines_are_removed():
+    result = strip_chrome(pages.REPRINT_JUMPS)
+    assert _kept(result) == [
+        "一、推进教育优质均衡",
+        "新建学校3所。",
+        "二、加强教师队伍建设",
+        "实施名师培养工程。",
+    ]
+    assert result.metadata["title_zh"] == "清溪县2024年教育工作要点"
+    assert result.metadata["source_site"] == "清溪日报"
