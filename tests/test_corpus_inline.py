@@ -72,3 +72,10 @@ def test_a_paywall_note_inside_the_text_is_removed():
     cleaned, marks = strip_inline_marks("加强教师队伍建设（此处隐藏1280个字）。")
     assert cleaned == "加强教师队伍建设。"
     assert marks[0].reason == "inline_watermark"
+
+
+def test_a_data_source_in_brackets_stays_on_a_page_without_site_furniture():
+    line = "全县在校学生12.3万人（来源：县统计局）。"
+    assert strip_inline_marks(line, site_furniture=False)[0] == line
+    site = "全县在校学生12.3万人（来源：某某范文网）。"
+    assert strip_inline_marks(site, site_furniture=False)[0] == "全县在校学生12.3万人。"
