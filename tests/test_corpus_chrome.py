@@ -472,3 +472,25 @@ def test_reprint_subtitle_and_jump_lines_are_removed():
     ]
     assert result.metadata["title_zh"] == "清溪县2024年教育工作要点"
     assert result.metadata["source_site"] == "清溪日报"
+
+
+def test_a_rule_file_missing_a_section_is_refused_naming_it(tmp_path):
+    import yaml
+
+    raw = yaml.safe_load(open(load_chrome_rules.__defaults__[0], encoding="utf-8"))
+    del raw["stamped_site"]
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="stamped_site"):
+        load_chrome_rules(path)
+
+
+def test_a_rule_with_an_unknown_zone_is_refused_naming_the_zones(tmp_path):
+    import yaml
+
+    raw = yaml.safe_load(open(load_chrome_rules.__defaults__[0], encoding="utf-8"))
+    raw["line_rules"]["spam"][0]["zone"] = "middle"
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="any, header, footer, header_footer"):
+        load_chrome_rules(path)

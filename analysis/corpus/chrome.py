@@ -50,16 +50,10 @@ _TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
 _REGION_FIELDS = ("doc_no", "issuing_body", "author")
 # Removed rows whose text carries no page facts (the title is filed on its own).
 _NO_FACTS = ("title", "title_repeat", "injected_chars", "inline_watermark", "structure_label")
-# Share of characters two title lines must share to be forms of one title.
-_SAME_TITLE_SHARE = 0.6
 # Breadcrumb and menu separators: a line with them is navigation, not keywords.
 _TRAIL_MARKS = re.compile(r"[>＞»|｜]")
 # A signature line's date after the issuing body's name.
 _DATE_AFTER_NAME = re.compile(r"[ 　]+\d{4}年\d{1,2}月\d{1,2}日$")
-# Keys a plan may print itself (a schedule's 时间：, a table's 来源：).
-_GENERIC_KEY = re.compile(r"^[（(【\[]?\s*(?:时间|日期|来源|记者|通讯员|摄影|文号)")
-# Site names that are stamped into body text as anti-copy watermarks.
-_STAMPED_SITE = re.compile(r"(?:网|文库|之家|文档|范文|资料库)$")
 _SEPARATORS = re.compile(r"[\s:：|/\\\-_>＞»·、,，.．()（）【】\[\]0-9]+")
 
 
@@ -106,6 +100,9 @@ class ChromeRules:
     notice_start: re.Pattern[str] = re.compile(r"$^")
     other_part: re.Pattern[str] = re.compile(r"$^")
     site_furniture_kinds: tuple[str, ...] = ()
+    body_generic_keys: re.Pattern[str] = re.compile(r"$^")
+    stamped_site: re.Pattern[str] = re.compile(r"$^")
+    same_title_share: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -182,6 +179,16 @@ def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
         "keywords_line",
         "title",
         "notice_title",
+        "facts",
+        "metadata_keys",
+        "source_value",
+        "list_headers",
+        "line_prefixes",
+        "notice_start",
+        "other_part",
+        "site_furniture_kinds",
+        "body_generic_keys",
+        "stamped_site",
     )
     missing = [k for k in required if k not in raw]
     if missing:
@@ -219,6 +226,9 @@ def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
         notice_start=_compile(raw.get("notice_start", r"$^"), "notice_start"),
         other_part=_compile(raw.get("other_part", r"$^"), "other_part"),
         site_furniture_kinds=tuple(raw.get("site_furniture_kinds", ())),
+        body_generic_keys=_compile(raw.get("body_generic_keys", r"$^"), "body_generic_keys"),
+        stamped_site=_compile(raw.get("stamped_site", r"$^"), "stamped_site"),
+        same_title_share=float(title.get("same_title_share", 1.0)),
         title_fused=(
             _compile(
                 rf"^(?P<title>.{{4,{int(title['max_len'])}}}?{ends})(?={fused_start})", "title"
@@ -277,7 +287,7 @@ def _is_metadata_line(line: str, rules: ChromeRules, zone: str) -> bool:
     if not header.n_pairs or _SEPARATORS.sub("", line[header.end :]):
         return False
     if zone == "body" and header.n_pairs < 2:
-        return not _GENERIC_KEY.match(to_simplified_aligned(line.strip()))
+        return not rules.body_generic_keys.match(to_simplified_aligned(line.strip()))
     return True
 
 
@@ -399,13 +409,13 @@ def _take_title(line: str, state: _State, rules: ChromeRules) -> None:
         state.metadata["title_zh"] = bare
 
 
-def _same_title(line: str, title: str, furniture: FurnitureSettings) -> bool:
+def _same_title(line: str, title: str, rules: ChromeRules, furniture: FurnitureSettings) -> bool:
     """Whether ``line`` is another form of ``title`` (most characters shared, no numbering)."""
     a, b = _canonical(line), _canonical(title)
     if not a or not b or furniture.numbering_label.search(to_simplified_aligned(line.strip())):
         return False
     shared = sum((Counter(a) & Counter(b)).values())
-    return shared / max(len(a), len(b)) >= _SAME_TITLE_SHARE
+    return shared / max(len(a), len(b)) >= rules.same_title_share
 
 
 def _split_fused_title(line: str, rules: ChromeRules) -> tuple[str, str] | None:
@@ -456,7 +466,7 @@ def _header_reason(
             if _canonical(line) == _canonical(metadata["title_zh"]):
                 # The repeat nearest the body is the plan's own title line: keep its print.
                 metadata["title_zh"] = line
-        elif _is_title(line, rules) and _same_title(line, metadata["title_zh"], furniture):
+        elif _is_title(line, rules) and _same_title(line, metadata["title_zh"], rules, furniture):
             # The plan's own title after a page headline that names it in another
             # form (with or without the bureau's name): the one nearest the body wins.
             metadata["title_zh"] = line.strip()
@@ -675,7 +685,7 @@ def strip_chrome(
         account = metadata.pop(f"account_{key}", None)
         if account:
             metadata[key] = account
-    kept = _strip_site_name(kept, state, metadata.get("source_site", ""))
+    kept = _strip_site_name(kept, state, metadata.get("source_site", ""), rules)
     if "title_zh" not in metadata:
         notes.append("no title line recognised")
     if state.inner_title is not None and not any(r.reason == "title_repeat" for r in removed):
@@ -786,14 +796,14 @@ def _two_line_notice_title(line: str, following: str, rules: ChromeRules) -> str
 
 
 def _strip_site_name(
-    kept: list[tuple[int, str]], state: _State, site: str
+    kept: list[tuple[int, str]], state: _State, site: str, rules: ChromeRules
 ) -> list[tuple[int, str]]:
     """Remove the page's own site name where it was stamped inside body lines.
 
     Only a website's name (…网, …文库, …之家) is taken for a stamp: an
     account or newspaper name (清溪教育) can be a phrase of the plan itself.
     """
-    if len(site) < 3 or not _STAMPED_SITE.search(to_simplified_aligned(site)):
+    if len(site) < 3 or not rules.stamped_site.search(to_simplified_aligned(site)):
         return kept
     cleaned = []
     for line_no, text in kept:
