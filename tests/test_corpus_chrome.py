@@ -2,7 +2,9 @@
 
 import chrome_fixtures as pages
 import pytest
+import yaml
 
+from analysis import config
 from analysis.corpus.chrome import iso_date, load_chrome_rules, strip_chrome
 
 GOV_PAGE = """首页 > 政务公开 > 通知公告
@@ -475,9 +477,7 @@ def test_reprint_subtitle_and_jump_lines_are_removed():
 
 
 def test_a_rule_file_missing_a_section_is_refused_naming_it(tmp_path):
-    import yaml
-
-    raw = yaml.safe_load(open(load_chrome_rules.__defaults__[0], encoding="utf-8"))
+    raw = yaml.safe_load(config.CHROME_RULES_PATH.read_text(encoding="utf-8"))
     del raw["stamped_site"]
     path = tmp_path / "rules.yml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
@@ -486,9 +486,7 @@ def test_a_rule_file_missing_a_section_is_refused_naming_it(tmp_path):
 
 
 def test_a_rule_with_an_unknown_zone_is_refused_naming_the_zones(tmp_path):
-    import yaml
-
-    raw = yaml.safe_load(open(load_chrome_rules.__defaults__[0], encoding="utf-8"))
+    raw = yaml.safe_load(config.CHROME_RULES_PATH.read_text(encoding="utf-8"))
     raw["line_rules"]["spam"][0]["zone"] = "middle"
     path = tmp_path / "rules.yml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
