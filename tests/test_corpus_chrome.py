@@ -492,3 +492,10 @@ def test_a_rule_with_an_unknown_zone_is_refused_naming_the_zones(tmp_path):
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValueError, match="any, header, footer, header_footer"):
         load_chrome_rules(path)
+
+
+def test_a_title_run_into_its_preamble_is_cut_where_the_preamble_starts():
+    first = "某某县2024年教育工作要点为深入贯彻党的教育方针，制定本要点。"
+    result = strip_chrome(first + "\n一、总体要求\n")
+    assert result.metadata["title_zh"] == "某某县2024年教育工作要点"
+    assert _kept(result)[0] == "为深入贯彻党的教育方针，制定本要点。"
