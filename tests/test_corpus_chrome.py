@@ -2,10 +2,8 @@
 
 import chrome_fixtures as pages
 import pytest
-import yaml
 
-from analysis import config
-from analysis.corpus.chrome import iso_date, load_chrome_rules, strip_chrome
+from analysis.corpus.chrome import iso_date, strip_chrome
 
 GOV_PAGE = """首页 > 政务公开 > 通知公告
 某某区教育局2023年工作计划
@@ -327,11 +325,6 @@ def test_a_plan_ending_in_a_table_keeps_its_rows():
     assert _kept(result)[-2:] == ["学段|指标|2024年", "学前|毛入园率|95%"]
 
 
-def test_line_rules_are_grouped_by_page_kind():
-    kinds = {rule.kind for rule in load_chrome_rules().line_rules}
-    assert {"docshare", "essay", "wechat", "reprint", "legal_db", "notice", "footer"} <= kinds
-
-
 def test_a_notice_title_broken_over_two_lines_is_joined():
     text = "\n".join(
         [
@@ -474,24 +467,6 @@ def test_reprint_subtitle_and_jump_lines_are_removed():
     ]
     assert result.metadata["title_zh"] == "清溪县2024年教育工作要点"
     assert result.metadata["source_site"] == "清溪日报"
-
-
-def test_a_rule_file_missing_a_section_is_refused_naming_it(tmp_path):
-    raw = yaml.safe_load(config.CHROME_RULES_PATH.read_text(encoding="utf-8"))
-    del raw["stamped_site"]
-    path = tmp_path / "rules.yml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(ValueError, match="stamped_site"):
-        load_chrome_rules(path)
-
-
-def test_a_rule_with_an_unknown_zone_is_refused_naming_the_zones(tmp_path):
-    raw = yaml.safe_load(config.CHROME_RULES_PATH.read_text(encoding="utf-8"))
-    raw["line_rules"]["spam"][0]["zone"] = "middle"
-    path = tmp_path / "rules.yml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(ValueError, match="any, header, footer, header_footer"):
-        load_chrome_rules(path)
 
 
 def test_a_title_run_into_its_preamble_is_cut_where_the_preamble_starts():

@@ -24,85 +24,51 @@ line's simplified form, so traditional-character pages are read alike.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
-from analysis import config
+from analysis.corpus.chrome_rules import ChromeRules, LineRule, load_chrome_rules
 from analysis.corpus.furniture import FurnitureSettings, furniture_reason, load_furniture_settings
 from analysis.corpus.inline import InlineRules, load_inline_rules, strip_inline_marks
 from analysis.corpus.metadata import (
     MetadataKey,
     file_source_value,
-    metadata_keys_from,
     read_metadata_header,
     read_metadata_value,
 )
-from analysis.corpus.script import to_simplified, to_simplified_aligned
+from analysis.corpus.script import to_simplified_aligned
+from analysis.corpus.titles import (
+    canonical_title,
+    is_title,
+    same_title,
+    split_fused_title,
+    two_line_notice_title,
+)
 
-_ZONES = ("any", "header", "footer", "header_footer")
+__all__ = [
+    "ChromeResult",
+    "ChromeRules",
+    "Removed",
+    "iso_date",
+    "load_chrome_rules",
+    "strip_chrome",
+]
+
 _SENTENCE_PUNCT = re.compile(r"[。！？!?；;，,]")
 _TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
+
 # Metadata keys that are regions columns beyond those load.region_row always writes.
 _REGION_FIELDS = ("doc_no", "issuing_body", "author")
+
 # Removed rows whose text carries no page facts (the title is filed on its own).
 _NO_FACTS = ("title", "title_repeat", "injected_chars", "inline_watermark", "structure_label")
+
 # Breadcrumb and menu separators: a line with them is navigation, not keywords.
 _TRAIL_MARKS = re.compile(r"[>＞»|｜]")
+
 # A signature line's date after the issuing body's name.
 _DATE_AFTER_NAME = re.compile(r"[ 　]+\d{4}年\d{1,2}月\d{1,2}日$")
+
 _SEPARATORS = re.compile(r"[\s:：|/\\\-_>＞»·、,，.．()（）【】\[\]0-9]+")
-
-
-@dataclass(frozen=True)
-class LineRule:
-    id: str
-    reason: str
-    pattern: re.Pattern[str]
-    zone: str
-    max_len: int
-    kind: str = ""
-
-
-@dataclass(frozen=True)
-class PrefixRule:
-    id: str
-    reason: str
-    pattern: re.Pattern[str]
-
-
-@dataclass(frozen=True)
-class ChromeRules:
-    line_rules: tuple[LineRule, ...]
-    fields: tuple[re.Pattern[str], ...]
-    facts: tuple[re.Pattern[str], ...]
-    ui_words: tuple[str, ...]
-    ui_residual_max: int
-    keywords_reason: str
-    keywords_min_words: int
-    keywords_max_word_len: int
-    title_pattern: re.Pattern[str]
-    title_max_len: int
-    notice_title: re.Pattern[str]
-    metadata_keys: tuple[MetadataKey, ...] = ()
-    source_publisher: re.Pattern[str] = re.compile(r"$^")
-    source_site: re.Pattern[str] = re.compile(r"$^")
-    source_ignore: re.Pattern[str] = re.compile(r"$^")
-    list_reason: str = "related_list"
-    list_header: re.Pattern[str] = re.compile(r"$^")
-    list_max_len: int = 0
-    line_prefixes: tuple[PrefixRule, ...] = ()
-    title_fused: re.Pattern[str] = re.compile(r"$^")
-    title_site_suffix: re.Pattern[str] = re.compile(r"$^")
-    notice_start: re.Pattern[str] = re.compile(r"$^")
-    other_part: re.Pattern[str] = re.compile(r"$^")
-    site_furniture_kinds: tuple[str, ...] = ()
-    body_generic_keys: re.Pattern[str] = re.compile(r"$^")
-    stamped_site: re.Pattern[str] = re.compile(r"$^")
-    same_title_share: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -122,121 +88,6 @@ class ChromeResult:
     removed: list[Removed]
     metadata: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def _compile(pattern: str, where: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(
-            f"chrome rules: {where}: bad regular expression {pattern!r}: {exc}"
-        ) from exc
-
-
-def _line_rules(raw: object, path: Path) -> list[LineRule]:
-    """The ``line_rules`` section: a mapping of page kind → rules (or one flat list)."""
-    groups = raw.items() if isinstance(raw, dict) else [("", raw)]
-    rules: list[LineRule] = []
-    seen: set[str] = set()
-    for kind, entries in groups:
-        for i, entry in enumerate(entries or []):
-            for key in ("id", "reason", "pattern", "zone", "max_len"):
-                if key not in entry:
-                    raise ValueError(
-                        f"chrome rules {path}: line rule #{i} of "
-                        f"{kind or 'line_rules'} lacks {key!r}"
-                    )
-            if entry["id"] in seen:
-                raise ValueError(f"chrome rules {path}: duplicate rule id {entry['id']!r}")
-            seen.add(entry["id"])
-            if entry["zone"] not in _ZONES:
-                raise ValueError(
-                    f"chrome rules {path}: rule {entry['id']!r} has zone {entry['zone']!r}; "
-                    f"allowed values are {', '.join(_ZONES)}"
-                )
-            rules.append(
-                LineRule(
-                    entry["id"],
-                    entry["reason"],
-                    _compile(entry["pattern"], entry["id"]),
-                    entry["zone"],
-                    int(entry["max_len"]),
-                    str(kind),
-                )
-            )
-    return rules
-
-
-@lru_cache(maxsize=4)
-def load_chrome_rules(path: Path = config.CHROME_RULES_PATH) -> ChromeRules:
-    """Read and validate the chrome rule file (safe YAML, no code)."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    required = (
-        "ui_words",
-        "ui_residual_max",
-        "fields",
-        "line_rules",
-        "keywords_line",
-        "title",
-        "notice_title",
-        "facts",
-        "metadata_keys",
-        "source_value",
-        "list_headers",
-        "line_prefixes",
-        "notice_start",
-        "other_part",
-        "site_furniture_kinds",
-        "body_generic_keys",
-        "stamped_site",
-    )
-    missing = [k for k in required if k not in raw]
-    if missing:
-        raise ValueError(f"chrome rules {path}: missing sections {missing}")
-    kw = raw["keywords_line"]
-    source = raw.get("source_value", {})
-    lists = raw.get("list_headers", {})
-    title = raw["title"]
-    ends = title["ends_with"] + title.get("suffix", "")
-    fused_start = title.get("fused_body_start")
-    return ChromeRules(
-        line_rules=tuple(_line_rules(raw["line_rules"], Path(path))),
-        fields=tuple(_compile(p, "fields") for p in raw["fields"]),
-        facts=tuple(_compile(p, "facts") for p in raw.get("facts", [])),
-        ui_words=tuple(sorted(raw["ui_words"], key=len, reverse=True)),
-        ui_residual_max=int(raw["ui_residual_max"]),
-        keywords_reason=kw["reason"],
-        keywords_min_words=int(kw["min_words"]),
-        keywords_max_word_len=int(kw["max_word_len"]),
-        title_pattern=_compile(ends + "$", "title"),
-        title_max_len=int(title["max_len"]),
-        notice_title=_compile(raw["notice_title"], "notice_title"),
-        metadata_keys=metadata_keys_from(raw.get("metadata_keys", [])),
-        source_publisher=_compile(source.get("publisher_ends", r"$^"), "source_value"),
-        source_site=_compile(source.get("site_contains", r"$^"), "source_value"),
-        source_ignore=_compile(source.get("ignore", r"$^"), "source_value"),
-        list_reason=lists.get("reason", "related_list"),
-        list_header=_compile(lists.get("header", r"$^"), "list_headers"),
-        list_max_len=int(lists.get("max_len", 0)),
-        line_prefixes=tuple(
-            PrefixRule(e["id"], e["reason"], _compile(e["pattern"], e["id"]))
-            for e in raw.get("line_prefixes", [])
-        ),
-        title_site_suffix=_compile(title.get("site_suffix", r"$^"), "title"),
-        notice_start=_compile(raw.get("notice_start", r"$^"), "notice_start"),
-        other_part=_compile(raw.get("other_part", r"$^"), "other_part"),
-        site_furniture_kinds=tuple(raw.get("site_furniture_kinds", ())),
-        body_generic_keys=_compile(raw.get("body_generic_keys", r"$^"), "body_generic_keys"),
-        stamped_site=_compile(raw.get("stamped_site", r"$^"), "stamped_site"),
-        same_title_share=float(title.get("same_title_share", 1.0)),
-        title_fused=(
-            _compile(
-                rf"^(?P<title>.{{4,{int(title['max_len'])}}}?{ends})(?={fused_start})", "title"
-            )
-            if fused_start
-            else re.compile(r"$^")
-        ),
-    )
 
 
 def _rule_allowed(rule: LineRule, zone: str) -> bool:
@@ -301,18 +152,6 @@ def _is_keywords_line(line: str, rules: ChromeRules) -> bool:
     )
 
 
-def _is_title(text: str, rules: ChromeRules) -> bool:
-    # A title may be printed in 《》 as a whole.
-    simple = to_simplified_aligned(text.strip())
-    if simple.startswith("《") and simple.endswith("》"):
-        simple = simple[1:-1]
-    return (
-        0 < len(simple) <= rules.title_max_len
-        and not _SENTENCE_PUNCT.search(simple)
-        and bool(rules.title_pattern.search(simple))
-    )
-
-
 def _collect_fields(text: str, rules: ChromeRules, metadata: dict[str, str]) -> None:
     simple = to_simplified_aligned(text)
     for pattern in rules.fields + rules.facts:
@@ -364,11 +203,6 @@ def iso_date(text: str) -> str:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
-def _canonical(text: str) -> str:
-    """Compare titles in simplified form, ignoring spaces and the brackets around them."""
-    return re.sub(r"[\s《》〈〉]", "", to_simplified(text))
-
-
 @dataclass
 class _State:
     """What the walk through the header has learnt so far."""
@@ -409,26 +243,6 @@ def _take_title(line: str, state: _State, rules: ChromeRules) -> None:
         state.metadata["title_zh"] = bare
 
 
-def _same_title(line: str, title: str, rules: ChromeRules, furniture: FurnitureSettings) -> bool:
-    """Whether ``line`` is another form of ``title`` (most characters shared, no numbering)."""
-    a, b = _canonical(line), _canonical(title)
-    if not a or not b or furniture.numbering_label.search(to_simplified_aligned(line.strip())):
-        return False
-    shared = sum((Counter(a) & Counter(b)).values())
-    return shared / max(len(a), len(b)) >= rules.same_title_share
-
-
-def _split_fused_title(line: str, rules: ChromeRules) -> tuple[str, str] | None:
-    """A title run into the first body line: (title, rest) or None."""
-    head, _, tail = line.partition(" ")
-    if tail.strip() and _is_title(head, rules):
-        return head, tail
-    match = rules.title_fused.search(to_simplified_aligned(line))
-    if match and _is_title(line[: match.end("title")], rules):
-        return line[: match.end("title")], line[match.end("title") :]
-    return None
-
-
 def _header_reason(
     line_no: int, line: str, state: _State, rules: ChromeRules, furniture: FurnitureSettings
 ) -> tuple[str | None, str]:
@@ -461,41 +275,45 @@ def _header_reason(
         metadata.setdefault("source_keywords", " ".join(line.split()))
     if reason is None and "title_zh" in metadata:
         titles = [metadata["title_zh"], metadata.get("notice_title", "")]
-        if any(t and _canonical(line) == _canonical(t) for t in titles):
+        if any(t and canonical_title(line) == canonical_title(t) for t in titles):
             reason = "title_repeat"
-            if _canonical(line) == _canonical(metadata["title_zh"]):
+            if canonical_title(line) == canonical_title(metadata["title_zh"]):
                 # The repeat nearest the body is the plan's own title line: keep its print.
                 metadata["title_zh"] = line
-        elif _is_title(line, rules) and _same_title(line, metadata["title_zh"], rules, furniture):
+        elif is_title(line, rules=rules) and same_title(
+            line, metadata["title_zh"], rules=rules, furniture=furniture
+        ):
             # The plan's own title after a page headline that names it in another
             # form (with or without the bureau's name): the one nearest the body wins.
             metadata["title_zh"] = line.strip()
             reason = "title"
-        elif "notice_title" not in metadata and _is_title(line, rules):
+        elif "notice_title" not in metadata and is_title(line, rules=rules):
             notice = rules.notice_title.search(to_simplified_aligned(line))
             if notice:
                 # A notice title after the page's title (an HTML page's <h1> first).
                 title = metadata["title_zh"]
                 _take_title(line, state, rules)
-                if _canonical(state.inner_title or "") != _canonical(title):
+                if canonical_title(state.inner_title or "") != canonical_title(title):
                     metadata["title_zh"] = title
                 reason = "notice_title"
-    if reason is None and "title_zh" not in metadata and _is_title(line, rules):
+    if reason is None and "title_zh" not in metadata and is_title(line, rules=rules):
         _take_title(line, state, rules)
         reason = "title"
     if reason is None and "title_zh" not in metadata:
         # 某某县2024年教育工作要点_某某网: the page's title with the site's name.
         suffix = rules.title_site_suffix.search(to_simplified_aligned(line))
-        if suffix and _is_title(line[: suffix.start()], rules):
+        if suffix and is_title(line[: suffix.start()], rules=rules):
             _take_title(line[: suffix.start()].strip(), state, rules)
             metadata.setdefault("source_site", line[suffix.start("site") : suffix.end("site")])
             reason = "title"
     if reason is None and "title_zh" in metadata:
         suffix = rules.title_site_suffix.search(to_simplified_aligned(line))
-        if suffix and _canonical(line[: suffix.start()]) == _canonical(metadata["title_zh"]):
+        if suffix and canonical_title(line[: suffix.start()]) == canonical_title(
+            metadata["title_zh"]
+        ):
             reason = "title_repeat"
     if reason is None and "title_zh" not in metadata:
-        fused = _split_fused_title(line, rules)
+        fused = split_fused_title(line, rules=rules)
         if fused is not None:
             head, tail = fused
             state.remove(line_no, head.strip(), "title", rules)
@@ -506,8 +324,8 @@ def _header_reason(
         and state.inner_title is not None
         and "title_repeat" not in {r.reason for r in state.removed}
     ):
-        fused = _split_fused_title(line, rules)
-        if fused is not None and _canonical(fused[0]) == _canonical(state.inner_title):
+        fused = split_fused_title(line, rules=rules)
+        if fused is not None and canonical_title(fused[0]) == canonical_title(state.inner_title):
             state.remove(line_no, fused[0].strip(), "title_repeat", rules)
             return None, fused[1].strip()
     if reason is None:
@@ -647,7 +465,7 @@ def strip_chrome(
             rest_is_other_text = True
             continue
         if in_header and "title_zh" not in metadata and index + 1 < footer_start:
-            joined = _two_line_notice_title(line, nonblank[index + 1][1], rules)
+            joined = two_line_notice_title(line, nonblank[index + 1][1], rules=rules)
             if joined is not None:
                 state.removed.append(Removed(line_no, line, "title"))
                 state.removed.append(
@@ -781,17 +599,6 @@ def _list_head_above(nonblank: list[tuple[int, str]], end: int, rules: ChromeRul
             return head
         if len(text) > rules.list_max_len or _TERMINAL.search(text):
             return None
-    return None
-
-
-def _two_line_notice_title(line: str, following: str, rules: ChromeRules) -> str | None:
-    """A notice title broken over ``line`` and ``following``, joined; else None."""
-    simple = to_simplified_aligned(line)
-    if not rules.notice_start.search(simple) or _is_title(line, rules):
-        return None
-    joined = line.strip() + following.strip()
-    if _is_title(joined, rules) and rules.notice_title.search(to_simplified_aligned(joined)):
-        return joined
     return None
 
 
