@@ -79,3 +79,9 @@ def test_a_data_source_in_brackets_stays_on_a_page_without_site_furniture():
     assert strip_inline_marks(line, site_furniture=False)[0] == line
     site = "全县在校学生12.3万人（来源：某某范文网）。"
     assert strip_inline_marks(site, site_furniture=False)[0] == "全县在校学生12.3万人。"
+
+
+def test_a_betting_advert_in_brackets_is_removed_from_a_sentence_about_football():
+    line = "全面开展校园足球活动【某某体育官网入口】，每周开展一次班级联赛。"
+    cleaned = strip_inline_marks(line, site_furniture=False)[0]
+    assert cleaned == "全面开展校园足球活动，每周开展一次班级联赛。"
