@@ -474,3 +474,9 @@ def test_a_title_run_into_its_preamble_is_cut_where_the_preamble_starts():
     result = strip_chrome(first + "\n一、总体要求\n")
     assert result.metadata["title_zh"] == "某某县2024年教育工作要点"
     assert _kept(result)[0] == "为深入贯彻党的教育方针，制定本要点。"
+
+
+def test_a_plans_own_source_and_date_fields_stay_in_the_body():
+    lines = ["某某县2024年教育工作要点", "一、经费保障", "来源：县财政局", "时间：2024年5月20日"]
+    result = strip_chrome("\n".join(lines + ["全面落实经费保障。"]))
+    assert _kept(result) == lines[1:] + ["全面落实经费保障。"]

@@ -102,28 +102,37 @@ def _match_rule(line: str, zone: str, rules: ChromeRules) -> str | None:
     for rule in rules.line_rules:
         if len(line) <= rule.max_len and _rule_allowed(rule, zone) and rule.pattern.search(simple):
             return rule.reason
-    if _is_interface_line(simple, rules):
+    if _is_interface_line(simple, rules, zone):
         return "page_interface"
     if _is_metadata_line(line, rules, zone):
         return "metadata_header"
     return None
 
 
-def _is_interface_line(line: str, rules: ChromeRules) -> bool:
-    """A short line made of interface words and metadata fields only."""
+def _is_interface_line(line: str, rules: ChromeRules, zone: str) -> bool:
+    """A short line made of interface words and metadata fields only.
+
+    Inside the body, a line whose only interface word is one a plan may
+    print itself (来源：县财政局 in a funding table) is kept.
+    """
     if len(line) > 80 or "。" in line:
         return False
     rest = line
-    hit = False
+    hits: list[str] = []
     for pattern in rules.fields:
-        rest, n = pattern.subn(" ", rest)
-        hit = hit or n > 0
+        for match in pattern.finditer(rest):
+            hits.append(match.group())
+        rest = pattern.sub(" ", rest)
     for word in rules.ui_words:
         if word in rest:
             rest = rest.replace(word, " ")
-            hit = True
+            hits.append(word)
     residual = _SEPARATORS.sub("", rest)
-    return hit and len(residual) <= rules.ui_residual_max
+    if not hits or len(residual) > rules.ui_residual_max:
+        return False
+    if zone == "body" and len(hits) == 1:
+        return not rules.body_generic_keys.match(hits[0])
+    return True
 
 
 def _is_metadata_line(line: str, rules: ChromeRules, zone: str) -> bool:
