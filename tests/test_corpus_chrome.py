@@ -480,3 +480,17 @@ def test_a_plans_own_source_and_date_fields_stay_in_the_body():
     lines = ["某某县2024年教育工作要点", "一、经费保障", "来源：县财政局", "时间：2024年5月20日"]
     result = strip_chrome("\n".join(lines + ["全面落实经费保障。"]))
     assert _kept(result) == lines[1:] + ["全面落实经费保障。"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "家长可扫描二维码完成网上报名。",
+        "相关文件要求各校健全家校沟通机制",
+        "由工会会员代表提供意见建议",
+        "位置：县城东区",
+    ],
+)
+def test_plan_lines_with_page_words_stay_in_the_body(line):
+    result = strip_chrome(f"某某县2024年教育工作要点\n一、总体要求\n{line}\n全面提升质量。\n")
+    assert line in _kept(result)
