@@ -48,3 +48,8 @@ def test_an_unknown_position_is_refused_naming_the_allowed_ones():
 
 def test_long_lines_are_never_furniture():
     assert furniture_reason("某" * 90, position="before_title") is None
+
+
+def test_an_indented_fragment_of_a_hard_wrapped_paragraph_is_kept():
+    assert furniture_reason("今年全县教育工作", position="before_title") is not None
+    assert furniture_reason("\u3000\u3000今年全县教育工作", position="before_title") is None

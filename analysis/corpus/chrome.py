@@ -220,6 +220,7 @@ class _State:
     removed: list[Removed] = field(default_factory=list)
     inner_title: str | None = None
     pending_key: MetadataKey | None = None
+    printed: str = ""
     in_list: bool = False
 
     def remove(self, line_no: int, text: str, reason: str, rules: ChromeRules) -> None:
@@ -339,7 +340,9 @@ def _header_reason(
             return None, fused[1].strip()
     if reason is None:
         position = "header" if "title_zh" in metadata else "before_title"
-        reason = furniture_reason(line, position=position, settings=furniture)
+        # The printed line keeps its indent, which is evidence of a body paragraph.
+        judged = state.printed if line == state.printed.strip() else line
+        reason = furniture_reason(judged, position=position, settings=furniture)
     if reason == "signature" and "title_zh" not in metadata and not line[:1].isdigit():
         # An organisation's name above everything else is the site's name, not a signature.
         reason = "site_name"
@@ -361,12 +364,15 @@ def _bare_key(line: str, rules: ChromeRules) -> MetadataKey | None:
     return None
 
 
-def _footer_reason(line: str, rules: ChromeRules, furniture: FurnitureSettings) -> str | None:
+def _footer_reason(
+    line: str, rules: ChromeRules, furniture: FurnitureSettings, *, printed: str = ""
+) -> str | None:
     reason = _match_rule(line, "footer", rules)
     if reason is None and rules.list_header.search(to_simplified_aligned(line)):
         reason = rules.list_reason
     if reason is None:
-        reason = furniture_reason(line, position="after_body", settings=furniture)
+        # The printed line keeps its indent, which is evidence of a body paragraph.
+        reason = furniture_reason(printed or line, position="after_body", settings=furniture)
     return reason
 
 
@@ -434,7 +440,7 @@ def strip_chrome(
     nonblank = [(n, line.strip()) for n, line in enumerate(printed, start=1) if line.strip()]
 
     # Footer: walk back from the end while lines are footer chrome or furniture.
-    footer_start, footer_reasons = _footer_walk(nonblank, rules, furniture)
+    footer_start, footer_reasons = _footer_walk(nonblank, printed, rules, furniture)
 
     in_header = True
     rest_is_other_text = False
@@ -485,6 +491,7 @@ def strip_chrome(
                 continue
         body_text = printed[line_no - 1]
         if in_header:
+            state.printed = printed[line_no - 1]
             reason, rest = _header_reason(line_no, line, state, rules, furniture)
             if reason is not None:
                 state.pending_key = _bare_key(line, rules)
@@ -575,7 +582,10 @@ def _shows_site_furniture(lines: list[str], rules: ChromeRules) -> bool:
 
 
 def _footer_walk(
-    nonblank: list[tuple[int, str]], rules: ChromeRules, furniture: FurnitureSettings
+    nonblank: list[tuple[int, str]],
+    printed: list[str],
+    rules: ChromeRules,
+    furniture: FurnitureSettings,
 ) -> tuple[int, list[str]]:
     """Where the footer starts (index into ``nonblank``) and each footer line's reason.
 
@@ -586,7 +596,8 @@ def _footer_walk(
     start = len(nonblank)
     reasons: list[str] = []
     while start > 0:
-        reason = _footer_reason(nonblank[start - 1][1], rules, furniture)
+        line_no, line = nonblank[start - 1]
+        reason = _footer_reason(line, rules, furniture, printed=printed[line_no - 1])
         if reason is None:
             head = _list_head_above(nonblank, start - 1, rules)
             if head is None:

@@ -47,6 +47,7 @@ _FEATURES = (
     "numbering_label",
     "heading_word",
     "table_row",
+    "indented",
 )
 _SENTENCE_PUNCT = re.compile(r"[。！？!?；;，,、]")
 _TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
@@ -54,6 +55,8 @@ _KEY_VALUE = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,8}\s*[:：]\s*\S")
 _DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}")
 _DATE_CHARS = re.compile(r"[\d年月日:：\-/.]")
 _YEAR = re.compile(r"\d{4}年(?:度)?")
+# Two ideographic spaces (or more ASCII ones) opening a line: a body paragraph.
+_INDENT = re.compile(r"^(?:\u3000{2}|[ \t]{2,})\S")
 _TABLE = re.compile(r"(?:[|｜\t].*){2,}")
 
 
@@ -170,6 +173,8 @@ def line_features(line: str, *, position: str, settings: FurnitureSettings) -> l
         features.append("heading_word")
     if _TABLE.search(simple):
         features.append("table_row")
+    if _INDENT.match(line):
+        features.append("indented")
     return features
 
 
