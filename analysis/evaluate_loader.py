@@ -625,8 +625,18 @@ def report_markdown(by_file: pd.DataFrame, by_kind: pd.DataFrame) -> str:
         by_kind.loc[:, ["kind", "split", "n_files", "chrome_recall", "chrome_precision",
                         "title_found", "sentence_f1", "structure_exact", "metadata"]]
     )
+    lines += ["", "## Per format and layout", ""]
+    # hardwrap:18 and hardwrap:40 are one layout family.
+    families = by_file.assign(layout=by_file["layout"].str.replace(r":\d+$", "", regex=True))
+    for key in ("format", "layout"):
+        lines += _markdown_table(
+            aggregate(families, keys=[key, "split"]).loc[
+                :, [key, "split", "n_files", "chrome_recall", "chrome_precision", "title_found",
+                    "sentence_f1", "structure_exact"]
+            ]
+        )
+        lines.append("")
     lines += [
-        "",
         "## Per file (development split)",
         "",
         "Held-out files are listed only in `by_file.csv`, so that nobody reads them",
