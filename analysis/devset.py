@@ -710,7 +710,9 @@ def _render_html(source: Source) -> bytes:
     inside = [i for i, b in enumerate(blocks) if b.tag != "C"]
     first, last = inside[0], inside[-1]
     before, body, after = blocks[:first], blocks[first : last + 1], blocks[last + 1 :]
-    page_title = source.title or next((b.pieces[0].text for b in body if b.pieces), source.id)
+    # A page that shows no plan title is titled after the site (its first chrome line).
+    site = next((b.pieces[0].text for b in before if b.pieces), "")
+    page_title = source.title or site
     out = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',

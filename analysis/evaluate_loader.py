@@ -35,8 +35,8 @@ manifest row) and scores it against the source's gold:
   each, both matched to a unit) whose primary theme
   (:func:`analysis.themes.code_units`) agrees.
 
-Texts are compared after :func:`normalise_for_match` (NFKC, whitespace and
-the table-cell separator ``|`` removed).  A file the loader cannot read
+Texts are compared after :func:`normalise_for_match` (NFKC, quotes folded,
+whitespace and the table-cell separator ``|`` removed).  A file the loader cannot read
 scores zero: every chrome line and mark counts as left in, every sentence as
 missing.  Aggregates are micro-averages (summed numerators over summed
 denominators) per split and per kind × split.
@@ -189,17 +189,22 @@ COLUMN_MEANINGS: dict[str, str] = {
 }
 
 _WHITESPACE = re.compile(r"[\s|]+")
+_QUOTE_FOLD = str.maketrans({c: '"' for c in "“”„「」〝〞＂"} | {c: "'" for c in "‘’『』＇"})
 _TITLE_BRACKETS = re.compile(r"[《》]")
 
 
 def normalise_for_match(text: str) -> str:
-    """``text`` as compared: NFKC, whitespace and the table-cell separator ``|`` removed.
+    """``text`` as compared: NFKC, quotes folded, whitespace and ``|`` removed.
 
-    NFKC makes full- and half-width forms equal (the loader normalises
-    punctuation); whitespace differs with every layout; ``|`` and tabs
-    separate table cells as printed, and an HTML table comes back with tabs.
+    NFKC makes full- and half-width forms equal and the loader's quote
+    convention (``「」`` and ``〝〞`` become ``“”``, ``『』`` become ``‘’``) is
+    a normalisation, not a change of text, so every double quote compares as
+    ``"`` and every single quote as ``'``; whitespace differs with every
+    layout; ``|`` and tabs separate table cells as printed, and an HTML table
+    comes back with tabs.
     """
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
+    folded = unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD)
+    return _WHITESPACE.sub("", folded)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -560,8 +565,9 @@ def report_markdown(by_file: pd.DataFrame, by_kind: pd.DataFrame) -> str:
         "",
         "## Metrics",
         "",
-        "Texts are compared normalised: NFKC, whitespace and the table-cell separator",
-        "`|` removed. Aggregates are micro-averages (numerators and denominators",
+        "Texts are compared normalised: NFKC, every double quote as `\"` and single",
+        "quote as `'` (the loader turns 「」 into “”), whitespace and the table-cell",
+        "separator `|` removed. Aggregates are micro-averages (numerators and denominators",
         "summed over files). A file the loader cannot read scores zero: its chrome",
         "and marks count as left in, its sentences as missing.",
         "",
@@ -619,8 +625,18 @@ def report_markdown(by_file: pd.DataFrame, by_kind: pd.DataFrame) -> str:
         by_kind.loc[:, ["kind", "split", "n_files", "chrome_recall", "chrome_precision",
                         "title_found", "sentence_f1", "structure_exact", "metadata"]]
     )
+    lines += ["", "## Per format and layout", ""]
+    # hardwrap:18 and hardwrap:40 are one layout family.
+    families = by_file.assign(layout=by_file["layout"].str.replace(r":\d+$", "", regex=True))
+    for key in ("format", "layout"):
+        lines += _markdown_table(
+            aggregate(families, keys=[key, "split"]).loc[
+                :, [key, "split", "n_files", "chrome_recall", "chrome_precision", "title_found",
+                    "sentence_f1", "structure_exact"]
+            ]
+        )
+        lines.append("")
     lines += [
-        "",
         "## Per file (development split)",
         "",
         "Held-out files are listed only in `by_file.csv`, so that nobody reads them",

@@ -78,6 +78,7 @@ PERFECT = [
 
 def test_normalise_for_match_folds_width_and_drops_whitespace_and_cell_bars():
     assert normalise_for_match("Ａ１，　b 2\t|c") == "A1,b2c"
+    assert normalise_for_match("「雙減」與『課後』") == normalise_for_match("“雙減”與‘課後’")
 
 
 def test_a_perfect_loader_scores_one_everywhere(tmp_path):
