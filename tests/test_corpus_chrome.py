@@ -1,5 +1,8 @@
 """Chrome stripping on invented pages shaped like real ones, and on the seeds."""
 
+import chrome_fixtures as pages
+import pytest
+
 from analysis.corpus.chrome import iso_date, strip_chrome
 
 GOV_PAGE = """首页 > 政务公开 > 通知公告
@@ -141,3 +144,353 @@ def test_seed_metadata_moved_out_of_the_chrome(corpus):
     assert regions.loc["licheng", "title_zh"] == "2022年鲤城教育工作要点"
     assert regions.loc["tonglu", "page_date"] == "2021-09-14"
     assert regions.loc["sichuan_county", "source_site"] == "汇文网"
+
+
+# --- chrome by kinds (pages in tests/chrome_fixtures.py) ----------------------
+
+ALL_PAGES = {
+    name: getattr(pages, name)
+    for name in (
+        "GOV_PORTAL_STACKED",
+        "GOV_PORTAL_LINKS",
+        "WECHAT_NUMBERED",
+        "LEGAL_DB_PLAIN",
+        "REPRINT_JUMPS",
+        "TRADITIONAL_FLAT",
+        "DOCSHARE",
+        "ESSAY",
+        "WECHAT",
+        "REPRINT",
+        "LEGAL_DB",
+        "NOTICE_NUMBERED",
+        "SPAM_MIRROR",
+    )
+}
+
+
+def _kept(result):
+    return [text for _, text in result.lines]
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAGES))
+def test_every_character_of_a_page_is_kept_or_removed(name):
+    page = ALL_PAGES[name] + GOV_PAGE + NOTICE
+    result = strip_chrome(page)
+    accounted = "".join(_kept(result)) + "".join(r.text for r in result.removed)
+    assert sorted(page.replace(" ", "").replace("\n", "").replace("　", "")) == sorted(
+        accounted.replace(" ", "").replace("　", "")
+    )
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAGES))
+def test_no_page_keeps_its_title_as_a_body_line(name):
+    result = strip_chrome(ALL_PAGES[name])
+    title = result.metadata["title_zh"]
+    assert title
+    assert not any(title in text for text in _kept(result))
+
+
+def test_metadata_keys_above_their_values_are_removed_and_filed():
+    result = strip_chrome(pages.GOV_PORTAL_STACKED)
+    assert _kept(result)[0] == "一、总体要求"
+    assert len(_kept(result)) == 4
+    meta = result.metadata
+    assert (meta["page_date"], meta["page_views"], meta["publisher"]) == (
+        "2024-03-01",
+        "1024",
+        "某某县教育局",
+    )
+    assert meta["source_site"] == "某某县人民政府门户网站"
+    assert {"site_name", "breadcrumb", "metadata_header", "site_footer"} <= _removed_reasons(
+        result
+    )
+
+
+def test_a_traditional_header_run_into_a_flattened_page_is_cut_off_the_line():
+    result = strip_chrome(pages.TRADITIONAL_FLAT)
+    (kept,) = _kept(result)
+    assert kept.startswith("一、總體要求 全面貫徹")
+    assert "發佈時間" not in kept and "瀏覽次數" not in kept and "教育工作要點" not in kept
+    assert result.metadata["title_zh"] == "某某縣2024年教育工作要點"
+    assert result.metadata["page_views"] == "1024"
+    assert result.metadata["publisher"] == "某某縣教育局"
+    assert result.metadata["page_date"] == "2024-03-01"
+
+
+def test_document_sharing_prompts_captions_and_related_list_are_removed():
+    result = strip_chrome(pages.DOCSHARE)
+    assert _kept(result) == [
+        "一、指导思想",
+        "以立德树人为根本任务，全面提升办学质量。",
+        "二、主要工作",
+        "1.加强德育工作。开展主题教育活动。",
+    ]
+    assert result.metadata["source_site"] == "某某文档网"
+    assert {"docsite_prompt", "docsite_page_caption", "docsite_uploader", "related_list"} <= (
+        _removed_reasons(result)
+    )
+
+
+def test_essay_site_lead_in_part_header_and_watermarks_are_removed():
+    result = strip_chrome(pages.ESSAY)
+    assert _kept(result) == [
+        "一、工作目标",
+        "全面落实立德树人根本任务，促进学生全面发展。",
+        "二、主要措施",
+        "加强课堂教学管理，提高教学质量。",
+    ]
+    assert result.metadata["title_zh"] == "2024年学校教育工作要点"
+    watermarks = [r.text for r in result.removed if r.reason == "inline_watermark"]
+    assert watermarks == ["（来源：某某范文网）", "本文来自某某范文网"]
+
+
+def test_wechat_furniture_emoji_and_injected_symbols_are_removed():
+    result = strip_chrome(pages.WECHAT)
+    assert _kept(result) == [
+        "一、深化教育改革",
+        "推进集团化办学，扩大优质教育资源覆盖面。",
+        "二、加强师资建设",
+        "实施名师培养工程，打造高素质教师队伍。",
+    ]
+    injected = {r.text: r.line_no for r in result.removed if r.reason == "injected_chars"}
+    assert injected == {"🎉": 5, "▲": 7}
+    assert result.metadata["publisher"] == "某某县教育局"
+
+
+def test_reprint_lead_is_removed_and_the_reporter_filed_as_author():
+    # Before the plan starts, the whole 本报讯 paragraph is the newspaper's lead.
+    result = strip_chrome(pages.REPRINT)
+    assert _kept(result)[0] == "一、办好人民满意的教育"
+    assert result.metadata["author"] == "张三"
+    assert {"reprint_edition", "reprint_lead"} <= _removed_reasons(result)
+    assert not any("责任编辑" in text for text in _kept(result))
+
+
+def test_a_lead_in_inside_the_body_is_cut_off_its_sentence():
+    text = "某某县2024年教育工作要点\n一、总体要求\n本报讯（记者 张三）全县将推进教育均衡发展。\n"
+    result = strip_chrome(text)
+    assert _kept(result)[-1] == "全县将推进教育均衡发展。"
+    assert [r.text for r in result.removed if r.reason == "reprint_lead"] == ["本报讯（记者 张三）"]
+
+
+def test_legal_database_record_and_its_notice_become_metadata():
+    result = strip_chrome(pages.LEGAL_DB)
+    assert _kept(result) == ["一、加强党的建设", "深化党建引领，推进清廉学校建设。"]
+    meta = result.metadata
+    assert meta["title_zh"] == "2024年教育工作要点"
+    assert meta["doc_no"] == "某教〔2024〕5号"
+    assert meta["issuing_body"] == "某某县教育局"
+    assert meta["page_date"] == "2024-03-01"
+
+
+def test_notice_number_hanzi_date_and_distribution_lines_are_removed():
+    result = strip_chrome(pages.NOTICE_NUMBERED)
+    assert _kept(result) == ["一、推进教育优质均衡", "统筹城乡教育资源配置，缩小校际差距。"]
+    assert result.metadata["doc_no"] == "某教〔2024〕12号"
+    assert result.metadata["issuing_body"] == "某某市教育局"
+    assert result.metadata["title_zh"] == "2024年全市教育工作要点"
+    assert "notice_distribution" in _removed_reasons(result)
+
+
+def test_a_betting_notice_is_removed_but_a_plan_sentence_about_football_is_kept():
+    result = strip_chrome(pages.SPAM_MIRROR)
+    assert "spam" in _removed_reasons(result)
+    assert any("校园足球" in text for text in _kept(result))
+    assert not any("投注" in text for text in _kept(result))
+
+
+def test_a_title_fused_with_the_first_heading_without_a_space_is_split():
+    result = strip_chrome("某某县2024年教育工作要点一、总体要求\n全面提升教育质量。\n")
+    assert result.metadata["title_zh"] == "某某县2024年教育工作要点"
+    assert _kept(result) == ["一、总体要求", "全面提升教育质量。"]
+
+
+def test_an_unknown_column_name_before_the_title_is_removed_on_evidence():
+    result = strip_chrome("教育动态\n某某县2024年教育工作要点\n总体要求\n全面提升教育质量。\n")
+    reasons = {r.text: r.reason for r in result.removed}
+    assert reasons["教育动态"].startswith("furniture_evidence:")
+    # The unnumbered heading after the title is plan text: kept.
+    assert _kept(result) == ["总体要求", "全面提升教育质量。"]
+
+
+def test_body_lines_that_look_like_furniture_are_never_removed_inside_the_body():
+    lines = ["某某县2024年教育工作要点", "一、总体要求", "全面提升教育质量。", "教育动态"]
+    result = strip_chrome("\n".join(lines + ["二、主要任务", "加强队伍建设。"]))
+    assert "教育动态" in _kept(result)
+
+
+def test_a_plan_ending_in_a_table_keeps_its_rows():
+    lines = ["某某县2024年教育工作要点", "一、主要指标", "各项指标如下。"]
+    result = strip_chrome("\n".join(lines + ["学段|指标|2024年", "学前|毛入园率|95%"]))
+    assert _kept(result)[-2:] == ["学段|指标|2024年", "学前|毛入园率|95%"]
+
+
+def test_a_notice_title_broken_over_two_lines_is_joined():
+    text = "\n".join(
+        [
+            "某某县教育局文件",
+            "某教〔2024〕5号",
+            "某某县教育局关于印发《某某县2024年",
+            "德育工作要点》的通知",
+            "各学校：",
+            "现将《某某县2024年德育工作要点》印发给你们，请认真贯彻落实。",
+            "某某县2024年德育工作要点",
+            "一、总体要求",
+            "全面加强学校德育工作。",
+        ]
+    )
+    result = strip_chrome(text)
+    assert result.metadata["title_zh"] == "某某县2024年德育工作要点"
+    assert result.metadata["doc_no"] == "某教〔2024〕5号"
+    assert _kept(result) == ["一、总体要求", "全面加强学校德育工作。"]
+
+
+def test_a_title_with_the_site_name_after_it_gives_title_and_source_site():
+    text = "某某县2024年教育工作要点_某某资讯网\n一、总体要求\n全面提升教育质量。\n"
+    result = strip_chrome(text)
+    assert result.metadata["title_zh"] == "某某县2024年教育工作要点"
+    assert result.metadata["source_site"] == "某某资讯网"
+
+
+def test_a_disclosure_table_read_cell_by_cell_is_filed():
+    cells = ["索引号", "113309XX00/2024-00045", "发布机构", "某某区教育局"]
+    cells += ["文号", "某教〔2024〕3号"]
+    text = "\n".join(cells + ["某某区2024年重点工作任务", "一、目标要求", "全面提升质量。"])
+    result = strip_chrome(text)
+    meta = result.metadata
+    assert (meta["index_no"], meta["publisher"], meta["issuing_body"], meta["doc_no"]) == (
+        "113309XX00/2024-00045",
+        "某某区教育局",
+        "某某区教育局",
+        "某教〔2024〕3号",
+    )
+    assert _kept(result) == ["一、目标要求", "全面提升质量。"]
+
+
+def test_an_account_name_that_is_also_a_phrase_of_the_plan_stays_in_the_body():
+    text = "\n".join(
+        [
+            "原创 某某县教育局 清溪教育 2024-02-27",
+            "某某县2024年教育工作要点",
+            "一、加强宣传",
+            "讲好清溪教育故事。",
+            "阅读原文",
+        ]
+    )
+    result = strip_chrome(text)
+    assert result.metadata["source_site"] == "清溪教育"
+    assert result.metadata["author"] == "某某县教育局"
+    assert "讲好清溪教育故事。" in _kept(result)
+
+
+def test_a_web_address_in_a_plan_on_a_government_page_is_kept():
+    line = "依托国家智慧教育平台（www.smartedu.cn）开展教师培训。"
+    result = strip_chrome(f"某某县2024年教育工作要点\n一、数字化\n{line}\n")
+    assert line in _kept(result)
+
+
+def test_a_second_essay_on_a_template_page_is_not_part_of_the_plan():
+    other = "篇二\n小班工作计划\n一、班级情况\n本班共有幼儿28名。\n相关推荐"
+    result = strip_chrome(pages.ESSAY.replace("相关推荐", other))
+    assert not any("幼儿" in text for text in _kept(result))
+    assert "essay_other_part" in _removed_reasons(result)
+
+
+def test_the_plans_own_title_after_a_page_headline_in_another_form_wins():
+    text = "\n".join(
+        [
+            "某某县2024年教育工作要点",
+            "发布时间：2024-03-01　来源：某某县教育局",
+            "某某县教育局2024年教育工作要点",
+            "一、总体要求",
+            "全面提升教育质量。",
+        ]
+    )
+    result = strip_chrome(text)
+    assert result.metadata["title_zh"] == "某某县教育局2024年教育工作要点"
+    assert _kept(result) == ["一、总体要求", "全面提升教育质量。"]
+
+
+def test_a_part_heading_that_shares_few_characters_with_the_title_stays_in_the_body():
+    text = "某某县教育局2023年工作总结和2024年工作打算\n2023年工作回顾\n全年完成各项任务。\n"
+    result = strip_chrome(text)
+    assert _kept(result)[0] == "2023年工作回顾"
+
+
+def test_separator_lines_go_but_a_wrapped_line_ending_in_punctuation_stays():
+    text = "某某县2024年教育工作要点\n— — —\n一、总体要求\n教学点覆盖率达到85\n%。\n"
+    result = strip_chrome(text)
+    assert _kept(result) == ["一、总体要求", "教学点覆盖率达到85", "%。"]
+    assert "decoration" in _removed_reasons(result)
+
+
+def test_view_counts_printed_after_the_number_are_filed():
+    lines = ["某某县2024年教育工作要点", "2024-03-01　1342次浏览", "一、总体要求", "提升质量。"]
+    result = strip_chrome("\n".join(lines))
+    assert result.metadata["page_views"] == "1342"
+    assert _kept(result) == ["一、总体要求", "提升质量。"]
+
+
+def test_a_portal_headline_links_and_footer_leave_only_the_plan():
+    result = strip_chrome(pages.GOV_PORTAL_LINKS)
+    assert _kept(result)[0].startswith("2024年全县教育工作的总体要求是")
+    assert len(_kept(result)) == 5
+    meta = result.metadata
+    assert meta["title_zh"] == "清溪县2024年教育工作要点"
+    facts = (meta["publisher"], meta["author"], meta["page_views"])
+    assert facts == ("清溪县教育局", "办公室", "512")
+    # An organisation in a list of links signs nothing.
+    assert meta["issuing_body"] == ""
+
+
+def test_wechat_section_numbers_stay_and_bylines_with_bars_go():
+    result = strip_chrome(pages.WECHAT_NUMBERED)
+    assert _kept(result)[:3] == ["01", "加强理想信念教育", "深入开展“开学第一课”主题教育活动。"]
+    assert result.metadata["source_site"] == "清溪教育"
+    assert not any("王五" in text for text in _kept(result))
+
+
+def test_legal_fields_on_one_line_without_brackets_are_filed():
+    result = strip_chrome(pages.LEGAL_DB_PLAIN)
+    assert _kept(result) == ["一、总体要求", "全面推进教育现代化。"]
+    assert result.metadata["doc_no"] == "清教〔2024〕3号"
+    assert result.metadata["issuing_body"] == "清溪县教育局"
+
+
+def test_reprint_subtitle_and_jump_lines_are_removed():
+    result = strip_chrome(pages.REPRINT_JUMPS)
+    assert _kept(result) == [
+        "一、推进教育优质均衡",
+        "新建学校3所。",
+        "二、加强教师队伍建设",
+        "实施名师培养工程。",
+    ]
+    assert result.metadata["title_zh"] == "清溪县2024年教育工作要点"
+    assert result.metadata["source_site"] == "清溪日报"
+
+
+def test_a_title_run_into_its_preamble_is_cut_where_the_preamble_starts():
+    first = "某某县2024年教育工作要点为深入贯彻党的教育方针，制定本要点。"
+    result = strip_chrome(first + "\n一、总体要求\n")
+    assert result.metadata["title_zh"] == "某某县2024年教育工作要点"
+    assert _kept(result)[0] == "为深入贯彻党的教育方针，制定本要点。"
+
+
+def test_a_plans_own_source_and_date_fields_stay_in_the_body():
+    lines = ["某某县2024年教育工作要点", "一、经费保障", "来源：县财政局", "时间：2024年5月20日"]
+    result = strip_chrome("\n".join(lines + ["全面落实经费保障。"]))
+    assert _kept(result) == lines[1:] + ["全面落实经费保障。"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "家长可扫描二维码完成网上报名。",
+        "相关文件要求各校健全家校沟通机制",
+        "由工会会员代表提供意见建议",
+        "位置：县城东区",
+    ],
+)
+def test_plan_lines_with_page_words_stay_in_the_body(line):
+    result = strip_chrome(f"某某县2024年教育工作要点\n一、总体要求\n{line}\n全面提升质量。\n")
+    assert line in _kept(result)
