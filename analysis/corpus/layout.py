@@ -1,0 +1,415 @@
+"""Stage 2b — layout repair: body lines as printed to body lines as written.
+
+Between chrome removal and repair, the line breaks of a plan's body are made
+to mean paragraphs again.  Text copied from a PDF is broken every ~20-40
+characters; a PDF or a sharing site prints page numbers on lines of their
+own; a sharing site's preview restarts each chunk with a marker (``2、``)
+glued to the next words.  :func:`repair_layout`
+
+1. removes page-number lines and preview-chunk markers (a marker alone on a
+   line, or at the start of a line that continues a sentence cut mid-word,
+   where the plan's own numbering does not expect that number), each a
+   ``removed`` row with its reason (``page_number``, ``chunk_marker``);
+2. rejoins the lines a hard wrap or a removed marker split: a line that does
+   not end a sentence, followed by a line that does not start a heading, a
+   number or an indented paragraph.  A join drops only whitespace (the line
+   break and the indent around it), so the ledger needs no row for it;
+3. says whether the body is a *one-line body* (a whole plan run into one
+   line), which :func:`analysis.corpus.structure.structure_units` then splits
+   at the numbering written inline.
+
+The rules are data: ``analysis/data/layout_rules.yml``.  Matching is done on
+the simplified form of the text (:func:`analysis.corpus.script.to_simplified_aligned`),
+so traditional-character plans are repaired the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from analysis import config
+from analysis.corpus.chrome import Removed
+from analysis.corpus.normalise import normalise_text
+from analysis.corpus.script import to_simplified_aligned
+from analysis.corpus.structure import StructureRules, load_structure_rules, marker_at
+
+LAYOUT_RULES_PATH: Path = config.RULES_DIR / "layout_rules.yml"
+
+#: Values of ``removed.reason`` written by this stage.
+LAYOUT_REASONS: tuple[str, ...] = ("page_number", "chunk_marker")
+
+_CJK_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass(frozen=True)
+class LayoutRules:
+    page_markers: tuple[re.Pattern[str], ...]
+    chunk_marker: re.Pattern[str]
+    chunk_marker_alone: re.Pattern[str]
+    sentence_end: str
+    closing_marks: str
+    continuing_end: str
+    indent: re.Pattern[str]
+    heading_max: int
+    wrap_min_lines: int
+    wrap_min_share: float
+    wrap_slack: int
+    wrap_min_width: int
+    wrap_max_width: int
+    join_min_len: int
+    oneline_min_len: int
+    oneline_share: float
+
+
+_REQUIRED = (
+    "page_markers",
+    "chunk_marker",
+    "chunk_marker_alone",
+    "sentence_end",
+    "closing_marks",
+    "continuing_end",
+    "indent",
+    "heading_max",
+    "wrap_min_lines",
+    "wrap_min_share",
+    "wrap_slack",
+    "wrap_min_width",
+    "wrap_max_width",
+    "join_min_len",
+    "oneline_min_len",
+    "oneline_share",
+)
+
+
+@lru_cache(maxsize=4)
+def load_layout_rules(path: Path = LAYOUT_RULES_PATH) -> LayoutRules:
+    """Read and check ``layout_rules.yml``; a missing key or bad pattern names itself."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    missing = [key for key in _REQUIRED if key not in raw]
+    if missing:
+        raise ValueError(f"layout rules {path}: missing keys {missing}")
+
+    def compile_(pattern: str, key: str) -> re.Pattern[str]:
+        try:
+            return re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"layout rules {path}: {key}: bad pattern {pattern!r}: {exc}") from exc
+
+    chunk = compile_(raw["chunk_marker"], "chunk_marker")
+    if "num" not in chunk.groupindex:
+        raise ValueError(f"layout rules {path}: chunk_marker needs a (?P<num>…) group")
+    return LayoutRules(
+        page_markers=tuple(compile_(p, "page_markers") for p in raw["page_markers"]),
+        chunk_marker=chunk,
+        chunk_marker_alone=compile_(raw["chunk_marker_alone"], "chunk_marker_alone"),
+        sentence_end=str(raw["sentence_end"]),
+        closing_marks=str(raw["closing_marks"]),
+        continuing_end=str(raw["continuing_end"]),
+        indent=compile_(raw["indent"], "indent"),
+        heading_max=int(raw["heading_max"]),
+        wrap_min_lines=int(raw["wrap_min_lines"]),
+        wrap_min_share=float(raw["wrap_min_share"]),
+        wrap_slack=int(raw["wrap_slack"]),
+        wrap_min_width=int(raw["wrap_min_width"]),
+        wrap_max_width=int(raw["wrap_max_width"]),
+        join_min_len=int(raw["join_min_len"]),
+        oneline_min_len=int(raw["oneline_min_len"]),
+        oneline_share=float(raw["oneline_share"]),
+    )
+
+
+@dataclass
+class LayoutResult:
+    """Body lines after layout repair, what was removed, and what was found.
+
+    ``lines`` are ``(line_no, text)``; a joined line keeps the number of its
+    first line.  ``n_joins`` counts line breaks dropped; ``wrap_width`` is the
+    detected hard-wrap width (``None`` when the body is not hard-wrapped);
+    ``oneline`` says the body is one long line with inline numbering.
+    """
+
+    lines: list[tuple[int, str]]
+    removed: list[Removed]
+    n_joins: int = 0
+    wrap_width: int | None = None
+    oneline: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Line:
+    line_no: int
+    text: str  # as printed (after chrome), trailing whitespace kept
+    simple: str  # stripped, normalised, simplified: what rules match
+    indented: bool
+    cut_before: bool = False  # a marker line was removed just before it
+    # Length of the last physical line joined into this one, and whether that
+    # line was indented: a hard wrap is judged on the last piece only.
+    tail_len: int = -1
+    tail_indented: bool = False
+
+    def __post_init__(self) -> None:
+        if self.tail_len < 0:
+            self.tail_len = len(self.text.strip())
+            self.tail_indented = self.indented
+
+
+def _simple(text: str) -> str:
+    return to_simplified_aligned(normalise_text(text.strip()).text)
+
+
+def _ends_sentence(text: str, rules: LayoutRules) -> bool:
+    stripped = text.rstrip().rstrip(rules.closing_marks)
+    return bool(stripped) and stripped[-1] in rules.sentence_end
+
+
+def _ends_mid_word(text: str, rules: LayoutRules) -> bool:
+    """The line stops on a character inside a word (not on punctuation)."""
+    stripped = text.rstrip()
+    return bool(stripped) and bool(
+        _CJK_IDEOGRAPH.match(stripped[-1]) or _ASCII_WORD.match(stripped[-1])
+    )
+
+
+def _wrap_width(lines: list[_Line], rules: LayoutRules) -> int | None:
+    """The width a hard-wrapped body is broken at, or ``None``."""
+    lengths = [len(line.text.strip()) for line in lines if line.text.strip()]
+    if len(lengths) < rules.wrap_min_lines:
+        return None
+    counts = Counter(n for n in lengths if rules.wrap_min_width <= n <= rules.wrap_max_width)
+    best, best_n = None, 0
+    # Sorted so ties go to the narrower width (byte-reproducible choice).
+    for width in sorted(counts):
+        near = sum(counts.get(width + d, 0) for d in range(-rules.wrap_slack, rules.wrap_slack + 1))
+        if near > best_n:
+            best, best_n = width, near
+    if (
+        best is None
+        or best_n < rules.wrap_min_lines
+        or best_n < rules.wrap_min_share * len(lengths)
+    ):
+        return None
+    # The width is the longest length in the winning band.
+    return max(
+        w for w in range(best - rules.wrap_slack, best + rules.wrap_slack + 1) if counts.get(w, 0)
+    )
+
+
+def _is_full(line: _Line, width: int | None, rules: LayoutRules) -> bool:
+    if width is None:
+        return False
+    # An indented first line carries the indent within the width.
+    indent = 2 if line.tail_indented else 0
+    return line.tail_len >= width - rules.wrap_slack - indent
+
+
+def _marker(line: _Line, structure: StructureRules) -> tuple[str, int | None] | None:
+    found = marker_at(line.simple, structure)
+    if found is None:
+        return None
+    return found.marker.id, found.number
+
+
+def _is_heading(line: _Line, structure: StructureRules, rules: LayoutRules) -> bool:
+    return (
+        _marker(line, structure) is not None
+        and len(line.simple) <= rules.heading_max
+        and not any(ch in rules.sentence_end for ch in line.simple)
+    )
+
+
+def _expected_at(
+    lines: list[_Line], index: int, number: int, marker_id: str, structure: StructureRules
+) -> bool:
+    """Does the plan's own numbering expect ``number`` (of ``marker_id``) at ``lines[index]``?
+
+    It does when the previous line of that convention is ``number - 1`` (or
+    ``number`` is 1, a restart) and the next line of that convention is not
+    ``number`` again (which would make this one the intruder).
+    """
+    previous = None
+    for line in reversed(lines[:index]):
+        found = _marker(line, structure)
+        if found and found[0] == marker_id:
+            previous = found[1]
+            break
+    following = None
+    for line in lines[index + 1 :]:
+        found = _marker(line, structure)
+        if found and found[0] == marker_id:
+            following = found[1]
+            break
+    fits = number == 1 or (previous is not None and number == previous + 1)
+    return fits and following != number
+
+
+def _join(a: _Line, b: _Line, *, wrapped: bool) -> str:
+    left, right = a.text.rstrip(), b.text.strip()
+    # Two Latin words met at a soft break keep a space; a hard wrap cut
+    # inside a word (or between Chinese characters) joins with nothing.
+    sep = (
+        " "
+        if (
+            not wrapped
+            and left
+            and right
+            and _ASCII_WORD.match(left[-1])
+            and _ASCII_WORD.match(right[0])
+        )
+        else ""
+    )
+    return left + sep + right
+
+
+def _should_join(
+    a: _Line, b: _Line, width: int | None, structure: StructureRules, rules: LayoutRules
+) -> tuple[bool, bool]:
+    """(join, wrapped): whether ``b`` continues ``a``'s paragraph, and whether by a hard wrap."""
+    if b.indented or not a.simple or not b.simple:
+        return False, False
+    b_marker = _marker(b, structure) is not None
+    if _is_full(a, width, rules):
+        return not (b_marker and _ends_sentence(a.text, rules)), True
+    if _ends_sentence(a.text, rules) or b_marker:
+        return False, False
+    if _is_heading(a, structure, rules):
+        return False, False
+    if b.cut_before or a.text.rstrip()[-1] in rules.continuing_end:
+        return True, False
+    if width is not None:
+        # A short line in a hard-wrapped body ends its paragraph.
+        return False, False
+    starts_number = bool(re.match(r"\d", b.simple))
+    return len(a.simple) >= rules.join_min_len and not starts_number, False
+
+
+def is_oneline_body(lines: list[tuple[int, str]], *, rules: LayoutRules | None = None) -> bool:
+    """Is the body one long line holding (nearly) the whole plan?
+
+    True when one line is at least ``oneline_min_len`` characters long and
+    holds at least ``oneline_share`` of the body's non-space characters.
+    """
+    rules = rules or load_layout_rules()
+    sizes = [len("".join(text.split())) for _, text in lines]
+    total = sum(sizes)
+    return bool(total) and any(
+        n >= rules.oneline_min_len and n >= rules.oneline_share * total for n in sizes
+    )
+
+
+def repair_layout(
+    lines: list[tuple[int, str]],
+    *,
+    rules: LayoutRules | None = None,
+    structure_rules: StructureRules | None = None,
+) -> LayoutResult:
+    """Remove page and chunk markers and rejoin the lines they or hard wraps split.
+
+    Parameters
+    ----------
+    lines : list of (line_no, text)
+        Body lines after chrome removal (:func:`analysis.corpus.chrome.strip_chrome`).
+    rules : LayoutRules, optional
+        Defaults to ``analysis/data/layout_rules.yml``.
+    structure_rules : StructureRules, optional
+        The numbering markers (``analysis/data/structure_rules.yml``), used to
+        tell a heading or a numbered line from a continuation.
+
+    Returns
+    -------
+    LayoutResult
+        Repaired ``lines``, ``removed`` markers (reasons ``page_number`` and
+        ``chunk_marker``), the number of joins, the wrap width and whether the
+        body is a one-line body.
+    """
+    rules = rules or load_layout_rules()
+    structure = structure_rules or load_structure_rules()
+    removed: list[Removed] = []
+    kept: list[_Line] = []
+    cut = False
+    for line_no, text in lines:
+        stripped = text.strip()
+        if not stripped:
+            # A blank line is a paragraph break unless it only frames a marker.
+            if not cut:
+                kept.append(_Line(line_no, text, "", False))
+            continue
+        simple = _simple(text)
+        if any(p.match(simple) for p in rules.page_markers):
+            removed.append(Removed(line_no, stripped, "page_number"))
+            cut = True
+            if kept and not kept[-1].simple:
+                kept.pop()  # the blank line before the marker framed it
+            continue
+        if rules.chunk_marker_alone.match(simple) and kept:
+            removed.append(Removed(line_no, stripped, "chunk_marker"))
+            cut = True
+            if kept and not kept[-1].simple:
+                kept.pop()
+            continue
+        kept.append(_Line(line_no, text, simple, bool(rules.indent.match(text)), cut))
+        cut = False
+
+    # Chunk markers glued to a continuation: "…全面提\n2、升教育质量…".
+    for index in range(1, len(kept)):
+        a, b = kept[index - 1], kept[index]
+        match = rules.chunk_marker.match(b.simple)
+        if not match or b.indented or not a.simple:
+            continue
+        if not _ends_mid_word(a.text, rules) or _is_heading(a, structure, rules):
+            continue
+        found = _marker(b, structure)
+        number = int(match.group("num"))
+        if found is not None and _expected_at(kept, index, number, found[0], structure):
+            continue
+        lead = len(b.text) - len(b.text.lstrip())
+        # The marker is printed as the simple form shows it (same length).
+        marker_len = match.end()
+        removed.append(Removed(b.line_no, b.text[lead : lead + marker_len], "chunk_marker"))
+        rest = b.text[lead + marker_len :]
+        kept[index] = _Line(b.line_no, rest, _simple(rest), False, True)
+
+    width = _wrap_width(kept, rules)
+    out: list[_Line] = []
+    n_joins = 0
+    for line in kept:
+        if out and line.simple and out[-1].simple:
+            join, wrapped = _should_join(out[-1], line, width, structure, rules)
+            if join:
+                prev = out[-1]
+                text = _join(prev, line, wrapped=wrapped)
+                # The joined line is "full" only if its last piece was.
+                out[-1] = _Line(
+                    prev.line_no,
+                    text,
+                    _simple(text),
+                    prev.indented,
+                    prev.cut_before,
+                    tail_len=line.tail_len,
+                    tail_indented=line.tail_indented,
+                )
+                n_joins += 1
+                continue
+        out.append(line)
+    result_lines = [(line.line_no, line.text) for line in out if line.text.strip()]
+    notes = []
+    if width is not None:
+        notes.append(
+            f"hard-wrapped body (about {width} characters a line): {n_joins} line breaks joined"
+        )
+    elif n_joins:
+        notes.append(f"{n_joins} line breaks inside paragraphs joined")
+    if removed:
+        counts = Counter(r.reason for r in removed)
+        notes.append(
+            "layout markers removed: " + ", ".join(f"{counts[k]} {k}" for k in sorted(counts))
+        )
+    oneline = is_oneline_body(result_lines, rules=rules)
+    return LayoutResult(result_lines, removed, n_joins, width, oneline, notes)
