@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis build | figures | add``."""
+"""Command line: ``python -m analysis build | figures | add | evaluate-loader``."""
 
 from __future__ import annotations
 
@@ -55,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
             "and show what the loader finds",
         )
     )
+    from analysis import evaluate_loader
+
+    evaluate_loader.configure_parser(
+        commands.add_parser(
+            "evaluate-loader",
+            help="render the loader development set, load it and score the loader",
+        )
+    )
     return parser
 
 
@@ -86,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.ingest import add as ingest
 
             return ingest.run(args, summarise=summarise_plan)
+        if args.command == "evaluate-loader":
+            from analysis import evaluate_loader
+
+            return evaluate_loader.run(args)
     except (ReadError, ManifestError) as error:
         # Bad input is the user's to fix: say what and where, no traceback.
         print(f"error: {error}", file=sys.stderr)
