@@ -63,6 +63,7 @@ class LayoutRules:
     wrap_slack: int
     wrap_min_width: int
     wrap_max_width: int
+    wrap_max_longer_share: float
     join_min_len: int
     oneline_min_len: int
     oneline_share: float
@@ -82,6 +83,7 @@ _REQUIRED = (
     "wrap_slack",
     "wrap_min_width",
     "wrap_max_width",
+    "wrap_max_longer_share",
     "join_min_len",
     "oneline_min_len",
     "oneline_share",
@@ -119,6 +121,7 @@ def load_layout_rules(path: Path = LAYOUT_RULES_PATH) -> LayoutRules:
         wrap_slack=int(raw["wrap_slack"]),
         wrap_min_width=int(raw["wrap_min_width"]),
         wrap_max_width=int(raw["wrap_max_width"]),
+        wrap_max_longer_share=float(raw["wrap_max_longer_share"]),
         join_min_len=int(raw["join_min_len"]),
         oneline_min_len=int(raw["oneline_min_len"]),
         oneline_share=float(raw["oneline_share"]),
@@ -197,9 +200,16 @@ def _wrap_width(lines: list[_Line], rules: LayoutRules) -> int | None:
     ):
         return None
     # The width is the longest length in the winning band.
-    return max(
+    width = max(
         w for w in range(best - rules.wrap_slack, best + rules.wrap_slack + 1) if counts.get(w, 0)
     )
+    # In a hard-wrapped body hardly any line is longer than the width (an
+    # indented first line may carry its indent beyond it); a body of whole
+    # paragraphs whose headings happen to share a length is not wrapped.
+    longer = sum(1 for n in lengths if n > width + rules.wrap_slack + 2)
+    if longer > rules.wrap_max_longer_share * len(lengths):
+        return None
+    return width
 
 
 def _is_full(line: _Line, width: int | None, rules: LayoutRules) -> bool:
