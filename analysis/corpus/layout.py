@@ -64,6 +64,7 @@ class LayoutRules:
     wrap_min_width: int
     wrap_max_width: int
     wrap_max_longer_share: float
+    wrap_min_open_share: float
     join_min_len: int
     oneline_min_len: int
     oneline_share: float
@@ -84,6 +85,7 @@ _REQUIRED = (
     "wrap_min_width",
     "wrap_max_width",
     "wrap_max_longer_share",
+    "wrap_min_open_share",
     "join_min_len",
     "oneline_min_len",
     "oneline_share",
@@ -122,6 +124,7 @@ def load_layout_rules(path: Path = LAYOUT_RULES_PATH) -> LayoutRules:
         wrap_min_width=int(raw["wrap_min_width"]),
         wrap_max_width=int(raw["wrap_max_width"]),
         wrap_max_longer_share=float(raw["wrap_max_longer_share"]),
+        wrap_min_open_share=float(raw["wrap_min_open_share"]),
         join_min_len=int(raw["join_min_len"]),
         oneline_min_len=int(raw["oneline_min_len"]),
         oneline_share=float(raw["oneline_share"]),
@@ -209,6 +212,12 @@ def _wrap_width(lines: list[_Line], rules: LayoutRules) -> int | None:
     longer = sum(1 for n in lengths if n > width + rules.wrap_slack + 2)
     if longer > rules.wrap_max_longer_share * len(lengths):
         return None
+    # A wrap lands inside a sentence far more often than on its end; lines of
+    # one length that mostly end sentences are short paragraphs, not wraps.
+    full = [line for line in lines if len(line.text.strip()) >= width - rules.wrap_slack]
+    open_ended = sum(1 for line in full if not _ends_sentence(line.text, rules))
+    if open_ended < rules.wrap_min_open_share * len(full):
+        return None
     return width
 
 
@@ -289,10 +298,12 @@ def _should_join(
         return not (b_marker and _ends_sentence(a.text, rules)), True
     if _ends_sentence(a.text, rules) or b_marker:
         return False, False
+    if b.cut_before or a.text.rstrip()[-1] in rules.continuing_end:
+        # A removed page or chunk marker, or a comma at the line end: the
+        # sentence goes on (a heading never ends on a comma).
+        return True, False
     if _is_heading(a, structure, rules):
         return False, False
-    if b.cut_before or a.text.rstrip()[-1] in rules.continuing_end:
-        return True, False
     if width is not None:
         # A short line in a hard-wrapped body ends its paragraph.
         return False, False
@@ -373,7 +384,11 @@ def repair_layout(
         match = rules.chunk_marker.match(b.simple)
         if not match or b.indented or not a.simple:
             continue
-        if not _ends_mid_word(a.text, rules) or _is_heading(a, structure, rules):
+        if _ends_sentence(a.text, rules) or not (
+            _ends_mid_word(a.text, rules) or a.text.rstrip()[-1] in rules.continuing_end
+        ):
+            continue
+        if _is_heading(a, structure, rules) and not _ends_mid_word(a.text, rules):
             continue
         found = _marker(b, structure)
         number = int(match.group("num"))
