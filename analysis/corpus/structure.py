@@ -471,8 +471,30 @@ def _first_sentence_len(p: _ParsedBlock, rules: StructureRules) -> int:
     return spans[0][1] - spans[0][0] if spans else 0
 
 
+def _depths(parsed: list[_ParsedBlock]) -> dict[str, int]:
+    """The depth of each numbering convention, from where it first appears.
+
+    A convention first met right after a block of depth d (or at the start,
+    or after a part heading: d = 0) has depth d + 1.  So a plan's hierarchy
+    follows its own order (1. under （一） or （一） under 1.), and a second
+    convention used at the same depth in another branch (① where a sibling
+    section uses 1、) shares that depth.
+    """
+    depth_of: dict[str, int] = {}
+    last = 0
+    for p in parsed:
+        if p.marker is None:
+            continue
+        if p.marker.role == "part":
+            last = 0
+            continue
+        depth_of.setdefault(p.marker.id, last + 1)
+        last = depth_of[p.marker.id]
+    return depth_of
+
+
 def _infer_lost_numbers(
-    parsed: list[_ParsedBlock], level_ids: list[str], rules: StructureRules
+    parsed: list[_ParsedBlock], depth_of: dict[str, int], rules: StructureRules
 ) -> list[str]:
     """Give the missing numbers of a skipping run to heading-shaped paragraphs between.
 
@@ -484,8 +506,8 @@ def _infer_lost_numbers(
     document order.  Marks them ``inferred``; returns notes.
     """
     notes = []
-    for depth, key in enumerate(level_ids):
-        outer = set(level_ids[:depth])
+    for key, depth in sorted(depth_of.items(), key=lambda kv: (kv[1], kv[0])):
+        outer = {k for k, d in depth_of.items() if d < depth}
         positions = [i for i, p in enumerate(parsed) if p.marker and p.marker.id == key]
         numbers = [parsed[i].number for i in positions]
         restarts = any(n == 1 for n in numbers[1:])
@@ -592,36 +614,37 @@ def structure_units(
             last_of[p.marker.id] = p.number
 
     notes: list[str] = []
-    order: list[str] = []
-    for p in parsed:
-        if p.marker and p.marker.role != "part" and p.marker.id not in order:
-            order.append(p.marker.id)
+    depth_of = _depths(parsed)
     has_part_markers = any(p.marker and p.marker.role == "part" for p in parsed)
-    recognised = bool(order) or has_part_markers
+    recognised = bool(depth_of) or has_part_markers
     if not recognised:
         notes.append("no numbering recognised: each paragraph is read as one item")
 
     parts_mode = has_part_markers
     part_ids = {m.id for m in rules.markers if m.role == "part"}
-    if not has_part_markers and order:
-        heads = [
-            p.norm.text[p.body_offset :] for p in parsed if p.marker and p.marker.id == order[0]
-        ]
+    if not has_part_markers and depth_of:
+        top = {key for key, depth in depth_of.items() if depth == 1}
+        heads = [p.norm.text[p.body_offset :] for p in parsed if p.marker and p.marker.id in top]
         if any(rules.part_review.search(to_simplified_aligned(h[:30])) for h in heads):
             parts_mode = True
-            part_ids = {order[0]}
-            order = order[1:]
-    if parts_mode and len(order) <= 2:
+            part_ids = top
+            depth_of = {key: depth for key, depth in depth_of.items() if key not in top}
+    levels = sorted(set(depth_of.values()))
+    if parts_mode and len(levels) <= 2:
         slots = ["item", "subitem"]
     else:
         slots = ["section", "item", "subitem"]
-    if len(order) > len(slots):
+    if len(levels) > len(slots):
         notes.append(
-            f"{len(order)} numbering levels; labels below {slots[-1]} are removed and "
+            f"{len(levels)} numbering levels; labels below {slots[-1]} are removed and "
             "their text read as sentences"
         )
-    slot_of_id = dict(zip(order, slots, strict=False))
-    notes += _infer_lost_numbers(parsed, order[: len(slots)], rules)
+    slot_of_id = {
+        key: slots[levels.index(depth)]
+        for key, depth in depth_of.items()
+        if levels.index(depth) < len(slots)
+    }
+    notes += _infer_lost_numbers(parsed, {key: depth_of[key] for key in slot_of_id}, rules)
 
     units: list[Unit] = []
     labels: list[Label] = []
