@@ -66,6 +66,7 @@ class LayoutRules:
     wrap_max_longer_share: float
     wrap_min_open_share: float
     join_min_len: int
+    soft_wrap_min_share: float
     oneline_min_len: int
     oneline_share: float
 
@@ -87,6 +88,7 @@ _REQUIRED = (
     "wrap_max_longer_share",
     "wrap_min_open_share",
     "join_min_len",
+    "soft_wrap_min_share",
     "oneline_min_len",
     "oneline_share",
 )
@@ -126,6 +128,7 @@ def load_layout_rules(path: Path = LAYOUT_RULES_PATH) -> LayoutRules:
         wrap_max_longer_share=float(raw["wrap_max_longer_share"]),
         wrap_min_open_share=float(raw["wrap_min_open_share"]),
         join_min_len=int(raw["join_min_len"]),
+        soft_wrap_min_share=float(raw["soft_wrap_min_share"]),
         oneline_min_len=int(raw["oneline_min_len"]),
         oneline_share=float(raw["oneline_share"]),
     )
@@ -163,7 +166,8 @@ class _Line:
 
     def __post_init__(self) -> None:
         if self.tail_len < 0:
-            self.tail_len = len(self.text.strip())
+            # Printed width: the indent counts, trailing spaces do not.
+            self.tail_len = len(self.text.rstrip())
             self.tail_indented = self.indented
 
 
@@ -186,35 +190,33 @@ def _ends_mid_word(text: str, rules: LayoutRules) -> bool:
 
 def _wrap_width(lines: list[_Line], rules: LayoutRules) -> int | None:
     """The width a hard-wrapped body is broken at, or ``None``."""
-    lengths = [len(line.text.strip()) for line in lines if line.text.strip()]
+    # Printed widths, indent included: a wrapped paragraph's indented first
+    # line is as wide as its other lines.
+    lengths = [len(line.text.rstrip()) for line in lines if line.text.strip()]
     if len(lengths) < rules.wrap_min_lines:
         return None
-    counts = Counter(n for n in lengths if rules.wrap_min_width <= n <= rules.wrap_max_width)
-    best, best_n = None, 0
-    # Sorted so ties go to the narrower width (byte-reproducible choice).
-    for width in sorted(counts):
-        near = sum(counts.get(width + d, 0) for d in range(-rules.wrap_slack, rules.wrap_slack + 1))
-        if near > best_n:
-            best, best_n = width, near
-    if (
-        best is None
-        or best_n < rules.wrap_min_lines
-        or best_n < rules.wrap_min_share * len(lengths)
-    ):
-        return None
-    # The width is the longest length in the winning band.
-    width = max(
-        w for w in range(best - rules.wrap_slack, best + rules.wrap_slack + 1) if counts.get(w, 0)
-    )
-    # In a hard-wrapped body hardly any line is longer than the width (an
-    # indented first line may carry its indent beyond it); a body of whole
-    # paragraphs whose headings happen to share a length is not wrapped.
-    longer = sum(1 for n in lengths if n > width + rules.wrap_slack + 2)
-    if longer > rules.wrap_max_longer_share * len(lengths):
+    counts = Counter(lengths)
+    slack = rules.wrap_slack
+    width = None
+    # The wrap width is near the longest lines: try widths from the longest
+    # down, as long as hardly any line is longer (an indented first line may
+    # be as wide as the others, never wider), and take the first one that
+    # enough lines share.
+    for candidate in sorted(counts, reverse=True):
+        longer = sum(k for n, k in counts.items() if n > candidate + slack)
+        if longer > rules.wrap_max_longer_share * len(lengths):
+            break
+        if not rules.wrap_min_width <= candidate <= rules.wrap_max_width:
+            continue
+        near = sum(counts.get(candidate + d, 0) for d in range(-slack, slack + 1))
+        if near >= rules.wrap_min_lines and near >= rules.wrap_min_share * len(lengths):
+            width = max(w for w in range(candidate - slack, candidate + slack + 1) if counts.get(w))
+            break
+    if width is None:
         return None
     # A wrap lands inside a sentence far more often than on its end; lines of
     # one length that mostly end sentences are short paragraphs, not wraps.
-    full = [line for line in lines if len(line.text.strip()) >= width - rules.wrap_slack]
+    full = [line for line in lines if len(line.text.rstrip()) >= width - rules.wrap_slack]
     open_ended = sum(1 for line in full if not _ends_sentence(line.text, rules))
     if open_ended < rules.wrap_min_open_share * len(full):
         return None
@@ -224,9 +226,7 @@ def _wrap_width(lines: list[_Line], rules: LayoutRules) -> int | None:
 def _is_full(line: _Line, width: int | None, rules: LayoutRules) -> bool:
     if width is None:
         return False
-    # An indented first line carries the indent within the width.
-    indent = 2 if line.tail_indented else 0
-    return line.tail_len >= width - rules.wrap_slack - indent
+    return line.tail_len >= width - rules.wrap_slack
 
 
 def _marker(line: _Line, structure: StructureRules) -> tuple[str, int | None] | None:
@@ -288,7 +288,13 @@ def _join(a: _Line, b: _Line, *, wrapped: bool) -> str:
 
 
 def _should_join(
-    a: _Line, b: _Line, width: int | None, structure: StructureRules, rules: LayoutRules
+    a: _Line,
+    b: _Line,
+    width: int | None,
+    structure: StructureRules,
+    rules: LayoutRules,
+    *,
+    soft_wrapped: bool = False,
 ) -> tuple[bool, bool]:
     """(join, wrapped): whether ``b`` continues ``a``'s paragraph, and whether by a hard wrap."""
     if b.indented or not a.simple or not b.simple:
@@ -304,11 +310,26 @@ def _should_join(
         return True, False
     if _is_heading(a, structure, rules):
         return False, False
-    if width is not None:
-        # A short line in a hard-wrapped body ends its paragraph.
+    if width is not None or not soft_wrapped:
+        # A short line in a hard-wrapped body ends its paragraph; in a body
+        # of whole paragraphs a line without final punctuation is a heading
+        # or a title.
         return False, False
     starts_number = bool(re.match(r"\d", b.simple))
     return len(a.simple) >= rules.join_min_len and not starts_number, False
+
+
+def _soft_wrapped(lines: list[_Line], structure: StructureRules, rules: LayoutRules) -> bool:
+    """Is the body broken at irregular widths (most prose lines stop mid-sentence)?"""
+    prose = [
+        line
+        for line in lines
+        if len(line.simple) >= rules.join_min_len and not _is_heading(line, structure, rules)
+    ]
+    if len(prose) < rules.wrap_min_lines:
+        return False
+    open_ended = sum(1 for line in prose if not _ends_sentence(line.text, rules))
+    return open_ended >= rules.soft_wrap_min_share * len(prose)
 
 
 def is_oneline_body(lines: list[tuple[int, str]], *, rules: LayoutRules | None = None) -> bool:
@@ -402,11 +423,14 @@ def repair_layout(
         kept[index] = _Line(b.line_no, rest, _simple(rest), False, True)
 
     width = _wrap_width(kept, rules)
+    soft_wrapped = _soft_wrapped(kept, structure, rules)
     out: list[_Line] = []
     n_joins = 0
     for line in kept:
         if out and line.simple and out[-1].simple:
-            join, wrapped = _should_join(out[-1], line, width, structure, rules)
+            join, wrapped = _should_join(
+                out[-1], line, width, structure, rules, soft_wrapped=soft_wrapped
+            )
             if join:
                 prev = out[-1]
                 text = _join(prev, line, wrapped=wrapped)

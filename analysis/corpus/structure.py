@@ -80,6 +80,8 @@ class StructureRules:
     part_plan: re.Pattern[str]
     inline_heading_max: int
     inline_boundary: str
+    part_heading_max: int
+    part_heading_punct: str
     lost_number_title_max: int
     table_min_cells: int
     sentence_end: str
@@ -95,6 +97,8 @@ _REQUIRED = (
     "part_plan",
     "inline_heading_max",
     "inline_boundary",
+    "part_heading_max",
+    "part_heading_punct",
     "lost_number_title_max",
     "table_min_cells",
     "sentence_end",
@@ -141,6 +145,8 @@ def load_structure_rules(path: Path = config.STRUCTURE_RULES_PATH) -> StructureR
         part_plan=re.compile(raw["part_plan"]),
         inline_heading_max=int(raw["inline_heading_max"]),
         inline_boundary=str(raw["inline_boundary"]),
+        part_heading_max=int(raw["part_heading_max"]),
+        part_heading_punct=str(raw["part_heading_punct"]),
         lost_number_title_max=int(raw["lost_number_title_max"]),
         table_min_cells=int(raw["table_min_cells"]),
         sentence_end=raw["sentence_end"],
@@ -289,7 +295,8 @@ def _boundary_before(simple: str, index: int, rules: StructureRules, *, oneline:
     return "sentence" if simple[j] in rules.inline_boundary else "any"
 
 
-_MARKER_START = re.compile(r"[第一二三四五六七八九十（(0-9０-９①-⑳]")
+# Characters a marker can start with (a cheap filter before trying the rules).
+_MARKER_START = re.compile(r"[第一二三四五六七八九十（(0-9０-９①-⑳首其再最]")
 
 
 def _inline_cuts(
@@ -415,6 +422,7 @@ class _ParsedBlock:
     clause: str | None
     labels: list[str]
     inferred: bool = False
+    part_heading: bool = False  # an unnumbered part heading (2024年工作打算)
 
 
 def _normalise_table_row(text: str) -> Normalised:
@@ -471,6 +479,28 @@ def _first_sentence_len(p: _ParsedBlock, rules: StructureRules) -> int:
     return spans[0][1] - spans[0][0] if spans else 0
 
 
+def _mark_unnumbered_parts(parsed: list[_ParsedBlock], rules: StructureRules) -> None:
+    """Mark unnumbered part headings ("2023年工作回顾" … "2024年工作打算").
+
+    A short unnumbered paragraph without punctuation that names a review or a
+    plan part is a part heading, but only in a plan where at least one such
+    heading names a review (as for numbered parts): a lone "重点工作" line in
+    a plan is not a part.
+    """
+    candidates = []
+    for p in parsed:
+        if p.marker is not None or p.clause is not None or p.block.table:
+            continue
+        text = to_simplified_aligned(p.norm.text[p.body_offset :])
+        if len(text) > rules.part_heading_max or re.search(rules.part_heading_punct, text):
+            continue
+        if rules.part_review.search(text) or rules.part_plan.search(text):
+            candidates.append((p, bool(rules.part_review.search(text))))
+    if any(review for _, review in candidates):
+        for p, _ in candidates:
+            p.part_heading = True
+
+
 def _depths(parsed: list[_ParsedBlock]) -> dict[str, int]:
     """The depth of each numbering convention, from where it first appears.
 
@@ -483,6 +513,9 @@ def _depths(parsed: list[_ParsedBlock]) -> dict[str, int]:
     depth_of: dict[str, int] = {}
     last = 0
     for p in parsed:
+        if p.part_heading:
+            last = 0
+            continue
         if p.marker is None:
             continue
         if p.marker.role == "part":
@@ -520,8 +553,11 @@ def _infer_lost_numbers(
                 (
                     i
                     for i in range(index)
-                    if parsed[i].marker
-                    and (parsed[i].marker.id in outer or parsed[i].marker.role == "part")
+                    if parsed[i].part_heading
+                    or (
+                        parsed[i].marker
+                        and (parsed[i].marker.id in outer or parsed[i].marker.role == "part")
+                    )
                 ),
                 default=None,
             )
@@ -541,6 +577,7 @@ def _infer_lost_numbers(
                     i
                     for i in range(lo + 1, index)
                     if parsed[i].marker is None
+                    and not parsed[i].part_heading
                     and parsed[i].clause is None
                     and not parsed[i].block.table
                     and 0 < _first_sentence_len(parsed[i], rules) <= rules.lost_number_title_max
@@ -614,8 +651,10 @@ def structure_units(
             last_of[p.marker.id] = p.number
 
     notes: list[str] = []
+    _mark_unnumbered_parts(parsed, rules)
     depth_of = _depths(parsed)
     has_part_markers = any(p.marker and p.marker.role == "part" for p in parsed)
+    has_part_markers = has_part_markers or any(p.part_heading for p in parsed)
     recognised = bool(depth_of) or has_part_markers
     if not recognised:
         notes.append("no numbering recognised: each paragraph is read as one item")
@@ -662,7 +701,7 @@ def structure_units(
         (
             _part_of(p.norm.text[p.body_offset :], rules)
             for p in parsed
-            if parts_mode and p.marker and p.marker.id in part_ids
+            if p.part_heading or (parts_mode and p.marker and p.marker.id in part_ids)
         ),
         "plan",
     )
@@ -676,6 +715,8 @@ def structure_units(
         number = p.number
         if p.block.table:
             kind = "table_row"
+        elif p.part_heading:
+            slot, kind = "part", "part_heading"
         elif p.marker is not None:
             if parts_mode and p.marker.id in part_ids:
                 slot, kind = "part", "part_heading"
