@@ -2,6 +2,7 @@
 
 import pytest
 
+from analysis import config
 from analysis.corpus.structure import (
     chinese_numeral,
     load_structure_rules,
@@ -46,8 +47,14 @@ def test_sections_and_items_with_titles_and_a_preamble():
 
 def test_review_and_plan_parts_with_yishi_items():
     text = "\n".join(
-        ["2020年工作取得成效。", "一、工作开展情况", "一是抓党建。做了很多。", "二是抓质量。",
-         "二、2021年工作打算", "一是强队伍。"]
+        [
+            "2020年工作取得成效。",
+            "一、工作开展情况",
+            "一是抓党建。做了很多。",
+            "二是抓质量。",
+            "二、2021年工作打算",
+            "一是强队伍。",
+        ]
     )
     result = _units(text)
     assert _rows(result, "part", "section_no", "item_no", "unit_kind") == [
@@ -150,3 +157,199 @@ def test_sentences_keep_closing_quotes_and_end_fragments():
 def test_numbers_that_are_not_markers_stay_in_the_text():
     result = _units("一、总体要求\n2021年是开局之年。实施教育信息化2.0行动。")
     assert [u.text for u in result.units][1:] == ["2021年是开局之年。", "实施教育信息化2.0行动。"]
+
+
+def _paths(result):
+    return [
+        (u.part, u.section_no, u.item_no, u.subitem_no, u.unit_kind, u.text) for u in result.units
+    ]
+
+
+def test_parts_numbered_di_n_bufen_with_sections_below():
+    result = _units(
+        "第一部分 2023年工作回顾\n一、资源扩大\n新建学校2所。\n第二部分 2024年工作打算\n一、提升质量\n二、建设队伍"
+    )
+    assert _paths(result) == [
+        ("review", None, None, None, "part_heading", "2023年工作回顾"),
+        ("review", None, 1, None, "item_title", "资源扩大"),
+        ("review", None, 1, None, "sentence", "新建学校2所。"),
+        ("plan", None, None, None, "part_heading", "2024年工作打算"),
+        ("plan", None, 1, None, "item_title", "提升质量"),
+        ("plan", None, 2, None, "item_title", "建设队伍"),
+    ]
+    assert [lab.text for lab in result.labels][:2] == ["第一部分", "一、"]
+
+
+def test_unnumbered_review_and_plan_part_headings():
+    result = _units("2023年工作回顾\n一、资源扩大\n完成建设。\n2024年工作打算\n一、提升质量")
+    # As with numbered parts, the levels below a part start at item.
+    assert [(u.part, u.item_no, u.unit_kind) for u in result.units] == [
+        ("review", None, "part_heading"),
+        ("review", 1, "item_title"),
+        ("review", 1, "sentence"),
+        ("plan", None, "part_heading"),
+        ("plan", 1, "item_title"),
+    ]
+
+
+def test_a_lone_plan_word_line_is_not_a_part():
+    result = _units("一、加强党建\n重点工作\n1.深化理论武装。")
+    assert [u.unit_kind for u in result.units] == ["section_heading", "sentence", "item_title"]
+    assert {u.part for u in result.units} == {"plan"}
+
+
+def test_hierarchy_follows_the_order_levels_first_appear():
+    # 1. outside, （一） inside: the reverse of the usual nesting.
+    result = _units(
+        "1.加强党建\n（一）深化理论武装。\n（二）强化组织。\n2.提升质量\n（一）改革课程。"
+    )
+    assert [(u.section_no, u.item_no, u.unit_kind) for u in result.units] == [
+        (1, None, "section_heading"),
+        (1, 1, "item_title"),
+        (1, 2, "item_title"),
+        (2, None, "section_heading"),
+        (2, 1, "item_title"),
+    ]
+
+
+def test_full_width_digits_parenthesised_and_circled_sub_points():
+    result = _units(
+        "一、校园安全\n（一）完善制度。\n１．修订手册。\n２．闭环管理。\n（二）整治重点领域。\n①排查校舍。\n②管理校车。"
+    )
+    rows = [(u.section_no, u.item_no, u.subitem_no, u.text) for u in result.units]
+    assert rows == [
+        (1, None, None, "校园安全"),
+        (1, 1, None, "完善制度。"),
+        (1, 1, 1, "修订手册。"),
+        (1, 1, 2, "闭环管理。"),
+        (1, 2, None, "整治重点领域。"),
+        # ① where a sibling item used 1. is at the same depth.
+        (1, 2, 1, "排查校舍。"),
+        (1, 2, 2, "管理校车。"),
+    ]
+
+
+def test_arabic_parenthesised_sub_points():
+    result = _units("一、队伍建设\n1.加强培训。\n(1)全员轮训。\n（2）骨干研修。\n2.改革职称。")
+    assert [(u.item_no, u.subitem_no) for u in result.units] == [
+        (None, None),
+        (1, None),
+        (1, 1),
+        (1, 2),
+        (2, None),
+    ]
+
+
+def test_yishi_followed_by_a_quotation_mark_or_a_colon_is_a_marker():
+    text = "\n".join(
+        [
+            "一、2023年工作回顾",
+            "一是资源扩大。建成学校。",
+            "二是质量提升。",
+            "三是：队伍加强。",
+            "四是“双减”落地。作业减少。",
+        ]
+    )
+    result = _units(text)
+    items = [(u.item_no, u.text) for u in result.units if u.unit_kind == "item_title"]
+    assert items == [(1, "资源扩大。"), (2, "质量提升。"), (3, "队伍加强。"), (4, "“双减”落地。")]
+
+
+def test_yishi_inside_a_sentence_is_not_a_marker():
+    result = _units("一、主要任务\n做到三个坚持：一是坚持育人，二是坚持改革。\n1.加强党建。")
+    assert [u.text for u in result.units][1] == "做到三个坚持：一是坚持育人，二是坚持改革。"
+    assert result.units[1].unit_kind == "sentence"
+
+
+def test_ordinal_words_are_a_level_only_when_used_as_a_series():
+    series = _units(
+        "一、劳动教育\n首先，建好课程。每周一课时。\n其次，建好基地。\n最后，建好评价。"
+    )
+    assert [(u.item_no, u.unit_kind) for u in series.units] == [
+        (None, "section_heading"),
+        (1, "item_title"),
+        (1, "sentence"),
+        (2, "item_title"),
+        (3, "item_title"),
+    ]
+    lone = _units("一、劳动教育\n建好课程。\n最后，要加强督导。")
+    assert lone.units[-1].text == "最后，要加强督导。"
+    assert lone.units[-1].unit_kind == "sentence"
+
+
+def test_a_one_line_body_splits_at_inline_numbering_without_spaces():
+    line = (
+        "2024年全县教育工作要以质量为核心。一、校园安全（一）完善制度。1、修订手册，新增学位1.5万个。"
+        "2、第二、三季度完成排查。（二）加强教育。1、开展班会。二、后勤保障（一）加强食堂管理。"
+    )
+    result = structure_units([(1, line)], oneline=True)
+    rows = [(u.section_no, u.item_no, u.subitem_no, u.text) for u in result.units]
+    assert rows == [
+        (None, None, None, "2024年全县教育工作要以质量为核心。"),
+        (1, None, None, "校园安全"),
+        (1, 1, None, "完善制度。"),
+        (1, 1, 1, "修订手册，新增学位1.5万个。"),
+        (1, 1, 2, "第二、三季度完成排查。"),
+        (1, 2, None, "加强教育。"),
+        (1, 2, 1, "开展班会。"),
+        (2, None, None, "后勤保障"),
+        (2, 1, None, "加强食堂管理。"),
+    ]
+
+
+def test_inline_markers_that_do_not_continue_the_sequence_never_cut():
+    line = "一、总体目标。全年完成投资3.2亿元。 3.5万名学生受益。 2021年以来成效明显。" * 3
+    result = structure_units([(1, line)], oneline=True)
+    # Only the first 一、 is a marker (the repeats are 1 again, not 2).
+    assert [u.unit_kind for u in result.units].count("section_heading") == 1
+
+
+def test_a_run_that_skips_gets_its_lost_number_inferred():
+    text = "\n".join(
+        [
+            "一、队伍建设",
+            "1.加强师德建设。",
+            "开展师德专题教育，评选最美教师，完善师德档案和负面清单制度。",
+            "深化职称改革。",
+            "向乡村一线教师倾斜，完善评价标准和聘任办法，推进县管校聘。",
+            "3.加强教师培训。",
+        ]
+    )
+    result = _units(text)
+    items = [
+        (u.item_no, u.item_no_inferred, u.text) for u in result.units if u.unit_kind == "item_title"
+    ]
+    assert items == [
+        (1, False, "加强师德建设。"),
+        (2, True, "深化职称改革。"),
+        (3, False, "加强教师培训。"),
+    ]
+    assert any("number 2 inferred" in note for note in result.notes)
+
+
+def test_table_rows_are_units_of_their_own():
+    text = "一、重点项目\n项目 | 责任单位 | 完成时限\n新建幼儿园2所\t基建科\t12月底\n加强管理。"
+    result = _units(text)
+    assert [(u.unit_kind, u.section_no, u.text) for u in result.units] == [
+        ("section_heading", 1, "重点项目"),
+        ("table_row", 1, "项目|责任单位|完成时限"),
+        ("table_row", 1, "新建幼儿园2所\t基建科\t12月底"),
+        ("sentence", 1, "加强管理。"),
+    ]
+
+
+def test_traditional_text_is_matched_on_its_simplified_form():
+    result = _units(
+        "2023年工作回顧\n一、資源擴大\n目標任務：新建學校。\n2024年工作打算\n一、提升質量"
+    )
+    assert [u.part for u in result.units] == ["review", "review", "review", "plan", "plan"]
+    assert result.units[2].clause_type == "目标任务"
+    assert result.units[2].text == "新建學校。"
+
+
+def test_a_rules_file_with_an_unknown_role_names_the_allowed_ones(tmp_path):
+    path = tmp_path / "structure_rules.yml"
+    text = (config.STRUCTURE_RULES_PATH).read_text(encoding="utf-8")
+    path.write_text(text.replace("role: level", "role: rank", 1), encoding="utf-8")
+    with pytest.raises(ValueError, match="allowed roles are part, level, series"):
+        load_structure_rules(path)
