@@ -167,7 +167,8 @@ def _paths(result):
 
 def test_parts_numbered_di_n_bufen_with_sections_below():
     result = _units(
-        "第一部分 2023年工作回顾\n一、资源扩大\n新建学校2所。\n第二部分 2024年工作打算\n一、提升质量\n二、建设队伍"
+        "第一部分 2023年工作回顾\n一、资源扩大\n新建学校2所。\n"
+        "第二部分 2024年工作打算\n一、提升质量\n二、建设队伍"
     )
     assert _paths(result) == [
         ("review", None, None, None, "part_heading", "2023年工作回顾"),
