@@ -227,3 +227,19 @@ def test_a_rules_file_without_a_key_names_it(tmp_path):
     path.write_text("page_markers: []\n", encoding="utf-8")
     with pytest.raises(ValueError, match="missing keys .*chunk_marker"):
         load_layout_rules(path)
+
+
+def test_a_sentence_a_removed_chrome_line_interrupted_rejoins_but_a_heading_does_not():
+    lines = [
+        (1, "一、加强教学管理"),
+        (3, "加强教学常规检查，每学期对学校教学管理进行一次全面"),
+        (5, "视导。"),
+    ]
+    # Lines 2 and 4 were removed by chrome (a sharing site's tip, say).
+    result = repair_layout(lines, removed_lines=frozenset({2, 4}))
+    assert result.lines == [
+        (1, "一、加强教学管理"),
+        (3, "加强教学常规检查，每学期对学校教学管理进行一次全面视导。"),
+    ]
+    # Without the removed line between them, a whole-paragraph body keeps them apart.
+    assert len(repair_layout(lines).lines) == 3

@@ -26,6 +26,7 @@ so traditional-character plans are repaired the same way.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -159,6 +160,7 @@ class _Line:
     simple: str  # stripped, normalised, simplified: what rules match
     indented: bool
     cut_before: bool = False  # a marker line was removed just before it
+    gap_before: bool = False  # an earlier stage (chrome) removed a line just before it
     # Length of the last physical line joined into this one, and whether that
     # line was indented: a hard wrap is judged on the last piece only.
     tail_len: int = -1
@@ -310,6 +312,9 @@ def _should_join(
         return True, False
     if _is_heading(a, structure, rules):
         return False, False
+    if b.gap_before and _ends_mid_word(a.text, rules) and len(a.simple) >= rules.join_min_len:
+        # A line chrome removed (a tip, a watermark line) interrupted the sentence.
+        return True, False
     if width is not None or not soft_wrapped:
         # A short line in a hard-wrapped body ends its paragraph; in a body
         # of whole paragraphs a line without final punctuation is a heading
@@ -351,6 +356,7 @@ def repair_layout(
     *,
     rules: LayoutRules | None = None,
     structure_rules: StructureRules | None = None,
+    removed_lines: frozenset[int] = frozenset(),
 ) -> LayoutResult:
     """Remove page and chunk markers and rejoin the lines they or hard wraps split.
 
@@ -363,6 +369,10 @@ def repair_layout(
     structure_rules : StructureRules, optional
         The numbering markers (``analysis/data/structure_rules.yml``), used to
         tell a heading or a numbered line from a continuation.
+    removed_lines : frozenset of int, default empty
+        Numbers of lines an earlier stage removed whole (chrome: a sharing
+        site's tip or watermark line).  A sentence such a line interrupted
+        rejoins across it, unless the line before is a heading.
 
     Returns
     -------
@@ -376,7 +386,13 @@ def repair_layout(
     removed: list[Removed] = []
     kept: list[_Line] = []
     cut = False
+    gaps = sorted(removed_lines)
+    previous_no: int | None = None
     for line_no, text in lines:
+        gap = previous_no is not None and bisect_right(gaps, previous_no) < bisect_left(
+            gaps, line_no
+        )
+        previous_no = line_no
         stripped = text.strip()
         if not stripped:
             # A blank line is a paragraph break unless it only frames a marker.
@@ -396,7 +412,7 @@ def repair_layout(
             if kept and not kept[-1].simple:
                 kept.pop()
             continue
-        kept.append(_Line(line_no, text, simple, bool(rules.indent.match(text)), cut))
+        kept.append(_Line(line_no, text, simple, bool(rules.indent.match(text)), cut, gap))
         cut = False
 
     # Chunk markers glued to a continuation: "…全面提\n2、升教育质量…".
