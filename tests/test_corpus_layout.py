@@ -236,10 +236,17 @@ def test_a_sentence_a_removed_chrome_line_interrupted_rejoins_but_a_heading_does
         (5, "视导。"),
     ]
     # Lines 2 and 4 were removed by chrome (a sharing site's tip, say).
-    result = repair_layout(lines, removed_lines=frozenset({2, 4}))
+    result = repair_layout(lines, removed_lines={2: "还剩2页未读，继续阅读", 4: "文档分享网"})
     assert result.lines == [
         (1, "一、加强教学管理"),
         (3, "加强教学常规检查，每学期对学校教学管理进行一次全面视导。"),
     ]
     # Without the removed line between them, a whole-paragraph body keeps them apart.
     assert len(repair_layout(lines).lines) == 3
+
+
+def test_a_page_marker_chrome_already_removed_still_splits_a_paragraph():
+    lines = [(1, "（2）为随班就读学生配备资源教师跟踪"), (3, "指导。")]
+    result = repair_layout(lines, removed_lines={2: ".doc_第3页"})
+    assert result.lines == [(1, "（2）为随班就读学生配备资源教师跟踪指导。")]
+    assert result.removed == []  # chrome's ledger row, not a second one

@@ -271,6 +271,13 @@ def _expected_at(
     return fits and following != number
 
 
+def _is_layout_marker(simple: str, rules: LayoutRules) -> bool:
+    """Is a whole (simplified, stripped) line a page-number or chunk marker?"""
+    return any(p.match(simple) for p in rules.page_markers) or bool(
+        rules.chunk_marker_alone.match(simple)
+    )
+
+
 def _join(a: _Line, b: _Line, *, wrapped: bool) -> str:
     left, right = a.text.rstrip(), b.text.strip()
     # Two Latin words met at a soft break keep a space; a hard wrap cut
@@ -356,7 +363,7 @@ def repair_layout(
     *,
     rules: LayoutRules | None = None,
     structure_rules: StructureRules | None = None,
-    removed_lines: frozenset[int] = frozenset(),
+    removed_lines: dict[int, str] | None = None,
 ) -> LayoutResult:
     """Remove page and chunk markers and rejoin the lines they or hard wraps split.
 
@@ -369,10 +376,11 @@ def repair_layout(
     structure_rules : StructureRules, optional
         The numbering markers (``analysis/data/structure_rules.yml``), used to
         tell a heading or a numbered line from a continuation.
-    removed_lines : frozenset of int, default empty
-        Numbers of lines an earlier stage removed whole (chrome: a sharing
-        site's tip or watermark line).  A sentence such a line interrupted
-        rejoins across it, unless the line before is a heading.
+    removed_lines : dict of int to str, optional
+        Lines an earlier stage removed whole (chrome), by line number.  A
+        page or chunk marker among them splits a paragraph like one removed
+        here; another line (a sharing site's tip, a watermark line) rejoins
+        the sentence it interrupted unless the line before is a heading.
 
     Returns
     -------
@@ -386,13 +394,17 @@ def repair_layout(
     removed: list[Removed] = []
     kept: list[_Line] = []
     cut = False
+    removed_lines = removed_lines or {}
     gaps = sorted(removed_lines)
     previous_no: int | None = None
     for line_no, text in lines:
-        gap = previous_no is not None and bisect_right(gaps, previous_no) < bisect_left(
-            gaps, line_no
-        )
+        between = []
+        if previous_no is not None:
+            between = gaps[bisect_right(gaps, previous_no) : bisect_left(gaps, line_no)]
         previous_no = line_no
+        gap = bool(between)
+        if any(_is_layout_marker(_simple(removed_lines[n]), rules) for n in between):
+            cut = True
         stripped = text.strip()
         if not stripped:
             # A blank line is a paragraph break unless it only frames a marker.

@@ -129,7 +129,7 @@ def process_document(
     chrome = strip_chrome(decoded.text)
     # Page numbers, preview-chunk markers and hard wraps go before repair, so
     # spin repair and structure see whole paragraphs.
-    layout = repair_layout(chrome.lines, removed_lines=frozenset(r.line_no for r in chrome.removed))
+    layout = repair_layout(chrome.lines, removed_lines={r.line_no: r.text for r in chrome.removed})
     body = "\n".join(text for _, text in layout.lines)
     score = spin_score(body)
     spun = score.score >= spin_threshold
