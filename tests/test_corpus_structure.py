@@ -354,3 +354,10 @@ def test_a_rules_file_with_an_unknown_role_names_the_allowed_ones(tmp_path):
     path.write_text(text.replace("role: level", "role: rank", 1), encoding="utf-8")
     with pytest.raises(ValueError, match="allowed roles are part, level, series"):
         load_structure_rules(path)
+
+
+def test_an_unnumbered_plan_part_after_which_the_numbering_restarts_is_a_part():
+    # The review heading was lost; 一、 restarting after 2024年工作打算 shows the part.
+    result = _units("一、资源扩大\n二、质量提升\n2024年工作打算\n一、提升质量\n二、建设队伍")
+    assert [(u.part, u.unit_kind) for u in result.units][2] == ("plan", "part_heading")
+    assert [u.item_no for u in result.units][3:] == [1, 2]

@@ -483,22 +483,33 @@ def _mark_unnumbered_parts(parsed: list[_ParsedBlock], rules: StructureRules) ->
     """Mark unnumbered part headings ("2023年工作回顾" … "2024年工作打算").
 
     A short unnumbered paragraph without punctuation that names a review or a
-    plan part is a part heading, but only in a plan where at least one such
-    heading names a review (as for numbered parts): a lone "重点工作" line in
-    a plan is not a part.
+    plan part is a part heading when at least one such heading names a review
+    (as for numbered parts), or when the numbering restarts right after it
+    (三、 before it, 一、 again after it: the review heading may have been
+    lost).  A lone "重点工作" line inside a plan is not a part.
     """
     candidates = []
-    for p in parsed:
+    for index, p in enumerate(parsed):
         if p.marker is not None or p.clause is not None or p.block.table:
             continue
         text = to_simplified_aligned(p.norm.text[p.body_offset :])
         if len(text) > rules.part_heading_max or re.search(rules.part_heading_punct, text):
             continue
         if rules.part_review.search(text) or rules.part_plan.search(text):
-            candidates.append((p, bool(rules.part_review.search(text))))
-    if any(review for _, review in candidates):
-        for p, _ in candidates:
-            p.part_heading = True
+            candidates.append((index, bool(rules.part_review.search(text))))
+    any_review = any(review for _, review in candidates)
+    for index, _ in candidates:
+        if any_review or _numbering_restarts_at(parsed, index):
+            parsed[index].part_heading = True
+
+
+def _numbering_restarts_at(parsed: list[_ParsedBlock], index: int) -> bool:
+    """Does the first numbered block after ``index`` restart at 1 a convention used before it?"""
+    after = next((p for p in parsed[index + 1 :] if p.marker is not None), None)
+    if after is None or after.number != 1:
+        return False
+    before = [p.number for p in parsed[:index] if p.marker is not None and p.marker is after.marker]
+    return bool(before) and max(n or 0 for n in before) > 1
 
 
 def _depths(parsed: list[_ParsedBlock]) -> dict[str, int]:
