@@ -31,6 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from unicodedata import east_asian_width
 
 import yaml
 
@@ -161,16 +162,44 @@ class _Line:
     indented: bool
     cut_before: bool = False  # a marker line was removed just before it
     gap_before: bool = False  # an earlier stage (chrome) removed a line just before it
-    # Length of the last physical line joined into this one, and whether that
-    # line was indented: a hard wrap is judged on the last piece only.
-    tail_len: int = -1
-    tail_indented: bool = False
+    # The last physical line joined into this one: a hard wrap is judged on
+    # the last piece only.
+    tail: str | None = None
 
     def __post_init__(self) -> None:
-        if self.tail_len < 0:
-            # Printed width: the indent counts, trailing spaces do not.
-            self.tail_len = len(self.text.rstrip())
-            self.tail_indented = self.indented
+        if self.tail is None:
+            self.tail = self.text
+
+
+@dataclass(frozen=True)
+class _Wrap:
+    """A detected hard wrap: the width, in the metric it was found in."""
+
+    metric: str  # "chars" (text wrapped every N characters) or "display" (by printed width)
+    width: int  # characters, or half-width units for "display"
+    slack: int
+
+    @property
+    def characters(self) -> int:
+        return self.width if self.metric == "chars" else round(self.width / 2)
+
+
+def _measure(text: str, metric: str) -> int:
+    """Printed width of a line: the indent counts, trailing spaces do not.
+
+    ``chars`` counts characters (text broken every N characters); ``display``
+    counts half-width units, a wide (CJK) character being two, as a PDF line
+    is broken by its printed width (``2024年`` is narrower than four Chinese
+    characters).
+    """
+    text = text.rstrip()
+    if metric == "chars":
+        return len(text)
+    body = text.lstrip()
+    # An indent is as wide as the full-width spaces it stands for, whichever
+    # spaces a page (or an HTML rendering) printed it with.
+    indent = 2 * (len(text) - len(body))
+    return indent + sum(2 if east_asian_width(ch) in "WF" else 1 for ch in body)
 
 
 def _simple(text: str) -> str:
@@ -190,16 +219,26 @@ def _ends_mid_word(text: str, rules: LayoutRules) -> bool:
     )
 
 
-def _wrap_width(lines: list[_Line], rules: LayoutRules) -> int | None:
-    """The width a hard-wrapped body is broken at, or ``None``."""
-    # Printed widths, indent included: a wrapped paragraph's indented first
-    # line is as wide as its other lines.
-    lengths = [len(line.text.rstrip()) for line in lines if line.text.strip()]
+def _wrap_width(lines: list[_Line], rules: LayoutRules) -> _Wrap | None:
+    """The hard wrap a body is broken at, or ``None``.
+
+    Tried in both metrics (characters, printed width); the one whose band
+    holds more lines wins, ties to characters.
+    """
+    found = [w for w in (_wrap_in(lines, rules, m) for m in ("chars", "display")) if w]
+    if not found:
+        return None
+    return max(found, key=lambda pair: pair[1])[0]
+
+
+def _wrap_in(lines: list[_Line], rules: LayoutRules, metric: str) -> tuple[_Wrap, int] | None:
+    scale = 1 if metric == "chars" else 2
+    lengths = [_measure(line.text, metric) for line in lines if line.text.strip()]
     if len(lengths) < rules.wrap_min_lines:
         return None
     counts = Counter(lengths)
-    slack = rules.wrap_slack
-    width = None
+    slack = rules.wrap_slack * scale
+    best = None
     # The wrap width is near the longest lines: try widths from the longest
     # down, as long as hardly any line is longer (an indented first line may
     # be as wide as the others, never wider), and take the first one that
@@ -208,27 +247,29 @@ def _wrap_width(lines: list[_Line], rules: LayoutRules) -> int | None:
         longer = sum(k for n, k in counts.items() if n > candidate + slack)
         if longer > rules.wrap_max_longer_share * len(lengths):
             break
-        if not rules.wrap_min_width <= candidate <= rules.wrap_max_width:
+        if not rules.wrap_min_width * scale <= candidate <= rules.wrap_max_width * scale:
             continue
         near = sum(counts.get(candidate + d, 0) for d in range(-slack, slack + 1))
         if near >= rules.wrap_min_lines and near >= rules.wrap_min_share * len(lengths):
             width = max(w for w in range(candidate - slack, candidate + slack + 1) if counts.get(w))
+            best = (_Wrap(metric, width, slack), near)
             break
-    if width is None:
+    if best is None:
         return None
+    wrap = best[0]
     # A wrap lands inside a sentence far more often than on its end; lines of
     # one length that mostly end sentences are short paragraphs, not wraps.
-    full = [line for line in lines if len(line.text.rstrip()) >= width - rules.wrap_slack]
+    full = [line for line in lines if line.text.strip() and _is_full(line, wrap, rules)]
     open_ended = sum(1 for line in full if not _ends_sentence(line.text, rules))
     if open_ended < rules.wrap_min_open_share * len(full):
         return None
-    return width
+    return best
 
 
-def _is_full(line: _Line, width: int | None, rules: LayoutRules) -> bool:
-    if width is None:
+def _is_full(line: _Line, wrap: _Wrap | None, rules: LayoutRules) -> bool:
+    if wrap is None:
         return False
-    return line.tail_len >= width - rules.wrap_slack
+    return _measure(line.tail or "", wrap.metric) >= wrap.width - wrap.slack
 
 
 def _marker(line: _Line, structure: StructureRules) -> tuple[str, int | None] | None:
@@ -299,7 +340,7 @@ def _join(a: _Line, b: _Line, *, wrapped: bool) -> str:
 def _should_join(
     a: _Line,
     b: _Line,
-    width: int | None,
+    width: _Wrap | None,
     structure: StructureRules,
     rules: LayoutRules,
     *,
@@ -469,8 +510,7 @@ def repair_layout(
                     _simple(text),
                     prev.indented,
                     prev.cut_before,
-                    tail_len=line.tail_len,
-                    tail_indented=line.tail_indented,
+                    tail=line.tail,
                 )
                 n_joins += 1
                 continue
@@ -479,7 +519,8 @@ def repair_layout(
     notes = []
     if width is not None:
         notes.append(
-            f"hard-wrapped body (about {width} characters a line): {n_joins} line breaks joined"
+            f"hard-wrapped body (about {width.characters} characters a line): "
+            f"{n_joins} line breaks joined"
         )
     elif n_joins:
         notes.append(f"{n_joins} line breaks inside paragraphs joined")
@@ -489,4 +530,5 @@ def repair_layout(
             "layout markers removed: " + ", ".join(f"{counts[k]} {k}" for k in sorted(counts))
         )
     oneline = is_oneline_body(result_lines, rules=rules)
-    return LayoutResult(result_lines, removed, n_joins, width, oneline, notes)
+    width_chars = width.characters if width is not None else None
+    return LayoutResult(result_lines, removed, n_joins, width_chars, oneline, notes)
