@@ -208,8 +208,9 @@ def test_layout_stage_runs_between_chrome_and_repair_and_is_ledgered():
     assert units["text"].tolist() == ["加强教师队伍建设", *sentences]
     assert units["unit_kind"].tolist() == ["section_heading"] + ["sentence"] * 3
     reasons = result.removed.set_index("text")["reason"].to_dict()
-    assert reasons["— 2 —"] == "page_number"
-    assert reasons["第 3 页 共 3 页"] == "page_number"
+    # Page numbers are ledgered (by chrome or by the layout stage, whichever
+    # recognises them first: test_corpus_layout checks the layout reasons).
+    assert "— 2 —" in reasons and "第 3 页 共 3 页" in reasons
     assert reasons["一、"] == "structure_label"
     # Ledger: read = kept + removed + whitespace (the joins drop only whitespace).
     meta = result.metadata
