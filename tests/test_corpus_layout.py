@@ -250,3 +250,17 @@ def test_a_page_marker_chrome_already_removed_still_splits_a_paragraph():
     result = repair_layout(lines, removed_lines={2: ".doc_第3页"})
     assert result.lines == [(1, "（2）为随班就读学生配备资源教师跟踪指导。")]
     assert result.removed == []  # chrome's ledger row, not a second one
+
+
+def test_text_chrome_cut_out_of_a_wrapped_line_still_counts_in_its_width():
+    paragraphs = [
+        "推广学为中心的课堂教学模式，组织全县优质课评比活动。加强教学常规检查，每学期对学校教学管理进行一次全面视导。",
+        "开展校园足球、篮球联赛，每所学校至少建成一支学生运动队。组织中小学生艺术展演活动，推动艺术教育普及。",
+    ]
+    physical = [piece for p in paragraphs for piece in _wrap(p, 20)]
+    # Chrome cut a five-character watermark out of the front of line 3.
+    lines = [(i + 1, text) for i, text in enumerate(physical)]
+    lines[2] = (3, physical[2][5:])
+    result = repair_layout(lines, removed_lines={3: physical[2][:5]})
+    assert len(result.lines) == 2
+    assert result.lines[0][1].strip().endswith("全面视导。")

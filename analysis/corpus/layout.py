@@ -165,6 +165,9 @@ class _Line:
     # The last physical line joined into this one: a hard wrap is judged on
     # the last piece only.
     tail: str | None = None
+    # Text an earlier stage cut out of the tail line (an inline watermark):
+    # it was printed, so it counts in the line's width.
+    tail_cut: str = ""
 
     def __post_init__(self) -> None:
         if self.tail is None:
@@ -190,7 +193,8 @@ def _measure(text: str, metric: str) -> int:
     ``chars`` counts characters (text broken every N characters); ``display``
     counts half-width units, a wide (CJK) character being two, as a PDF line
     is broken by its printed width (``2024年`` is narrower than four Chinese
-    characters).
+    characters).  Characters of ambiguous width (curly quotes, ……) are wide,
+    as a Chinese font prints them.
     """
     text = text.rstrip()
     if metric == "chars":
@@ -199,7 +203,7 @@ def _measure(text: str, metric: str) -> int:
     # An indent is as wide as the full-width spaces it stands for, whichever
     # spaces a page (or an HTML rendering) printed it with.
     indent = 2 * (len(text) - len(body))
-    return indent + sum(2 if east_asian_width(ch) in "WF" else 1 for ch in body)
+    return indent + sum(2 if east_asian_width(ch) in "WFA" else 1 for ch in body)
 
 
 def _simple(text: str) -> str:
@@ -233,7 +237,12 @@ def _wrap_width(lines: list[_Line], rules: LayoutRules) -> _Wrap | None:
 
 def _wrap_in(lines: list[_Line], rules: LayoutRules, metric: str) -> tuple[_Wrap, int] | None:
     scale = 1 if metric == "chars" else 2
-    lengths = [_measure(line.text, metric) for line in lines if line.text.strip()]
+    lengths = [
+        _measure(line.text, metric)
+        + (_measure(line.tail_cut.strip(), metric) if line.tail_cut else 0)
+        for line in lines
+        if line.text.strip()
+    ]
     if len(lengths) < rules.wrap_min_lines:
         return None
     counts = Counter(lengths)
@@ -269,7 +278,10 @@ def _wrap_in(lines: list[_Line], rules: LayoutRules, metric: str) -> tuple[_Wrap
 def _is_full(line: _Line, wrap: _Wrap | None, rules: LayoutRules) -> bool:
     if wrap is None:
         return False
-    return _measure(line.tail or "", wrap.metric) >= wrap.width - wrap.slack
+    width = _measure(line.tail or "", wrap.metric)
+    if line.tail_cut:
+        width += _measure(line.tail_cut.strip(), wrap.metric)
+    return width >= wrap.width - wrap.slack
 
 
 def _marker(line: _Line, structure: StructureRules) -> tuple[str, int | None] | None:
@@ -418,10 +430,12 @@ def repair_layout(
         The numbering markers (``analysis/data/structure_rules.yml``), used to
         tell a heading or a numbered line from a continuation.
     removed_lines : dict of int to str, optional
-        Lines an earlier stage removed whole (chrome), by line number.  A
-        page or chunk marker among them splits a paragraph like one removed
-        here; another line (a sharing site's tip, a watermark line) rejoins
-        the sentence it interrupted unless the line before is a heading.
+        What an earlier stage (chrome) removed, by line number (the texts of
+        one line joined).  A whole line removed that is a page or chunk
+        marker splits a paragraph like one removed here; another (a sharing
+        site's tip, a watermark line) rejoins the sentence it interrupted
+        unless the line before is a heading.  Text cut out of a kept line
+        still counts in its printed width, for telling a wrapped line.
 
     Returns
     -------
@@ -465,7 +479,17 @@ def repair_layout(
             if kept and not kept[-1].simple:
                 kept.pop()
             continue
-        kept.append(_Line(line_no, text, simple, bool(rules.indent.match(text)), cut, gap))
+        kept.append(
+            _Line(
+                line_no,
+                text,
+                simple,
+                bool(rules.indent.match(text)),
+                cut,
+                gap,
+                tail_cut=removed_lines.get(line_no, ""),
+            )
+        )
         cut = False
 
     # Chunk markers glued to a continuation: "…全面提\n2、升教育质量…".
@@ -511,6 +535,7 @@ def repair_layout(
                     prev.indented,
                     prev.cut_before,
                     tail=line.tail,
+                    tail_cut=line.tail_cut,
                 )
                 n_joins += 1
                 continue

@@ -129,7 +129,10 @@ def process_document(
     chrome = strip_chrome(decoded.text)
     # Page numbers, preview-chunk markers and hard wraps go before repair, so
     # spin repair and structure see whole paragraphs.
-    layout = repair_layout(chrome.lines, removed_lines={r.line_no: r.text for r in chrome.removed})
+    chrome_cut: dict[int, str] = {}
+    for r in chrome.removed:
+        chrome_cut[r.line_no] = chrome_cut.get(r.line_no, "") + r.text
+    layout = repair_layout(chrome.lines, removed_lines=chrome_cut)
     body = "\n".join(text for _, text in layout.lines)
     score = spin_score(body)
     spun = score.score >= spin_threshold
