@@ -1,21 +1,30 @@
-"""Stage 5 — structure: a plan's body to one row per sentence or heading.
+"""Stage 5 — structure: a plan's body to one row per sentence, heading or table row.
 
-Plans number their parts in a few conventions (一、 （一） 1. （1） 一是), nest
-them differently, and sometimes lose a number or run a whole plan into one
-paragraph.  The rules in ``analysis/data/structure_rules.yml`` name the
-conventions; this module
+Plans number their parts in a few conventions (第一部分, 一、, （一）, 1./1、/１．,
+（1）, ①, 一是, 首先/其次/最后), nest them differently, and sometimes lose a
+number or run a whole plan into one paragraph.  The rules in
+``analysis/data/structure_rules.yml`` name the conventions (a numbering
+grammar, as data); this module
 
-1. splits body lines into *blocks* (a paragraph, or a piece of a long
-   paragraph that starts with a marker after a space, as in a plan pasted
-   from a word processor into one line),
-2. reads each block's marker and clause label, maps the marker conventions the
-   plan uses (outermost first) to part/section, item and sub-item,
-3. splits blocks into sentences; the first sentence of a numbered block is
-   its title (a heading row),
-4. keeps the removed labels (``1.``, ``目标任务：``) for the ledger.
+1. splits body lines into *blocks*: a paragraph, a piece of a long line that
+   starts with a marker after a space (or, in a one-line body, after a
+   sentence end) where the number continues the plan's sequence, or a table
+   row (``|`` or tab separated cells);
+2. reads each block's marker and clause label; orders the plan's conventions
+   by where each first appears (a convention first met right after a heading
+   of depth d has depth d + 1) and maps the depths, outermost first, to
+   section, item and sub-item; ``第N部分`` and review/plan headings
+   (numbered or not) are parts;
+3. gives a run's lost numbers to the heading-shaped paragraphs between two
+   numbers that skip (``item_no_inferred``);
+4. splits blocks into sentences; the first sentence of a numbered block is
+   its title (a heading row);
+5. keeps the removed labels (``1.``, ``目标任务：``) for the ledger.
 
-A plan with no recognisable numbering still loads: each paragraph becomes an
-item (numbers marked as inferred) and a note says so.
+All rules match the simplified form of the text
+(:func:`analysis.corpus.script.to_simplified_aligned`); units keep the text as
+printed.  A plan with no recognisable numbering still loads: each paragraph
+becomes an item (numbers marked as inferred) and a note says so.
 """
 
 from __future__ import annotations
