@@ -108,7 +108,7 @@ def test_a_whole_plan_in_one_paragraph_with_nested_numbering():
         " 二、主要工作 (一)实施德育工程。 全面加强德育。"
         " 1.强化核心价值观教育。认真贯彻。 2.学前教育。提高入园率"
     )
-    result = structure_units([(1, line)])
+    result = structure_units([(1, line)], oneline=True)
     assert _rows(result, "section_no", "item_no", "subitem_no", "unit_kind", "text") == [
         (None, None, None, "sentence", "2019年全县工作要以质量为核心。"),
         (1, None, None, "section_heading", "工作目标"),
@@ -361,3 +361,8 @@ def test_an_unnumbered_plan_part_after_which_the_numbering_restarts_is_a_part():
     result = _units("一、资源扩大\n二、质量提升\n2024年工作打算\n一、提升质量\n二、建设队伍")
     assert [(u.part, u.unit_kind) for u in result.units][2] == ("plan", "part_heading")
     assert [u.item_no for u in result.units][3:] == [1, 2]
+
+
+def test_a_stray_space_inside_a_heading_outside_a_one_line_body_does_not_cut_it():
+    result = _units("一、加强 党的建设\n1.深化 理论武装。")
+    assert [u.text for u in result.units] == ["加强党的建设", "深化理论武装。"]

@@ -347,8 +347,9 @@ def split_blocks(
     marker whose ``inline`` is ``any`` (（一）, 第二部分) may follow any
     character there.  A cut is made only where the number continues the
     plan's sequence so far, so ``1.5万``, ``2021年`` or ``第二、三季度`` never
-    cut.  A short heading that a space separates from its body is cut from
-    it.  Table rows (``|`` or tab separated cells) are blocks of their own.
+    cut.  In a one-line body a short heading that a space separates from its
+    body is cut from it.  Table rows (``|`` or tab separated cells) are
+    blocks of their own.
     """
     sequence = _Sequence()
     blocks: list[Block] = []
@@ -369,7 +370,9 @@ def split_blocks(
             piece_simple = normalise_text(simple[start:end].strip()).text
             found = marker_at(piece_simple, rules, skip=skip)
             head_cut = None
-            if found and found.marker.role != "series":
+            # Only in a one-line body does a space end a heading: elsewhere a
+            # stray space inside a heading ("1.加强 党建") is layout noise.
+            if oneline and found and found.marker.role != "series":
                 lead = len(piece) - len(piece.lstrip())
                 after_marker = _raw_offset(piece, lead, found.end)
                 gap = re.search(r"\s+", piece[after_marker:])
