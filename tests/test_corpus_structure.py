@@ -366,3 +366,11 @@ def test_an_unnumbered_plan_part_after_which_the_numbering_restarts_is_a_part():
 def test_a_stray_space_inside_a_heading_outside_a_one_line_body_does_not_cut_it():
     result = _units("一、加强 党的建设\n1.深化 理论武装。")
     assert [u.text for u in result.units] == ["加强党的建设", "深化理论武装。"]
+
+
+def test_a_title_left_in_the_body_is_never_a_part():
+    result = _units(
+        "鹤鸣县2024年工作要点\n2023年工作回顾\n一、资源扩大\n2024年工作打算\n一、提升质量"
+    )
+    assert result.units[0].unit_kind == "sentence"
+    assert [u.unit_kind for u in result.units].count("part_heading") == 2

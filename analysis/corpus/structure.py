@@ -91,6 +91,7 @@ class StructureRules:
     inline_boundary: str
     part_heading_max: int
     part_heading_punct: str
+    part_heading_exclude: re.Pattern[str]
     lost_number_title_max: int
     table_min_cells: int
     sentence_end: str
@@ -108,6 +109,7 @@ _REQUIRED = (
     "inline_boundary",
     "part_heading_max",
     "part_heading_punct",
+    "part_heading_exclude",
     "lost_number_title_max",
     "table_min_cells",
     "sentence_end",
@@ -156,6 +158,7 @@ def load_structure_rules(path: Path = config.STRUCTURE_RULES_PATH) -> StructureR
         inline_boundary=str(raw["inline_boundary"]),
         part_heading_max=int(raw["part_heading_max"]),
         part_heading_punct=str(raw["part_heading_punct"]),
+        part_heading_exclude=re.compile(raw["part_heading_exclude"]),
         lost_number_title_max=int(raw["lost_number_title_max"]),
         table_min_cells=int(raw["table_min_cells"]),
         sentence_end=raw["sentence_end"],
@@ -507,6 +510,8 @@ def _mark_unnumbered_parts(parsed: list[_ParsedBlock], rules: StructureRules) ->
         text = to_simplified_aligned(p.norm.text[p.body_offset :])
         if len(text) > rules.part_heading_max or re.search(rules.part_heading_punct, text):
             continue
+        if rules.part_heading_exclude.search(text):
+            continue  # a title left in the body names its bureau: never a part
         if rules.part_review.search(text) or rules.part_plan.search(text):
             candidates.append((index, bool(rules.part_review.search(text))))
     any_review = any(review for _, review in candidates)
