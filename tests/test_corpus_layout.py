@@ -264,3 +264,19 @@ def test_text_chrome_cut_out_of_a_wrapped_line_still_counts_in_its_width():
     result = repair_layout(lines, removed_lines={3: physical[2][:5]})
     assert len(result.lines) == 2
     assert result.lines[0][1].strip().endswith("全面视导。")
+
+
+def test_a_chunk_marker_numbered_1_is_removed_when_no_2_follows():
+    text = "全县教育工作要紧紧围绕立德树人根本任务，统\n1、筹推进各项改革。\n加强队伍建设。"
+    result = repair_layout(_lines(text))
+    assert [(r.text, r.reason) for r in result.removed] == [("1、", "chunk_marker")]
+    assert result.lines[0][1] == "全县教育工作要紧紧围绕立德树人根本任务，统筹推进各项改革。"
+
+
+def test_an_item_1_after_an_open_line_is_kept_when_2_follows():
+    text = "为抓好落实，现提出以下工作措施\n1、加强组织领导。\n2、强化督查考核。"
+    result = repair_layout(_lines(text))
+    assert result.removed == []
+    # Nor is a single item 1 under a heading a chunk marker.
+    result = repair_layout(_lines("一、加强党建\n1、深化理论武装。\n二、提升质量\n1、改革课程。"))
+    assert result.removed == []

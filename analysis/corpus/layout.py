@@ -299,29 +299,45 @@ def _is_heading(line: _Line, structure: StructureRules, rules: LayoutRules) -> b
     )
 
 
+def _continues_open_sentence(
+    a: _Line, b: _Line, structure: StructureRules, rules: LayoutRules
+) -> bool:
+    """Is ``b`` a chunk-marker suspect: ``N、`` continuing a sentence ``a`` left open?"""
+    if not rules.chunk_marker.match(b.simple) or b.indented or not a.simple:
+        return False
+    open_end = _ends_mid_word(a.text, rules) or a.text.rstrip()[-1] in rules.continuing_end
+    return open_end and not _is_heading(a, structure, rules)
+
+
 def _expected_at(
-    lines: list[_Line], index: int, number: int, marker_id: str, structure: StructureRules
+    lines: list[_Line],
+    index: int,
+    number: int,
+    marker_id: str,
+    structure: StructureRules,
+    *,
+    skip: set[int],
 ) -> bool:
     """Does the plan's own numbering expect ``number`` (of ``marker_id``) at ``lines[index]``?
 
-    It does when the previous line of that convention is ``number - 1`` (or
-    ``number`` is 1, a restart) and the next line of that convention is not
-    ``number`` again (which would make this one the intruder).
+    The plan's numbering is read from the numbered lines not in ``skip`` (the
+    other suspects).  It expects ``number`` when the previous such line of
+    that convention is ``number - 1``, or ``number`` is 1 and the next is 2;
+    and not when the next is ``number`` again (this one is then the intruder).
     """
-    previous = None
-    for line in reversed(lines[:index]):
-        found = _marker(line, structure)
-        if found and found[0] == marker_id:
-            previous = found[1]
-            break
-    following = None
-    for line in lines[index + 1 :]:
-        found = _marker(line, structure)
-        if found and found[0] == marker_id:
-            following = found[1]
-            break
-    fits = number == 1 or (previous is not None and number == previous + 1)
-    return fits and following != number
+
+    def neighbour(indices: range) -> int | None:
+        for i in indices:
+            found = _marker(lines[i], structure) if i not in skip else None
+            if found and found[0] == marker_id:
+                return found[1]
+        return None
+
+    previous = neighbour(range(index - 1, -1, -1))
+    following = neighbour(range(index + 1, len(lines)))
+    if following == number:
+        return False
+    return (previous is not None and number == previous + 1) or (number == 1 and following == 2)
 
 
 def _is_layout_marker(simple: str, rules: LayoutRules) -> bool:
@@ -492,21 +508,23 @@ def repair_layout(
         )
         cut = False
 
-    # Chunk markers glued to a continuation: "…全面提\n2、升教育质量…".
-    for index in range(1, len(kept)):
-        a, b = kept[index - 1], kept[index]
+    # Chunk markers glued to a continuation: "…全面提\n2、升教育质量…".  A
+    # suspect is a numbered line that continues a sentence left open by a
+    # line that is not a heading; it is a marker unless the plan's own
+    # numbering (the numbered lines that are not suspects) expects it there.
+    suspects = [
+        index
+        for index in range(1, len(kept))
+        if _continues_open_sentence(kept[index - 1], kept[index], structure, rules)
+    ]
+    for index in suspects:
+        b = kept[index]
         match = rules.chunk_marker.match(b.simple)
-        if not match or b.indented or not a.simple:
-            continue
-        if _ends_sentence(a.text, rules) or not (
-            _ends_mid_word(a.text, rules) or a.text.rstrip()[-1] in rules.continuing_end
-        ):
-            continue
-        if _is_heading(a, structure, rules) and not _ends_mid_word(a.text, rules):
-            continue
         found = _marker(b, structure)
         number = int(match.group("num"))
-        if found is not None and _expected_at(kept, index, number, found[0], structure):
+        if found is not None and _expected_at(
+            kept, index, number, found[0], structure, skip=set(suspects)
+        ):
             continue
         lead = len(b.text) - len(b.text.lstrip())
         # The marker is printed as the simple form shows it (same length).
