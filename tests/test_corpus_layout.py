@@ -280,3 +280,42 @@ def test_an_item_1_after_an_open_line_is_kept_when_2_follows():
     # Nor is a single item 1 under a heading a chunk marker.
     result = repair_layout(_lines("一、加强党建\n1、深化理论武装。\n二、提升质量\n1、改革课程。"))
     assert result.removed == []
+
+
+def test_a_sharing_site_preview_in_chunks_loses_every_chunk_marker():
+    """The shape of a preview: chunk 1、 before the title, 2、 3、 glued mid-word, spaced lines."""
+    from analysis.corpus.structure import structure_units
+
+    text = "\n".join(
+        [
+            "1、 某区教育局2024年工作要点 2024年全区教育工作以质量为核心，统筹推进教育改革发展，"
+            "努力办好人民满意的教育。 一、加强党建 "
+            "(一)深化理论武装，落实主体责任 1.健全学习制度。每月集中学习一次。 2.推进支部",
+            "2、建设，培育党建品牌学校10所。 (二)强化作风建设 1.开展作风专项整治。 二、提升质量 "
+            "(一)推进课程改革 1.实施大单元教学。每学期开展主题教研2次，"
+            "推广学为中心的课堂教学模式。 "
+            "2.组织优质课评比，评出“",
+            "3、优质课”20节。",
+        ]
+    )
+    lines = _lines(text)
+    result = repair_layout(lines)
+    assert [(r.line_no, r.text) for r in result.removed] == [(1, "1、"), (2, "2、"), (3, "3、")]
+    assert len(result.lines) == 1
+    _assert_nothing_lost(lines, result)
+    units = structure_units(result.lines, oneline=result.oneline).units
+    titles = [
+        (u.section_no, u.item_no, u.subitem_no, u.text) for u in units if u.unit_kind != "sentence"
+    ]
+    assert titles == [
+        (1, None, None, "加强党建"),
+        (1, 1, None, "深化理论武装，落实主体责任"),
+        (1, 1, 1, "健全学习制度。"),
+        (1, 1, 2, "推进支部建设，培育党建品牌学校10所。"),
+        (1, 2, None, "强化作风建设"),
+        (1, 2, 1, "开展作风专项整治。"),
+        (2, None, None, "提升质量"),
+        (2, 1, None, "推进课程改革"),
+        (2, 1, 1, "实施大单元教学。"),
+        (2, 1, 2, "组织优质课评比，评出“优质课”20节。"),
+    ]

@@ -71,6 +71,7 @@ class LayoutRules:
     soft_wrap_min_share: float
     oneline_min_len: int
     oneline_share: float
+    chunk_min_len: int
 
 
 _REQUIRED = (
@@ -93,6 +94,7 @@ _REQUIRED = (
     "soft_wrap_min_share",
     "oneline_min_len",
     "oneline_share",
+    "chunk_min_len",
 )
 
 
@@ -133,6 +135,7 @@ def load_layout_rules(path: Path = LAYOUT_RULES_PATH) -> LayoutRules:
         soft_wrap_min_share=float(raw["soft_wrap_min_share"]),
         oneline_min_len=int(raw["oneline_min_len"]),
         oneline_share=float(raw["oneline_share"]),
+        chunk_min_len=int(raw["chunk_min_len"]),
     )
 
 
@@ -340,6 +343,37 @@ def _expected_at(
     return (previous is not None and number == previous + 1) or (number == 1 and following == 2)
 
 
+def _is_chunk_series(
+    lines: list[_Line],
+    first_no: int | None,
+    suspects: list[int],
+    numbers: dict[int, int],
+    rules: LayoutRules,
+) -> bool:
+    """Do the body's first line (1、) and the suspects (2、 3、 …) number preview chunks?
+
+    They do when the suspects continue the first line's 1 in order and every
+    line a suspect continues is a long one (a chunk), not a list item.
+    """
+    if first_no != 1 or not suspects:
+        return False
+    in_order = [numbers[i] for i in suspects] == list(range(2, len(suspects) + 2))
+    return in_order and all(len(lines[i - 1].simple) >= rules.chunk_min_len for i in suspects)
+
+
+def _drop_chunk_marker(
+    line: _Line, rules: LayoutRules, removed: list[Removed], *, cut: bool = True
+) -> _Line:
+    """The line without its leading chunk marker, which goes to ``removed``."""
+    match = rules.chunk_marker.match(line.simple)
+    lead = len(line.text) - len(line.text.lstrip())
+    # The simple form keeps the printed marker's length (2、 is two characters).
+    end = lead + match.end()
+    removed.append(Removed(line.line_no, line.text[lead:end], "chunk_marker"))
+    rest = line.text[end:]
+    return _Line(line.line_no, rest, _simple(rest), False, cut, tail_cut=line.tail_cut)
+
+
 def _is_layout_marker(simple: str, rules: LayoutRules) -> bool:
     """Is a whole (simplified, stripped) line a page-number or chunk marker?"""
     return any(p.match(simple) for p in rules.page_markers) or bool(
@@ -517,21 +551,25 @@ def repair_layout(
         for index in range(1, len(kept))
         if _continues_open_sentence(kept[index - 1], kept[index], structure, rules)
     ]
-    for index in suspects:
-        b = kept[index]
-        match = rules.chunk_marker.match(b.simple)
-        found = _marker(b, structure)
-        number = int(match.group("num"))
-        if found is not None and _expected_at(
-            kept, index, number, found[0], structure, skip=set(suspects)
-        ):
-            continue
-        lead = len(b.text) - len(b.text.lstrip())
-        # The marker is printed as the simple form shows it (same length).
-        marker_len = match.end()
-        removed.append(Removed(b.line_no, b.text[lead : lead + marker_len], "chunk_marker"))
-        rest = b.text[lead + marker_len :]
-        kept[index] = _Line(b.line_no, rest, _simple(rest), False, True)
+    first = next((i for i, line in enumerate(kept) if line.simple), None)
+    first_no = None
+    if first is not None and (match := rules.chunk_marker.match(kept[first].simple)):
+        first_no = int(match.group("num"))
+    numbers = {i: int(rules.chunk_marker.match(kept[i].simple).group("num")) for i in suspects}
+    if _is_chunk_series(kept, first_no, suspects, numbers, rules):
+        # A preview in chunks: "1、 …" opens the body, and every later chunk
+        # ("2、", "3、" …) continues a long line left mid-sentence.
+        kept[first] = _drop_chunk_marker(kept[first], rules, removed, cut=False)
+        for index in suspects:
+            kept[index] = _drop_chunk_marker(kept[index], rules, removed)
+    else:
+        for index in suspects:
+            found = _marker(kept[index], structure)
+            if found is not None and _expected_at(
+                kept, index, numbers[index], found[0], structure, skip=set(suspects)
+            ):
+                continue
+            kept[index] = _drop_chunk_marker(kept[index], rules, removed)
 
     width = _wrap_width(kept, rules)
     soft_wrapped = _soft_wrapped(kept, structure, rules)
