@@ -374,3 +374,20 @@ def test_a_title_left_in_the_body_is_never_a_part():
     )
     assert result.units[0].unit_kind == "sentence"
     assert [u.unit_kind for u in result.units].count("part_heading") == 2
+
+
+def test_closing_paren_numbers_and_ordinal_di_yi_series():
+    result = _units(
+        "一、队伍建设\n1）加强培训。\n2)改革职称。\n二、安全\n第一，排查隐患。\n第二，整改到位。"
+    )
+    assert [(u.section_no, u.item_no, u.text) for u in result.units] == [
+        (1, None, "队伍建设"),
+        (1, 1, "加强培训。"),
+        (1, 2, "改革职称。"),
+        (2, None, "安全"),
+        (2, 1, "排查隐患。"),
+        (2, 2, "整改到位。"),
+    ]
+    # A single 第一， is a word, and 第二、三季度 is never a marker.
+    lone = _units("一、安全\n第一，要排查隐患。\n第二、三季度完成整改。")
+    assert [u.unit_kind for u in lone.units] == ["section_heading", "sentence", "sentence"]

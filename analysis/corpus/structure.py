@@ -30,6 +30,7 @@ becomes an item (numbers marked as inferred) and a note says so.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -661,11 +662,13 @@ def structure_units(
     parsed = [
         _parse_block(b, rules, skip) for b in split_blocks(lines, rules=rules, oneline=oneline)
     ]
-    # Ordinal words (首先/其次…) are numbering only where used as a series.
+    # Ordinal words (首先/其次…, 第一，第二，) are numbering only where used as
+    # a series: each convention needs series_min paragraphs of its own.
     series_ids = {m.id for m in rules.markers if m.role == "series"}
-    n_series = sum(1 for p in parsed if p.marker and p.marker.id in series_ids)
-    if series_ids and n_series and n_series < rules.series_min:
-        skip = frozenset(series_ids)
+    n_series = Counter(p.marker.id for p in parsed if p.marker and p.marker.id in series_ids)
+    lone = {key for key, n in n_series.items() if n < rules.series_min}
+    if lone:
+        skip = frozenset(lone)
         parsed = [
             _parse_block(b, rules, skip)
             for b in split_blocks(lines, rules=rules, oneline=oneline, skip=skip)
