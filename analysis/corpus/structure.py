@@ -271,8 +271,6 @@ class _Sequence:
 
     def fits(self, found: MarkerMatch) -> bool:
         key, number = found.marker.id, found.number
-        if found.marker.role == "part" and key not in self.last:
-            return number == 1
         if key not in self.last:
             return number == 1
         if number is None:
@@ -327,9 +325,9 @@ def _inline_cuts(
         found = marker_at(simple[i:], rules, skip=skip)
         if found is None or found.marker.inline == "never":
             continue
-        allowed = where in ("space", "sentence") or found.marker.inline == "any"
-        if found.marker.inline == "sentence" and where == "any":
-            allowed = False
+        # After a space or a sentence end any marker may start a block; after
+        # any other character only one whose inline is "any" (（二）, 第二部分).
+        allowed = where != "any" or found.marker.inline == "any"
         if allowed and sequence.fits(found):
             sequence.accept(found)
             cuts.append((i, found))
