@@ -511,6 +511,8 @@ def check_sources(root: Path) -> dict[str, list[str]]:
             continue
         try:
             derive_gold(source)
+            if source.format == "pdf" and pdf_missing_characters(source):
+                render_source(source)  # raises, naming the characters
         except DevsetError as error:
             problems.setdefault(str(source.path), []).append(str(error))
     return dict(sorted(problems.items()))
@@ -708,7 +710,9 @@ def _render_html(source: Source) -> bytes:
     inside = [i for i, b in enumerate(blocks) if b.tag != "C"]
     first, last = inside[0], inside[-1]
     before, body, after = blocks[:first], blocks[first : last + 1], blocks[last + 1 :]
-    page_title = source.title or next((b.pieces[0].text for b in body if b.pieces), source.id)
+    # A page that shows no plan title is titled after the site (its first chrome line).
+    site = next((b.pieces[0].text for b in before if b.pieces), "")
+    page_title = source.title or site
     out = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',
@@ -786,13 +790,46 @@ def _render_docx(source: Source) -> bytes:
     return _fixed_zip(buffer.getvalue())
 
 
+@lru_cache(maxsize=2)
+def _font_chars(font_path: Path) -> frozenset[str]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(font_path, lazy=True) as font:
+        return frozenset(chr(cp) for cp in font.getBestCmap())
+
+
+def _pdf_font(font_path: Path | None) -> Path:
+    from analysis.figures.fonts import cjk_font_path
+
+    return Path(font_path) if font_path is not None else cjk_font_path()
+
+
+def pdf_missing_characters(source: Source, *, font_path: Path | None = None) -> str:
+    """The characters of a PDF source the font cannot draw (sorted, ``""`` if none).
+
+    fpdf2 leaves such characters out of the page with only a log message, so
+    the file would silently differ from the gold; :func:`render_source`
+    refuses a source with any.
+    """
+    needed = set(source.pdf_header) | {c for line in rendered_lines(source) for c in line}
+    have = _font_chars(_pdf_font(font_path))
+    return "".join(sorted(c for c in needed if c.isprintable() and c != " " and c not in have))
+
+
 def _render_pdf(source: Source, *, font_path: Path | None) -> tuple[bytes, int]:
     from fpdf import FPDF
     from fpdf.enums import WrapMode, XPos, YPos
 
-    from analysis.figures.fonts import cjk_font_path
-
-    font = Path(font_path) if font_path is not None else cjk_font_path()
+    font = _pdf_font(font_path)
+    missing = pdf_missing_characters(source, font_path=font)
+    if missing:
+        raise _fail(
+            source.path,
+            0,
+            f"the PDF font has no glyph for {missing!r} "
+            f"({', '.join(f'U+{ord(c):04X}' for c in missing)}); "
+            "use another format for this file or other characters",
+        )
     header_text = source.pdf_header
 
     class _Page(FPDF):

@@ -35,8 +35,8 @@ manifest row) and scores it against the source's gold:
   each, both matched to a unit) whose primary theme
   (:func:`analysis.themes.code_units`) agrees.
 
-Texts are compared after :func:`normalise_for_match` (NFKC, whitespace and
-the table-cell separator ``|`` removed).  A file the loader cannot read
+Texts are compared after :func:`normalise_for_match` (NFKC, quotes folded,
+whitespace and the table-cell separator ``|`` removed).  A file the loader cannot read
 scores zero: every chrome line and mark counts as left in, every sentence as
 missing.  Aggregates are micro-averages (summed numerators over summed
 denominators) per split and per kind × split.
@@ -52,6 +52,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import sys
 import tempfile
 import unicodedata
 from collections import Counter, defaultdict, deque
@@ -64,6 +65,7 @@ from tqdm import tqdm
 from analysis import config, schema
 from analysis.devset import (
     SPLITS,
+    DevsetError,
     Gold,
     Rendered,
     Source,
@@ -141,18 +143,68 @@ BY_FILE_COLUMNS: list[str] = (
 )
 BY_KIND_COLUMNS: list[str] = ["kind", "split", "n_files"] + METRICS + COUNTS
 
+# What each column of by_file.csv / by_kind.csv holds (the report's glossary; a test
+# checks that every column is here).
+COLUMN_MEANINGS: dict[str, str] = {
+    "id": "the source's id (by_file)",
+    "kind": "page kind (`gov_portal`, `notice`, …); `all` for a split's total (by_kind)",
+    "split": "`dev` or `heldout`",
+    "format": "rendered format: txt, html, docx or pdf (by_file)",
+    "script": "simplified or traditional (by_file)",
+    "layout": "lines, hardwrap:N, oneline or oneline_spaced (by_file)",
+    "n_files": "files in the group (by_kind)",
+    "chrome_recall": "n_chrome_removed / n_chrome",
+    "chrome_precision": "n_chrome_removed / n_chrome_removed_or_body_lost",
+    "notice_recall": "n_notice_removed / n_notice",
+    "mark_recall": "n_marks_removed / n_marks",
+    "title_found": "n_title_found / n_title",
+    "sentence_precision": "n_sentences_matched / n_units",
+    "sentence_recall": "n_sentences_matched / n_gold_sentences",
+    "sentence_f1": "2 · n_sentences_matched / (n_units + n_gold_sentences)",
+    "structure_exact": "n_structure_exact / n_files_loaded_or_failed",
+    "metadata": "n_meta_matched / n_meta",
+    "twin_theme_agreement": "n_twin_agree / n_twin_pairs",
+    "n_chrome": "gold chrome lines (C, N, T, PDF running headers and page numbers)",
+    "n_chrome_removed": "gold chrome lines not left in the units",
+    "n_body_lines": "gold body lines (H0–H3, P, R)",
+    "n_body_lines_lost": "body lines any of whose gold sentences is missing from the units",
+    "n_chrome_removed_or_body_lost": "n_chrome_removed + n_body_lines_lost",
+    "n_notice": "gold notice-wrapper (N) lines",
+    "n_notice_removed": "N lines not left in the units",
+    "n_marks": "gold inline marks",
+    "n_marks_removed": "inline marks not left in the units",
+    "n_title": "1 when the file has a gold title (files without one are skipped)",
+    "n_title_found": "1 when `regions.title_zh` equals the gold title",
+    "n_gold_sentences": "gold sentences (an R table row counts as one)",
+    "n_units": "units the loader produced (non-empty texts)",
+    "n_sentences_matched": "multiset matches between unit texts and gold sentences",
+    "n_structure_exact": "1 when every gold sentence is matched at its gold path",
+    "n_files_loaded_or_failed": "1 per file (the denominator of structure_exact)",
+    "n_meta": "gold `meta.*` fields",
+    "n_meta_matched": "gold metadata fields reported with the same value",
+    "n_twin_pairs": "aligned sentence pairs with the simplified twin (traditional files)",
+    "n_twin_agree": "pairs whose units have the same primary theme",
+    "meta_missing": "gold metadata fields that have no `regions` column, `;`-joined (by_file)",
+    "load_error": "the loader's error when it could not read the file (by_file)",
+}
+
 _WHITESPACE = re.compile(r"[\s|]+")
+_QUOTE_FOLD = str.maketrans({c: '"' for c in "“”„「」〝〞＂"} | {c: "'" for c in "‘’『』＇"})
 _TITLE_BRACKETS = re.compile(r"[《》]")
 
 
 def normalise_for_match(text: str) -> str:
-    """``text`` as compared: NFKC, whitespace and the table-cell separator ``|`` removed.
+    """``text`` as compared: NFKC, quotes folded, whitespace and ``|`` removed.
 
-    NFKC makes full- and half-width forms equal (the loader normalises
-    punctuation); whitespace differs with every layout; ``|`` and tabs
-    separate table cells as printed, and an HTML table comes back with tabs.
+    NFKC makes full- and half-width forms equal and the loader's quote
+    convention (``「」`` and ``〝〞`` become ``“”``, ``『』`` become ``‘’``) is
+    a normalisation, not a change of text, so every double quote compares as
+    ``"`` and every single quote as ``'``; whitespace differs with every
+    layout; ``|`` and tabs separate table cells as printed, and an HTML table
+    comes back with tabs.
     """
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
+    folded = unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD)
+    return _WHITESPACE.sub("", folded)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -465,6 +517,11 @@ def aggregate(by_file: pd.DataFrame, *, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def overall_metrics(by_file: pd.DataFrame) -> dict[str, float]:
+    """The metrics of :data:`METRICS` micro-averaged over every row of ``by_file``."""
+    return metrics_of({c: int(by_file[c].sum()) for c in COUNTS})
+
+
 def by_kind_table(by_file: pd.DataFrame) -> pd.DataFrame:
     """Kind × split micro-averages, then one ``all`` row per split (:data:`BY_KIND_COLUMNS`)."""
     if by_file.empty:
@@ -508,8 +565,9 @@ def report_markdown(by_file: pd.DataFrame, by_kind: pd.DataFrame) -> str:
         "",
         "## Metrics",
         "",
-        "Texts are compared normalised: NFKC, whitespace and the table-cell separator",
-        "`|` removed. Aggregates are micro-averages (numerators and denominators",
+        "Texts are compared normalised: NFKC, every double quote as `\"` and single",
+        "quote as `'` (the loader turns 「」 into “”), whitespace and the table-cell",
+        "separator `|` removed. Aggregates are micro-averages (numerators and denominators",
         "summed over files). A file the loader cannot read scores zero: its chrome",
         "and marks count as left in, its sentences as missing.",
         "",
@@ -567,10 +625,28 @@ def report_markdown(by_file: pd.DataFrame, by_kind: pd.DataFrame) -> str:
         by_kind.loc[:, ["kind", "split", "n_files", "chrome_recall", "chrome_precision",
                         "title_found", "sentence_f1", "structure_exact", "metadata"]]
     )
-    lines += ["", "## Per file", ""]
+    lines += ["", "## Per format and layout", ""]
+    # hardwrap:18 and hardwrap:40 are one layout family.
+    families = by_file.assign(layout=by_file["layout"].str.replace(r":\d+$", "", regex=True))
+    for key in ("format", "layout"):
+        lines += _markdown_table(
+            aggregate(families, keys=[key, "split"]).loc[
+                :, [key, "split", "n_files", "chrome_recall", "chrome_precision", "title_found",
+                    "sentence_f1", "structure_exact"]
+            ]
+        )
+        lines.append("")
+    lines += [
+        "## Per file (development split)",
+        "",
+        "Held-out files are listed only in `by_file.csv`, so that nobody reads them",
+        "while changing a rule.",
+        "",
+    ]
+    dev = by_file[by_file["split"] == "dev"]
     lines += _markdown_table(
-        by_file.loc[:, ["split", "id", "kind", "format", "chrome_recall", "chrome_precision",
-                        "title_found", "sentence_f1", "structure_exact", "metadata"]]
+        dev.loc[:, ["id", "kind", "format", "layout", "chrome_recall", "chrome_precision",
+                    "title_found", "sentence_f1", "structure_exact", "metadata"]]
     )
     lines += ["", "## Notes", ""]
     if missing:
@@ -583,9 +659,17 @@ def report_markdown(by_file: pd.DataFrame, by_kind: pd.DataFrame) -> str:
             lines.append("")
         lines.append("Files the loader could not read (scored zero):")
         lines.append("")
-        lines += [f"* `{r.id}` ({r.format}): {r.load_error}" for r in failed.itertuples()]
+        lines += [
+            f"* `{r.id}` ({r.format}): {r.load_error}"
+            for r in failed.itertuples()
+            if r.split == "dev"
+        ]
+        by_format = failed[failed["split"] == "heldout"].groupby("format").size()
+        lines += [f"* held-out: {n} {fmt} file(s)" for fmt, n in by_format.items()]
     if not missing and not len(failed):
         lines.append("None.")
+    lines += ["", "## Columns of the CSV files", "", "| column | meaning |", "|---|---|"]
+    lines += [f"| `{c}` | {COLUMN_MEANINGS[c]} |" for c in COLUMN_MEANINGS]
     return "\n".join(lines) + "\n"
 
 
@@ -620,7 +704,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation for parsed arguments; print the overall numbers."""
-    by_file = evaluate_sources(args.sources, split=args.split)
+    try:
+        by_file = evaluate_sources(args.sources, split=args.split)
+    except DevsetError as error:
+        # A source that breaks the markup is the devset author's to fix: no traceback.
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     for path in write_evaluation(by_file, out_dir=args.out):
         print(path)
     overall = by_kind_table(by_file)

@@ -237,6 +237,8 @@ def test_html_page_puts_chrome_around_the_article_and_reads_back(tmp_path):
     article = page[page.index('<div class="article">'):page.index('<div class="footer">')]
     assert article.index("第一段") < article.index("【打印】") < article.index("第二段")
     assert '<div class="footer"><div>版权所有</div></div>' in page
+    untitled = render_source(parse_source(write_source(tmp_path, body, id="s2", format="html")))
+    assert "<title>网站名称</title>" in untitled.data.decode("utf-8")
     extracted = extract_bytes(rendered.data, name=rendered.file_name)
     # What the loader's HTML reader keeps is rendered lines, the body in order
     # (which chrome it keeps is the loader's business, measured by the evaluation).
@@ -279,3 +281,10 @@ def test_render_command_writes_each_split(tmp_path):
     assert "heldout/notice_pdf.pdf" in written
     assert "dev/portal_html.html" in written
     assert len(written) == len(read_sources(FIXTURES))
+
+
+def test_a_pdf_source_with_characters_the_font_lacks_is_refused(tmp_path):
+    path = write_source(tmp_path, "P: 改扩建{{x:🔥}}学校。\n", format="pdf")
+    with pytest.raises(DevsetError, match=r"no glyph for '🔥' \(U\+1F525\)"):
+        render_source(parse_source(path))
+    assert "no glyph" in check_sources(tmp_path)[str(path)][0]
