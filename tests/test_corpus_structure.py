@@ -391,3 +391,19 @@ def test_closing_paren_numbers_and_ordinal_di_yi_series():
     # A single 第一， is a word, and 第二、三季度 is never a marker.
     lone = _units("一、安全\n第一，要排查隐患。\n第二、三季度完成整改。")
     assert [u.unit_kind for u in lone.units] == ["section_heading", "sentence", "sentence"]
+
+
+def test_a_heading_glued_to_its_body_in_a_one_line_body_is_cut_before_the_body_verb():
+    line = (
+        "一、提升教学质量（一）深化课堂改革。每学期开展主题教研2次。二、提高服务水平"
+        "（一）丰富服务内容。引进优质资源。三、促进教育公平完善控辍保学工作机制，确保巩固率达到99%。"
+        "四、全面加强党的建设落实主体责任。"
+    )
+    result = structure_units([(1, line)], oneline=True)
+    sections = [u.text for u in result.units if u.unit_kind == "section_heading"]
+    assert sections == ["提升教学质量", "提高服务水平", "促进教育公平", "全面加强党的建设"]
+    body = [u for u in result.units if u.section_no == 3 and u.unit_kind == "sentence"]
+    assert [u.text for u in body] == ["完善控辍保学工作机制，确保巩固率达到99%。"]
+    # Outside a one-line body nothing is cut.
+    plain = structure_units([(1, "三、促进教育公平完善控辍保学工作机制。")])
+    assert plain.units[0].text == "促进教育公平完善控辍保学工作机制。"

@@ -95,6 +95,8 @@ class StructureRules:
     part_heading_exclude: re.Pattern[str]
     lost_number_title_max: int
     table_min_cells: int
+    glued_heading_min: int
+    body_verbs: re.Pattern[str]
     sentence_end: str
     closing_marks: str
 
@@ -113,6 +115,8 @@ _REQUIRED = (
     "part_heading_exclude",
     "lost_number_title_max",
     "table_min_cells",
+    "glued_heading_min",
+    "body_verbs",
     "sentence_end",
     "closing_marks",
 )
@@ -162,6 +166,8 @@ def load_structure_rules(path: Path = config.STRUCTURE_RULES_PATH) -> StructureR
         part_heading_exclude=re.compile(raw["part_heading_exclude"]),
         lost_number_title_max=int(raw["lost_number_title_max"]),
         table_min_cells=int(raw["table_min_cells"]),
+        glued_heading_min=int(raw["glued_heading_min"]),
+        body_verbs=re.compile("|".join(re.escape(str(w)) for w in raw["body_verbs"])),
         sentence_end=raw["sentence_end"],
         closing_marks=raw["closing_marks"],
     )
@@ -340,6 +346,7 @@ def split_blocks(
     rules: StructureRules,
     oneline: bool = False,
     skip: frozenset[str] = frozenset(),
+    extra_cuts: dict[int, set[int]] | None = None,
 ) -> list[Block]:
     """Split body lines into blocks at the numbering written inside them.
 
@@ -351,8 +358,10 @@ def split_blocks(
     plan's sequence so far, so ``1.5万``, ``2021年`` or ``第二、三季度`` never
     cut.  In a one-line body a short heading that a space separates from its
     body is cut from it.  Table rows (``|`` or tab separated cells) are
-    blocks of their own.
+    blocks of their own.  ``extra_cuts`` gives more cut positions by line
+    number (headings glued to their body, see :func:`_glued_heading_cuts`).
     """
+    extra_cuts = extra_cuts or {}
     sequence = _Sequence()
     blocks: list[Block] = []
     for line_no, line in lines:
@@ -363,10 +372,8 @@ def split_blocks(
         head = marker_at(to_simplified_aligned(normalise_text(line).text), rules, skip=skip)
         if head is not None:
             sequence.accept(head)
-        cuts = [0] + [
-            i for i, _ in _inline_cuts(simple, sequence, rules, oneline=oneline, skip=skip)
-        ]
-        cuts.append(len(line))
+        inline = [i for i, _ in _inline_cuts(simple, sequence, rules, oneline=oneline, skip=skip)]
+        cuts = sorted({0, *inline, *extra_cuts.get(line_no, ()), len(line)})
         for start, end in zip(cuts, cuts[1:], strict=False):
             piece = line[start:end]
             piece_simple = normalise_text(simple[start:end].strip()).text
@@ -481,6 +488,48 @@ def _parse_block(block: Block, rules: StructureRules, skip: frozenset[str]) -> _
         labels.append(text[offset : offset + label.end()])
         offset += label.end()
     return _ParsedBlock(block, norm, marker, number, offset, clause, labels)
+
+
+def _glued_heading_cuts(parsed: list[_ParsedBlock], rules: StructureRules) -> dict[int, set[int]]:
+    """Where a heading runs straight into its body in a one-line body without spaces.
+
+    "三、促进教育公平完善控辍保学工作机制，…": when at least two blocks of the
+    same convention are bare headings (no punctuation: the next marker
+    followed them), a block of that convention that goes on into sentences
+    starts with a bare heading too; it ends where one of ``body_verbs`` (the
+    words a plan's sentences open with) begins, at least
+    ``glued_heading_min`` characters in and before any punctuation.  Returns
+    raw cut positions by line number.
+    """
+    punct = re.compile(f"[{re.escape(rules.sentence_end)}，,；;：:、]")
+    by_marker: dict[str, list[_ParsedBlock]] = {}
+    for p in parsed:
+        if p.marker is not None and p.clause is None:
+            by_marker.setdefault(p.marker.id, []).append(p)
+    cuts: dict[int, set[int]] = {}
+    for blocks in by_marker.values():
+        bodies = [p.norm.text[p.body_offset :] for p in blocks]
+        bare = sum(1 for body in bodies if body and not punct.search(body))
+        if bare < 2:
+            continue
+        for p, body in zip(blocks, bodies, strict=True):
+            first_punct = punct.search(body)
+            if first_punct is None:
+                continue
+            simple = to_simplified_aligned(body)
+            limit = min(first_punct.start(), rules.inline_heading_max + 1)
+            k = next(
+                (
+                    k
+                    for k in range(rules.glued_heading_min, limit)
+                    if rules.body_verbs.match(simple, k)
+                ),
+                None,
+            )
+            if k is not None:
+                raw = p.block.start + p.norm.source_index[p.body_offset + k]
+                cuts.setdefault(p.block.line_no, set()).add(raw)
+    return cuts
 
 
 def _part_of(heading: str, rules: StructureRules) -> str:
@@ -671,6 +720,15 @@ def structure_units(
             _parse_block(b, rules, skip)
             for b in split_blocks(lines, rules=rules, oneline=oneline, skip=skip)
         ]
+    if oneline:
+        glued = _glued_heading_cuts(parsed, rules)
+        if glued:
+            parsed = [
+                _parse_block(b, rules, skip)
+                for b in split_blocks(
+                    lines, rules=rules, oneline=oneline, skip=skip, extra_cuts=glued
+                )
+            ]
     # Resolve "the next one" (最后) within its series.
     last_of: dict[str, int] = {}
     for p in parsed:
