@@ -587,7 +587,9 @@ def repair_layout(
                 out[-1] = _Line(
                     prev.line_no,
                     text,
-                    _simple(text),
+                    # Simplified per piece (the same text, without re-reading a
+                    # long paragraph at every join).
+                    prev.simple + line.simple,
                     prev.indented,
                     prev.cut_before,
                     tail=line.tail,

@@ -312,6 +312,7 @@ def _boundary_before(simple: str, index: int, rules: StructureRules, *, oneline:
     return "sentence" if simple[j] in rules.inline_boundary else "any"
 
 
+_MARKER_WINDOW = 40
 # Characters a marker can start with (a cheap filter before trying the rules).
 _MARKER_START = re.compile(r"[第一二三四五六七八九十（(0-9０-９①-⑳首其再最]")
 
@@ -328,7 +329,8 @@ def _inline_cuts(
         where = _boundary_before(simple, i, rules, oneline=oneline)
         if not where:
             continue
-        found = marker_at(simple[i:], rules, skip=skip)
+        # A marker is short: a window is enough (and keeps long lines linear).
+        found = marker_at(simple[i : i + _MARKER_WINDOW], rules, skip=skip)
         if found is None or found.marker.inline == "never":
             continue
         # After a space or a sentence end any marker may start a block; after
