@@ -319,3 +319,44 @@ def test_a_sharing_site_preview_in_chunks_loses_every_chunk_marker():
         (2, 1, 1, "实施大单元教学。"),
         (2, 1, 2, "组织优质课评比，评出“优质课”20节。"),
     ]
+
+
+def _wrap_printed(paragraph, width):
+    """Break an indented paragraph by printed width (a wide character is 2), as a PDF does."""
+    from unicodedata import east_asian_width
+
+    lines, line, used = [], IND, 4
+    for ch in paragraph:
+        w = 2 if east_asian_width(ch) in "WFA" else 1
+        if used + w > width:
+            lines.append(line)
+            line, used = "", 0
+        line += ch
+        used += w
+    return lines + [line]
+
+
+def test_lines_broken_by_printed_width_rejoin_though_digits_make_them_longer():
+    paragraphs = [
+        "2024年全县新增公办学位3600个，完成12所学校校舍改造，义务教育巩固率保持在99.5%以上。",
+        "一、加强教师队伍建设",
+        "招聘新教师150名，交流轮岗教师168名，其中骨干教师占交流总数的20%以上，年内完成全员培训。",
+    ]
+    physical = [piece for p in paragraphs for piece in _wrap_printed(p, 40)]
+    # Widths differ in characters (digits are narrow) but not in print.
+    assert len({len(p) for p in physical if len(p) > 15}) > 1
+    result = repair_layout(_lines("\n".join(physical)))
+    assert [t.strip() for _, t in result.lines] == paragraphs
+
+
+def test_a_traditional_hard_wrapped_body_rejoins_the_same_way():
+    paragraphs = [
+        "全面落實教師培訓制度，每年完成全員輪訓一次，建立新老教師結對幫帶制度。",
+        "二、推進課程改革",
+        "實施課堂教學質量提升行動，組織全縣優質課評比，加強教學常規檢查。",
+    ]
+    physical = [piece for p in paragraphs for piece in _wrap(p, 16)]
+    physical.insert(2, "第 2 頁")
+    result = repair_layout(_lines("\n".join(physical)))
+    assert [t.strip() for _, t in result.lines] == paragraphs
+    assert [r.reason for r in result.removed] == ["page_number"]
