@@ -605,7 +605,10 @@ def _depths(parsed: list[_ParsedBlock]) -> dict[str, int]:
 
 
 def _infer_lost_numbers(
-    parsed: list[_ParsedBlock], depth_of: dict[str, int], rules: StructureRules
+    parsed: list[_ParsedBlock],
+    depth_of: dict[str, int],
+    slot_of_id: dict[str, str],
+    rules: StructureRules,
 ) -> list[str]:
     """Give the missing numbers of a skipping run to heading-shaped paragraphs between.
 
@@ -669,7 +672,9 @@ def _infer_lost_numbers(
                     p = parsed[i]
                     p.marker, p.number, p.inferred = parsed[index].marker, n, True
                     title = p.norm.text[p.body_offset :][:20]
-                    notes.append(f"number {n} inferred for unnumbered title {title!r}")
+                    notes.append(
+                        f"{slot_of_id[key]} number {n} inferred for unnumbered title {title!r}"
+                    )
             previous_index, previous_no = index, number
     return notes
 
@@ -772,7 +777,9 @@ def structure_units(
         for key, depth in depth_of.items()
         if levels.index(depth) < len(slots)
     }
-    notes += _infer_lost_numbers(parsed, {key: depth_of[key] for key in slot_of_id}, rules)
+    notes += _infer_lost_numbers(
+        parsed, {key: depth_of[key] for key in slot_of_id}, slot_of_id, rules
+    )
 
     units: list[Unit] = []
     labels: list[Label] = []
