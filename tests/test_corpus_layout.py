@@ -360,3 +360,20 @@ def test_a_traditional_hard_wrapped_body_rejoins_the_same_way():
     result = repair_layout(_lines("\n".join(physical)))
     assert [t.strip() for _, t in result.lines] == paragraphs
     assert [r.reason for r in result.removed] == ["page_number"]
+
+
+def test_without_indents_a_sentence_ending_at_the_margin_does_not_swallow_the_next_line():
+    lines = [
+        "全县教育系统要坚持以人民为中心发展教育，",
+        "努力办好人民满意的教育，完成年度目标。",
+        "2024年工作打算",
+        "推进县域义务教育优质均衡发展，改善乡村",
+        "学校办学条件。",
+    ]
+    result = repair_layout(_lines("\n".join(lines)))
+    assert result.wrap_width == 20
+    assert [t for _, t in result.lines] == [
+        "全县教育系统要坚持以人民为中心发展教育，努力办好人民满意的教育，完成年度目标。",
+        "2024年工作打算",
+        "推进县域义务教育优质均衡发展，改善乡村学校办学条件。",
+    ]

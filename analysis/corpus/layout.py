@@ -58,6 +58,7 @@ class LayoutRules:
     sentence_end: str
     closing_marks: str
     continuing_end: str
+    continuing_start: str
     indent: re.Pattern[str]
     heading_max: int
     wrap_min_lines: int
@@ -81,6 +82,7 @@ _REQUIRED = (
     "sentence_end",
     "closing_marks",
     "continuing_end",
+    "continuing_start",
     "indent",
     "heading_max",
     "wrap_min_lines",
@@ -122,6 +124,7 @@ def load_layout_rules(path: Path = LAYOUT_RULES_PATH) -> LayoutRules:
         sentence_end=str(raw["sentence_end"]),
         closing_marks=str(raw["closing_marks"]),
         continuing_end=str(raw["continuing_end"]),
+        continuing_start=str(raw["continuing_start"]),
         indent=compile_(raw["indent"], "indent"),
         heading_max=int(raw["heading_max"]),
         wrap_min_lines=int(raw["wrap_min_lines"]),
@@ -407,13 +410,23 @@ def _should_join(
     rules: LayoutRules,
     *,
     soft_wrapped: bool = False,
+    indents: bool = True,
 ) -> tuple[bool, bool]:
     """(join, wrapped): whether ``b`` continues ``a``'s paragraph, and whether by a hard wrap."""
     if b.indented or not a.simple or not b.simple:
         return False, False
     b_marker = _marker(b, structure) is not None
     if _is_full(a, width, rules):
-        return not (b_marker and _ends_sentence(a.text, rules)), True
+        if (
+            not indents
+            and _ends_sentence(a.text, rules)
+            and b.simple[0] not in rules.continuing_start
+        ):
+            # A sentence that ends exactly at the margin of a body whose
+            # paragraphs are not indented: the next line may start a new one
+            # (the sentences come out the same either way).
+            return False, False
+        return True, True
     if _ends_sentence(a.text, rules) or b_marker:
         return False, False
     if b.cut_before or a.text.rstrip()[-1] in rules.continuing_end:
@@ -573,12 +586,14 @@ def repair_layout(
 
     width = _wrap_width(kept, rules)
     soft_wrapped = _soft_wrapped(kept, structure, rules)
+    # Paragraphs open with an indent in this body: an unindented line continues.
+    indents = sum(1 for line in kept if line.indented) >= 2
     out: list[_Line] = []
     n_joins = 0
     for line in kept:
         if out and line.simple and out[-1].simple:
             join, wrapped = _should_join(
-                out[-1], line, width, structure, rules, soft_wrapped=soft_wrapped
+                out[-1], line, width, structure, rules, soft_wrapped=soft_wrapped, indents=indents
             )
             if join:
                 prev = out[-1]
