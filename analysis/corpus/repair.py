@@ -66,12 +66,7 @@ _REGEX_KEYS: tuple[str, ...] = ("lookbehind", "lookahead", "not_lookbehind", "no
 _CONTEXT_KEYS: tuple[str, ...] = _LIST_KEYS + _REGEX_KEYS
 
 _RULE_REQUIRED: tuple[str, ...] = (
-    "id",
-    "spun",
-    "original",
-    "examples",
-    "evidence",
-    "clean_plan_count",
+    "id", "spun", "original", "examples", "evidence", "clean_plan_count",
 )
 _RULE_ALLOWED: frozenset[str] = frozenset(_RULE_REQUIRED + _CONTEXT_KEYS + ("note",))
 _MARKER_REQUIRED: tuple[str, ...] = ("id", "spun", "canonical")
@@ -174,19 +169,16 @@ def _read_yaml(path: Path) -> dict:
         raise ValueError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise ValueError(
-            f"{path}: expected a mapping with 'rules' and 'markers', got {type(data).__name__}"
-        )
+            f"{path}: expected a mapping with 'rules' and 'markers', got {type(data).__name__}")
     unknown = sorted(set(data) - _TOP_ALLOWED)
     if unknown:
         raise ValueError(
-            f"{path}: unknown top-level keys {unknown}; allowed {sorted(_TOP_ALLOWED)}"
-        )
+            f"{path}: unknown top-level keys {unknown}; allowed {sorted(_TOP_ALLOWED)}")
     return data
 
 
-def _check_entry(
-    entry: object, kind: str, index: int, required: tuple[str, ...], allowed: frozenset[str]
-) -> str:
+def _check_entry(entry: object, kind: str, index: int, required: tuple[str, ...],
+                 allowed: frozenset[str]) -> str:
     """Check keys and context types of one rule/marker; return its id."""
     if not isinstance(entry, Mapping):
         raise ValueError(f"{kind} #{index}: expected a mapping, got {type(entry).__name__}")
@@ -209,11 +201,8 @@ def _check_entry(
     for key in _LIST_KEYS + ("examples",):
         if key in entry:
             value = entry[key]
-            if (
-                not isinstance(value, list)
-                or not value
-                or not all(isinstance(item, str) and item for item in value)
-            ):
+            if (not isinstance(value, list) or not value
+                    or not all(isinstance(item, str) and item for item in value)):
                 raise ValueError(f"{label}: {key!r} must be a non-empty list of non-empty strings")
     for key in _REGEX_KEYS:
         if key in entry and (not isinstance(entry[key], str) or not entry[key]):
@@ -292,22 +281,14 @@ def load_spin_rules(path: Path = config.SPIN_RULES_PATH) -> tuple[SpinRule, ...]
         count = entry["clean_plan_count"]
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(
-                f"{label}: 'clean_plan_count' must be a non-negative integer, got {count!r}"
-            )
+                f"{label}: 'clean_plan_count' must be a non-negative integer, got {count!r}")
         pattern, n_constraints = _compile(entry["spun"], entry, label)
-        rules.append(
-            SpinRule(
-                rule_id=rule_id,
-                spun=entry["spun"],
-                original=entry["original"],
-                pattern=pattern,
-                n_constraints=n_constraints,
-                order=index,
-                examples=tuple(entry["examples"]),
-                evidence=" ".join(entry["evidence"].split()),
-                clean_plan_count=count,
-            )
-        )
+        rules.append(SpinRule(
+            rule_id=rule_id, spun=entry["spun"], original=entry["original"], pattern=pattern,
+            n_constraints=n_constraints, order=index, examples=tuple(entry["examples"]),
+            evidence=" ".join(entry["evidence"].split()),
+            clean_plan_count=count,
+        ))
     return tuple(rules)
 
 
@@ -351,11 +332,8 @@ def load_spin_markers(path: Path = config.SPIN_RULES_PATH) -> MarkerSet:
             raise ValueError(f"{label}: spun and canonical forms are identical ({entry['spun']!r})")
         spun_pattern, _ = _compile(entry["spun"], entry, label)
         canonical_pattern, _ = _compile(entry["canonical"], entry, label)
-        markers.append(
-            SpinMarker(
-                marker_id, entry["spun"], entry["canonical"], spun_pattern, canonical_pattern
-            )
-        )
+        markers.append(SpinMarker(marker_id, entry["spun"], entry["canonical"],
+                                  spun_pattern, canonical_pattern))
     return MarkerSet(tuple(markers), scoring["min_occurrences"], scoring["max_weight_per_marker"])
 
 
@@ -450,14 +428,8 @@ def repair_text(text: str, *, rules: Sequence[SpinRule]) -> tuple[str, list[Repa
         raise TypeError(f"rules must be SpinRule objects (from load_spin_rules), got {bad[:3]}")
     # Sort key: leftmost, then longest, then most constraints, then file order.
     proposals = [
-        (
-            match.start(),
-            match.start() - match.end(),
-            -rule.n_constraints,
-            rule.order,
-            match.end(),
-            rule,
-        )
+        (match.start(), match.start() - match.end(), -rule.n_constraints, rule.order,
+         match.end(), rule)
         for rule in rules
         for match in rule.pattern.finditer(text)
     ]
@@ -473,15 +445,8 @@ def repair_text(text: str, *, rules: Sequence[SpinRule]) -> tuple[str, list[Repa
         pieces.append(kept)
         out_len += len(kept)
         pieces.append(rule.original)
-        repairs.append(
-            Repair(
-                start=out_len,
-                end=out_len + len(rule.original),
-                before=text[start:end],
-                after=rule.original,
-                rule_id=rule.rule_id,
-            )
-        )
+        repairs.append(Repair(start=out_len, end=out_len + len(rule.original),
+                              before=text[start:end], after=rule.original, rule_id=rule.rule_id))
         out_len += len(rule.original)
         cursor = end
     pieces.append(text[cursor:])
@@ -526,6 +491,5 @@ def repair_document(
         return RepairOutcome(text=text, repairs=(), score=score, spun=spun, repaired=False)
     rule_list = load_spin_rules() if rules is None else rules
     repaired, changes = repair_text(text, rules=rule_list)
-    return RepairOutcome(
-        text=repaired, repairs=tuple(changes), score=score, spun=spun, repaired=True
-    )
+    return RepairOutcome(text=repaired, repairs=tuple(changes), score=score, spun=spun,
+                         repaired=True)
