@@ -407,3 +407,28 @@ def test_a_heading_glued_to_its_body_in_a_one_line_body_is_cut_before_the_body_v
     # Outside a one-line body nothing is cut.
     plain = structure_units([(1, "三、促进教育公平完善控辍保学工作机制。")])
     assert plain.units[0].text == "促进教育公平完善控辍保学工作机制。"
+
+
+def test_one_line_body_markers_glued_to_bare_headings_and_part_headings_glued_to_bodies():
+    line = (
+        "一、2023年工作回顾2023年，各项工作取得新进展。（一）资源扩大全年新建学校2所。"
+        "（二）质量提升推进课堂改革。二、2024年工作打算（一）着力推动学前教育1、扩充普惠资源。"
+        "2、提高保教质量。（二）着力推动义务教育1、优化学校布局，高一、高二年级实行走班。"
+    )
+    result = structure_units([(1, line)], oneline=True)
+    heads = [(u.part, u.unit_kind, u.item_no, u.subitem_no, u.text) for u in result.units]
+    assert heads == [
+        ("review", "part_heading", None, None, "2023年工作回顾"),
+        ("review", "sentence", None, None, "2023年，各项工作取得新进展。"),
+        ("review", "item_title", 1, None, "资源扩大"),
+        ("review", "sentence", 1, None, "全年新建学校2所。"),
+        ("review", "item_title", 2, None, "质量提升"),
+        ("review", "sentence", 2, None, "推进课堂改革。"),
+        ("plan", "part_heading", None, None, "2024年工作打算"),
+        ("plan", "item_title", 1, None, "着力推动学前教育"),
+        ("plan", "subitem_title", 1, 1, "扩充普惠资源。"),
+        ("plan", "subitem_title", 1, 2, "提高保教质量。"),
+        ("plan", "item_title", 2, None, "着力推动义务教育"),
+        # 高一、 inside the sentence is not a marker.
+        ("plan", "subitem_title", 2, 1, "优化学校布局，高一、高二年级实行走班。"),
+    ]

@@ -97,6 +97,7 @@ class StructureRules:
     table_min_cells: int
     glued_heading_min: int
     body_verbs: re.Pattern[str]
+    not_before_marker: str
     sentence_end: str
     closing_marks: str
 
@@ -117,6 +118,7 @@ _REQUIRED = (
     "table_min_cells",
     "glued_heading_min",
     "body_verbs",
+    "not_before_marker",
     "sentence_end",
     "closing_marks",
 )
@@ -168,6 +170,7 @@ def load_structure_rules(path: Path = config.STRUCTURE_RULES_PATH) -> StructureR
         table_min_cells=int(raw["table_min_cells"]),
         glued_heading_min=int(raw["glued_heading_min"]),
         body_verbs=re.compile("|".join(re.escape(str(w)) for w in raw["body_verbs"])),
+        not_before_marker=str(raw["not_before_marker"]),
         sentence_end=raw["sentence_end"],
         closing_marks=raw["closing_marks"],
     )
@@ -320,7 +323,19 @@ _MARKER_START = re.compile(r"[第一二三四五六七八九十（(0-9０-９①
 def _inline_cuts(
     simple: str, sequence: _Sequence, rules: StructureRules, *, oneline: bool, skip: frozenset[str]
 ) -> list[tuple[int, MarkerMatch]]:
-    """Positions inside a line where a numbering marker starts a new block."""
+    """Positions inside a line where a numbering marker starts a new block.
+
+    After a space, or a sentence end in a one-line body, any marker may start
+    a block; after another character only one whose ``inline`` is ``any``
+    (（二）, 第二部分) -- or, in a one-line body, any marker that follows a
+    bare heading (a block opened by a marker with no punctuation since:
+    "（一）着力推动学前教育1、扩充普惠资源。").  Always only where the number
+    fits the sequence.
+    """
+    punct = re.compile(f"[{re.escape(rules.sentence_end)}，,；;：:、]")
+    head = marker_at(simple.lstrip()[:_MARKER_WINDOW], rules, skip=skip)
+    # Where the current block's text (after its marker) starts, if it has one.
+    heading_from = (len(simple) - len(simple.lstrip()) + head.end) if head else None
     cuts = []
     for match in _MARKER_START.finditer(simple):
         i = match.start()
@@ -333,12 +348,21 @@ def _inline_cuts(
         found = marker_at(simple[i : i + _MARKER_WINDOW], rules, skip=skip)
         if found is None or found.marker.inline == "never":
             continue
-        # After a space or a sentence end any marker may start a block; after
-        # any other character only one whose inline is "any" (（二）, 第二部分).
         allowed = where != "any" or found.marker.inline == "any"
+        if not allowed and heading_from is not None:
+            bare = simple[heading_from:i]
+            allowed = (
+                len(bare) >= rules.glued_heading_min
+                and not punct.search(bare)
+                and simple[i - 1] not in rules.not_before_marker
+                and not simple[i - 1].isdigit()
+            )
         if allowed and sequence.fits(found):
             sequence.accept(found)
             cuts.append((i, found))
+            heading_from = i + found.end
+        elif where == "sentence" and heading_from is not None:
+            heading_from = None  # the block went on into sentences: no bare heading
     return cuts
 
 
@@ -509,6 +533,22 @@ def _glued_heading_cuts(parsed: list[_ParsedBlock], rules: StructureRules) -> di
         if p.marker is not None and p.clause is None:
             by_marker.setdefault(p.marker.id, []).append(p)
     cuts: dict[int, set[int]] = {}
+
+    def cut(p: _ParsedBlock, k: int) -> None:
+        raw = p.block.start + p.norm.source_index[p.body_offset + k]
+        cuts.setdefault(p.block.line_no, set()).add(raw)
+
+    # A part heading runs into its body: "一、2023年工作回顾2023年，全区…".
+    for blocks in by_marker.values():
+        for p in blocks:
+            simple = to_simplified_aligned(p.norm.text[p.body_offset :])
+            head = simple[: rules.part_heading_max]
+            found = [m for m in (rules.part_review.search(head), rules.part_plan.search(head)) if m]
+            if not found:
+                continue
+            end = min(m.end() for m in found)
+            if end < len(simple) and not punct.search(simple[: end + 1]):
+                cut(p, end)
     for blocks in by_marker.values():
         bodies = [p.norm.text[p.body_offset :] for p in blocks]
         bare = sum(1 for body in bodies if body and not punct.search(body))
@@ -529,8 +569,7 @@ def _glued_heading_cuts(parsed: list[_ParsedBlock], rules: StructureRules) -> di
                 None,
             )
             if k is not None:
-                raw = p.block.start + p.norm.source_index[p.body_offset + k]
-                cuts.setdefault(p.block.line_no, set()).add(raw)
+                cut(p, k)
     return cuts
 
 
