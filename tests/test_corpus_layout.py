@@ -377,3 +377,12 @@ def test_without_indents_a_sentence_ending_at_the_margin_does_not_swallow_the_ne
         "2024年工作打算",
         "推进县域义务教育优质均衡发展，改善乡村学校办学条件。",
     ]
+
+
+def test_table_rows_in_a_hard_wrapped_body_stay_rows():
+    paragraph = "推进县域义务教育优质均衡发展，重点改善乡村学校办学条件，完成寄宿制学校改造。"
+    rows = ["序号\t项目\t责任单位\t完成时限", "1\t新建公办幼儿园2所\t基建科\t2024年12月"]
+    physical = _wrap(paragraph, 16) + rows + _wrap(paragraph, 16)
+    result = repair_layout(_lines("\n".join(physical)))
+    assert result.wrap_width == 16
+    assert [t.strip() for _, t in result.lines] == [paragraph, *rows, paragraph]

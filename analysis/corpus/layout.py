@@ -39,7 +39,12 @@ from analysis import config
 from analysis.corpus.chrome import Removed
 from analysis.corpus.normalise import normalise_text
 from analysis.corpus.script import to_simplified_aligned
-from analysis.corpus.structure import StructureRules, load_structure_rules, marker_at
+from analysis.corpus.structure import (
+    StructureRules,
+    load_structure_rules,
+    marker_at,
+    table_cells,
+)
 
 LAYOUT_RULES_PATH: Path = config.RULES_DIR / "layout_rules.yml"
 
@@ -174,6 +179,7 @@ class _Line:
     # Text an earlier stage cut out of the tail line (an inline watermark):
     # it was printed, so it counts in the line's width.
     tail_cut: str = ""
+    table: bool = False  # a table row: never joined, not counted in the wrap width
 
     def __post_init__(self) -> None:
         if self.tail is None:
@@ -243,11 +249,11 @@ def _wrap_width(lines: list[_Line], rules: LayoutRules) -> _Wrap | None:
 
 def _wrap_in(lines: list[_Line], rules: LayoutRules, metric: str) -> tuple[_Wrap, int] | None:
     scale = 1 if metric == "chars" else 2
+    lines = [line for line in lines if line.text.strip() and not line.table]
     lengths = [
         _measure(line.text, metric)
         + (_measure(line.tail_cut.strip(), metric) if line.tail_cut else 0)
         for line in lines
-        if line.text.strip()
     ]
     if len(lengths) < rules.wrap_min_lines:
         return None
@@ -415,6 +421,8 @@ def _should_join(
     """(join, wrapped): whether ``b`` continues ``a``'s paragraph, and whether by a hard wrap."""
     if b.indented or not a.simple or not b.simple:
         return False, False
+    if a.table or b.table:
+        return False, False  # a table row is a line of its own, however long
     b_marker = _marker(b, structure) is not None
     if _is_full(a, width, rules):
         if (
@@ -551,6 +559,7 @@ def repair_layout(
                 cut,
                 gap,
                 tail_cut=removed_lines.get(line_no, ""),
+                table=table_cells(text, rules=structure) is not None,
             )
         )
         cut = False
