@@ -75,8 +75,10 @@ class LayoutRules:
     wrap_min_open_share: float
     join_min_len: int
     soft_wrap_min_share: float
+    indented_body_share: float
     oneline_min_len: int
     oneline_share: float
+    oneline_max_lines: int
     chunk_min_len: int
 
 
@@ -99,8 +101,10 @@ _REQUIRED = (
     "wrap_min_open_share",
     "join_min_len",
     "soft_wrap_min_share",
+    "indented_body_share",
     "oneline_min_len",
     "oneline_share",
+    "oneline_max_lines",
     "chunk_min_len",
 )
 
@@ -141,8 +145,10 @@ def load_layout_rules(path: Path = LAYOUT_RULES_PATH) -> LayoutRules:
         wrap_min_open_share=float(raw["wrap_min_open_share"]),
         join_min_len=int(raw["join_min_len"]),
         soft_wrap_min_share=float(raw["soft_wrap_min_share"]),
+        indented_body_share=float(raw["indented_body_share"]),
         oneline_min_len=int(raw["oneline_min_len"]),
         oneline_share=float(raw["oneline_share"]),
+        oneline_max_lines=int(raw["oneline_max_lines"]),
         chunk_min_len=int(raw["chunk_min_len"]),
     )
 
@@ -417,6 +423,7 @@ def _should_join(
     *,
     soft_wrapped: bool = False,
     indents: bool = True,
+    indented_body: bool = False,
 ) -> tuple[bool, bool]:
     """(join, wrapped): whether ``b`` continues ``a``'s paragraph, and whether by a hard wrap."""
     if b.indented or not a.simple or not b.simple:
@@ -446,6 +453,11 @@ def _should_join(
     if b.gap_before and _ends_mid_word(a.text, rules) and len(a.simple) >= rules.join_min_len:
         # A line chrome removed (a tip, a watermark line) interrupted the sentence.
         return True, False
+    if indented_body:
+        # Every paragraph of this body opens with an indent: an unindented
+        # line after an unfinished sentence is the rest of it (a wrap too
+        # short to find the wrap width from).
+        return True, True
     if width is not None or not soft_wrapped:
         # A short line in a hard-wrapped body ends its paragraph; in a body
         # of whole paragraphs a line without final punctuation is a heading
@@ -469,16 +481,21 @@ def _soft_wrapped(lines: list[_Line], structure: StructureRules, rules: LayoutRu
 
 
 def is_oneline_body(lines: list[tuple[int, str]], *, rules: LayoutRules | None = None) -> bool:
-    """Is the body one long line holding (nearly) the whole plan?
+    """Is the body run together into one (or a few) long lines?
 
-    True when one line is at least ``oneline_min_len`` characters long and
-    holds at least ``oneline_share`` of the body's non-space characters.
+    True when the lines at least ``oneline_min_len`` characters long are at
+    most ``oneline_max_lines`` and hold at least ``oneline_share`` of the
+    body's non-space characters (a chrome line left between two halves of a
+    run-together plan does not hide it).
     """
     rules = rules or load_layout_rules()
     sizes = [len("".join(text.split())) for _, text in lines]
     total = sum(sizes)
-    return bool(total) and any(
-        n >= rules.oneline_min_len and n >= rules.oneline_share * total for n in sizes
+    long = [n for n in sizes if n >= rules.oneline_min_len]
+    return (
+        bool(total)
+        and 0 < len(long) <= rules.oneline_max_lines
+        and sum(long) >= rules.oneline_share * total
     )
 
 
@@ -597,12 +614,23 @@ def repair_layout(
     soft_wrapped = _soft_wrapped(kept, structure, rules)
     # Paragraphs open with an indent in this body: an unindented line continues.
     indents = sum(1 for line in kept if line.indented) >= 2
+    texts = [line for line in kept if line.simple and not line.table]
+    indented_body = len(texts) >= rules.wrap_min_lines and sum(
+        1 for line in texts if line.indented
+    ) >= rules.indented_body_share * len(texts)
     out: list[_Line] = []
     n_joins = 0
     for line in kept:
         if out and line.simple and out[-1].simple:
             join, wrapped = _should_join(
-                out[-1], line, width, structure, rules, soft_wrapped=soft_wrapped, indents=indents
+                out[-1],
+                line,
+                width,
+                structure,
+                rules,
+                soft_wrapped=soft_wrapped,
+                indents=indents,
+                indented_body=indented_body,
             )
             if join:
                 prev = out[-1]

@@ -399,6 +399,8 @@ def split_blocks(
         if head is not None:
             sequence.accept(head)
         inline = [i for i, _ in _inline_cuts(simple, sequence, rules, oneline=oneline, skip=skip)]
+        if oneline:
+            inline += _spaced_part_heading_cuts(simple, rules)
         cuts = sorted({0, *inline, *extra_cuts.get(line_no, ()), len(line)})
         for start, end in zip(cuts, cuts[1:], strict=False):
             piece = line[start:end]
@@ -421,6 +423,25 @@ def split_blocks(
             else:
                 blocks.append(Block(line_no, start, end, piece))
     return [b for b in blocks if b.text.strip()]
+
+
+def _is_part_heading_text(text: str, rules: StructureRules) -> bool:
+    """Has ``text`` (simplified) the shape of an unnumbered part heading (2024年工作打算)?"""
+    return (
+        0 < len(text) <= rules.part_heading_max
+        and not re.search(rules.part_heading_punct, text)
+        and not rules.part_heading_exclude.search(text)
+        and bool(rules.part_review.search(text) or rules.part_plan.search(text))
+    )
+
+
+def _spaced_part_heading_cuts(simple: str, rules: StructureRules) -> list[int]:
+    """Cuts around an unnumbered part heading set off by spaces in a one-line body."""
+    cuts: list[int] = []
+    for word in re.finditer(r"\S+", simple):
+        if _is_part_heading_text(word.group(), rules):
+            cuts += [word.start(), word.end()]
+    return cuts
 
 
 def _raw_offset(piece: str, lead: int, normalised_end: int) -> int:
@@ -597,11 +618,8 @@ def _mark_unnumbered_parts(parsed: list[_ParsedBlock], rules: StructureRules) ->
         if p.marker is not None or p.clause is not None or p.block.table:
             continue
         text = to_simplified_aligned(p.norm.text[p.body_offset :])
-        if len(text) > rules.part_heading_max or re.search(rules.part_heading_punct, text):
-            continue
-        if rules.part_heading_exclude.search(text):
-            continue  # a title left in the body names its bureau: never a part
-        if rules.part_review.search(text) or rules.part_plan.search(text):
+        # (A title left in the body names its bureau: part_heading_exclude.)
+        if _is_part_heading_text(text, rules):
             candidates.append((index, bool(rules.part_review.search(text))))
     any_review = any(review for _, review in candidates)
     for index, _ in candidates:
