@@ -407,15 +407,19 @@ def split_blocks(
             piece_simple = normalise_text(simple[start:end].strip()).text
             found = marker_at(piece_simple, rules, skip=skip)
             head_cut = None
-            # Only in a one-line body does a space end a heading: elsewhere a
+            # Only in a run-together line (a one-line body, or a line cut at
+            # markers after spaces) does a space end a heading: elsewhere a
             # stray space inside a heading ("1.加强 党建") is layout noise.
-            if oneline and found and found.marker.role != "series":
+            run_together = oneline or len(cuts) > 2
+            if run_together and found and found.marker.role != "series":
                 lead = len(piece) - len(piece.lstrip())
                 after_marker = _raw_offset(piece, lead, found.end)
                 gap = re.search(r"\s+", piece[after_marker:])
                 if gap and 0 < gap.start() <= rules.inline_heading_max:
                     heading = piece[after_marker : after_marker + gap.start()]
-                    if not re.search(f"[{rules.sentence_end}，,；;：:]", heading):
+                    # A heading may hold commas (聚焦质量提升，推进内涵发展), not a
+                    # sentence end or a colon.
+                    if not re.search(f"[{rules.sentence_end}；;：:]", heading):
                         head_cut = after_marker + gap.start()
             if head_cut is not None:
                 blocks.append(Block(line_no, start, start + head_cut, piece[:head_cut]))
