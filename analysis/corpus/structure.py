@@ -95,6 +95,7 @@ class StructureRules:
     part_heading_exclude: re.Pattern[str]
     lost_number_title_max: int
     table_min_cells: int
+    table_max_cell: int
     glued_heading_min: int
     body_verbs: re.Pattern[str]
     not_before_marker: str
@@ -116,6 +117,7 @@ _REQUIRED = (
     "part_heading_exclude",
     "lost_number_title_max",
     "table_min_cells",
+    "table_max_cell",
     "glued_heading_min",
     "body_verbs",
     "not_before_marker",
@@ -168,6 +170,7 @@ def load_structure_rules(path: Path = config.STRUCTURE_RULES_PATH) -> StructureR
         part_heading_exclude=re.compile(raw["part_heading_exclude"]),
         lost_number_title_max=int(raw["lost_number_title_max"]),
         table_min_cells=int(raw["table_min_cells"]),
+        table_max_cell=int(raw["table_max_cell"]),
         glued_heading_min=int(raw["glued_heading_min"]),
         body_verbs=re.compile("|".join(re.escape(str(w)) for w in raw["body_verbs"])),
         not_before_marker=str(raw["not_before_marker"]),
@@ -210,7 +213,9 @@ def table_cells(text: str, *, rules: StructureRules) -> list[str] | None:
     for sep in ("|", "\t"):
         if sep in stripped:
             cells = [c for c in stripped.split(sep) if c.strip()]
-            if len(cells) >= rules.table_min_cells:
+            if len(cells) >= rules.table_min_cells and all(
+                len(c.strip()) <= rules.table_max_cell for c in cells
+            ):
                 return cells
     return None
 
@@ -288,6 +293,11 @@ class _Sequence:
             return True
         return number == 1 and self.restarted.get(key, False)
 
+    def new_part(self) -> None:
+        """An unnumbered part heading: every convention may start again at 1."""
+        for key in self.order:
+            self.restarted[key] = True
+
     def accept(self, found: MarkerMatch) -> None:
         key = found.marker.id
         if key not in self.order:
@@ -321,7 +331,13 @@ _MARKER_START = re.compile(r"[第一二三四五六七八九十（(0-9０-９①
 
 
 def _inline_cuts(
-    simple: str, sequence: _Sequence, rules: StructureRules, *, oneline: bool, skip: frozenset[str]
+    simple: str,
+    sequence: _Sequence,
+    rules: StructureRules,
+    *,
+    oneline: bool,
+    skip: frozenset[str],
+    parts_at: tuple[int, ...] = (),
 ) -> list[tuple[int, MarkerMatch]]:
     """Positions inside a line where a numbering marker starts a new block.
 
@@ -337,8 +353,12 @@ def _inline_cuts(
     # Where the current block's text (after its marker) starts, if it has one.
     heading_from = (len(simple) - len(simple.lstrip()) + head.end) if head else None
     cuts = []
+    pending_parts = sorted(parts_at)
     for match in _MARKER_START.finditer(simple):
         i = match.start()
+        while pending_parts and pending_parts[0] <= i:
+            pending_parts.pop(0)
+            sequence.new_part()
         if i == 0:
             continue
         where = _boundary_before(simple, i, rules, oneline=oneline)
@@ -398,9 +418,14 @@ def split_blocks(
         head = marker_at(to_simplified_aligned(normalise_text(line).text), rules, skip=skip)
         if head is not None:
             sequence.accept(head)
-        inline = [i for i, _ in _inline_cuts(simple, sequence, rules, oneline=oneline, skip=skip)]
-        if oneline:
-            inline += _spaced_part_heading_cuts(simple, rules)
+        parts_at = tuple(_spaced_part_heading_cuts(simple, rules)) if oneline else ()
+        inline = [
+            i
+            for i, _ in _inline_cuts(
+                simple, sequence, rules, oneline=oneline, skip=skip, parts_at=parts_at
+            )
+        ]
+        inline += parts_at
         cuts = sorted({0, *inline, *extra_cuts.get(line_no, ()), len(line)})
         for start, end in zip(cuts, cuts[1:], strict=False):
             piece = line[start:end]
