@@ -87,6 +87,7 @@ UNIT_KINDS: tuple[str, ...] = (
     "item_title",
     "subitem_title",
     "sentence",
+    "table_row",  # a row of a table in the plan, kept whole (cells separated by | or tabs)
 )
 PARTS: tuple[str, ...] = ("review", "plan")
 

@@ -84,6 +84,8 @@ _CONTEXT_SOURCES: dict[str, tuple[str, ...]] = {
     "item_title": ("section_title",),
     "subitem_title": ("item_title", "section_title"),
     "sentence": ("subitem_title", "item_title", "section_title"),
+    # A table row is read in its place like a sentence.
+    "table_row": ("subitem_title", "item_title", "section_title"),
 }
 _CONTEXT_LABEL: dict[str, str] = {
     "subitem_title": "subitem", "item_title": "item", "section_title": "section",

@@ -177,3 +177,48 @@ def test_raw_files_are_byte_identical_to_the_seeds():
         pytest.skip("shared/seeds is not beside this checkout")
     for seed in sorted(seeds.glob("*.txt")):
         assert (config.RAW_DIR / seed.name).read_bytes() == seed.read_bytes()
+
+
+def _decoded(text: str):
+    from analysis.corpus.read import Decoded
+
+    return Decoded(text, "utf-8", len(text), 0, 0)
+
+
+def _wrapped(paragraph: str, width: int) -> list[str]:
+    text = "\u3000\u3000" + paragraph
+    return [text[i : i + width] for i in range(0, len(text), width)]
+
+
+def test_layout_stage_runs_between_chrome_and_repair_and_is_ledgered():
+    """A PDF-style body: paragraphs wrapped every 20 characters, page numbers between."""
+    from analysis.corpus.load import process_document
+
+    heading = "一、加强教师队伍建设"
+    sentences = [
+        "全面落实教师培训制度，每年完成全员轮训一次。",
+        "实施青年教师成长工程，建立新老教师结对帮带制度。",
+        "深化县管校聘管理改革，推动城乡教师合理流动。",
+    ]
+    body = _wrapped("".join(sentences), 20)
+    physical = _wrapped(heading, 20) + body[:2] + ["— 2 —"] + body[2:] + ["第 3 页 共 3 页"]
+    text = "\n".join(physical)
+    result = process_document(_decoded(text), region_id="wrapped")
+    units = result.units
+    assert units["text"].tolist() == ["加强教师队伍建设", *sentences]
+    assert units["unit_kind"].tolist() == ["section_heading"] + ["sentence"] * 3
+    reasons = result.removed.set_index("text")["reason"].to_dict()
+    # Page numbers are ledgered (by chrome or by the layout stage, whichever
+    # recognises them first: test_corpus_layout checks the layout reasons).
+    assert "— 2 —" in reasons and "第 3 页 共 3 页" in reasons
+    assert reasons["一、"] == "structure_label"
+    # Ledger: read = kept + removed + whitespace (the joins drop only whitespace).
+    meta = result.metadata
+    assert (
+        meta["n_chars_read"]
+        == meta["n_chars_kept"] + meta["n_chars_removed"] + meta["n_whitespace_removed"]
+    )
+    read = _nonspace(text)
+    kept = _nonspace("".join(units["text"])) + _nonspace("".join(result.removed["text"]))
+    assert kept == read
+    assert any("hard-wrapped body" in note for note in result.notes)

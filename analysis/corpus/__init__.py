@@ -1,7 +1,8 @@
 """The corpus loader, one module per stage, in the order a plan goes through them.
 
 ``read`` (bytes → text, strict decoding) → ``chrome`` (page furniture out,
-its facts into metadata) → ``repair`` (synonym-spinner damage) →
+its facts into metadata) → ``layout`` (page and chunk markers out, hard-wrapped
+lines rejoined) → ``repair`` (synonym-spinner damage) →
 ``normalise`` (punctuation, spaces) → ``structure`` (parts, sections, items,
 sentences); ``load`` runs the chain for every plan of the manifest and
 assembles the tidy tables named in :mod:`analysis.schema`.

@@ -1,6 +1,6 @@
 """The corpus loader: raw plans + manifest → regions, units and the ledgers.
 
-Each plan goes through read → chrome → repair → normalise → structure (one
+Each plan goes through read → chrome → layout → repair → normalise → structure (one
 module per stage).  :func:`process_document` runs the chain for one plan and
 only sees that plan, so it can run in a process pool or on a cluster;
 :func:`load_corpus` runs it for every manifest row and assembles the tidy
@@ -8,7 +8,8 @@ tables named in :mod:`analysis.schema`.
 
 The ledger invariant (tested for every plan): apart from whitespace, every
 character read is either in a unit's text, in a removed span
-(``removed.csv``: chrome and numbering labels), or accounted for by a repair
+(``removed.csv``: chrome, page and chunk markers, numbering labels), or
+accounted for by a repair
 (``repairs.csv``: ``len(before) - len(after)``).  Punctuation normalisation
 changes characters one for one and is counted in ``n_punct_normalised``.
 """
@@ -24,6 +25,7 @@ import pandas as pd
 
 from analysis import config, schema
 from analysis.corpus.chrome import strip_chrome
+from analysis.corpus.layout import repair_layout
 from analysis.corpus.read import Decoded, ReadError, read_text_file
 from analysis.corpus.repair import load_spin_rules, repair_text, spin_score
 from analysis.corpus.script import detect_script, to_simplified_aligned
@@ -105,7 +107,7 @@ def process_document(
     repair: bool = True,
     spin_threshold: float = config.SPIN_THRESHOLD,
 ) -> DocumentResult:
-    """Run chrome → repair → normalise → structure on one decoded plan.
+    """Run chrome → layout → repair → normalise → structure on one decoded plan.
 
     Parameters
     ----------
@@ -126,10 +128,16 @@ def process_document(
         ``metadata`` with the counts and facts that go into ``regions``.
     """
     chrome = strip_chrome(decoded.text)
-    body = "\n".join(text for _, text in chrome.lines)
+    # Page numbers, preview-chunk markers and hard wraps go before repair, so
+    # spin repair and structure see whole paragraphs.
+    chrome_cut: dict[int, str] = {}
+    for r in chrome.removed:
+        chrome_cut[r.line_no] = chrome_cut.get(r.line_no, "") + r.text
+    layout = repair_layout(chrome.lines, removed_lines=chrome_cut)
+    body = "\n".join(text for _, text in layout.lines)
     score = spin_score(body)
     spun = score.score >= spin_threshold
-    lines = chrome.lines
+    lines = layout.lines
     line_repairs: list[tuple[int, object]] = []
     metadata: dict[str, object] = dict(chrome.metadata)
     if spun and repair:
@@ -143,7 +151,7 @@ def process_document(
         if "title_zh" in metadata:
             metadata["title_zh"] = repair_text(str(metadata["title_zh"]), rules=rules)[0]
 
-    structure = structure_units(lines)
+    structure = structure_units(lines, oneline=layout.oneline)
     rows = []
     previous_container = None
     sentence_no = 0
@@ -200,7 +208,7 @@ def process_document(
 
     removed_rows = [
         {"region_id": region_id, "line_no": r.line_no, "text": r.text, "reason": r.reason}
-        for r in chrome.removed
+        for r in chrome.removed + layout.removed
     ]
     removed_rows += [
         {
@@ -220,7 +228,7 @@ def process_document(
         int((repairs["after"].str.len() - repairs["before"].str.len()).sum()) if len(repairs) else 0
     )
     whitespace = decoded.n_chars_decoded - kept - n_removed + repair_delta
-    notes = list(chrome.notes) + list(structure.notes)
+    notes = list(chrome.notes) + list(layout.notes) + list(structure.notes)
     if spun:
         notes.append(
             f"spin score {score.score:.2f} ≥ {spin_threshold}: "
