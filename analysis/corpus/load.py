@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from analysis.corpus.script import detect_script, to_simplified_aligned
 from analysis.corpus.structure import structure_units
 from analysis.executors import map_documents
 from analysis.ingest.formats import Extracted, extract_document
+from analysis.ingest.types import RemovedLine
 
 _REGION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -106,6 +108,7 @@ def process_document(
     region_id: str,
     repair: bool = True,
     spin_threshold: float = config.SPIN_THRESHOLD,
+    extracted_removed: Sequence[RemovedLine] = (),
 ) -> DocumentResult:
     """Run chrome → layout → repair → normalise → structure on one decoded plan.
 
@@ -119,6 +122,11 @@ def process_document(
         Restore spun text when the spin score reaches ``spin_threshold``.
         ``False`` keeps the text as published (the score is still reported).
     spin_threshold : float, default ``config.SPIN_THRESHOLD``
+    extracted_removed : sequence of RemovedLine, default ()
+        Lines the format's extractor already left out of ``decoded.text`` (a
+        PDF's page numbers and running headers, see
+        :attr:`analysis.ingest.types.Extracted.removed`); they go into the
+        ledger and count as read, so nothing on the page is unaccounted for.
 
     Returns
     -------
@@ -208,7 +216,7 @@ def process_document(
 
     removed_rows = [
         {"region_id": region_id, "line_no": r.line_no, "text": r.text, "reason": r.reason}
-        for r in chrome.removed + layout.removed
+        for r in [*extracted_removed, *chrome.removed, *layout.removed]
     ]
     removed_rows += [
         {
@@ -227,7 +235,8 @@ def process_document(
     repair_delta = (
         int((repairs["after"].str.len() - repairs["before"].str.len()).sum()) if len(repairs) else 0
     )
-    whitespace = decoded.n_chars_decoded - kept - n_removed + repair_delta
+    n_read = decoded.n_chars_decoded + sum(len(r.text) for r in extracted_removed)
+    whitespace = n_read - kept - n_removed + repair_delta
     notes = list(chrome.notes) + list(layout.notes) + list(structure.notes)
     if spun:
         notes.append(
@@ -244,7 +253,7 @@ def process_document(
         {
             "encoding": decoded.encoding,
             "script": detect_script(body),
-            "n_chars_read": decoded.n_chars_decoded,
+            "n_chars_read": n_read,
             "n_chars_kept": kept,
             "n_chars_removed": n_removed,
             "n_chars_repaired_delta": repair_delta,
@@ -311,17 +320,19 @@ def decoded_from_extracted(extracted: Extracted) -> Decoded:
     )
 
 
-def read_plan(path: Path) -> tuple[Decoded, dict[str, str], list[str]]:
+def read_plan(path: Path) -> tuple[Decoded, Extracted | None]:
     """Read a raw plan of any supported format.
 
-    Plain text goes through :func:`analysis.corpus.read.read_text_file`; HTML pages
-    and .docx files through :func:`analysis.ingest.formats.extract_document`, whose
-    metadata (the page's own date and publisher) and warnings are returned.
+    Plain text goes through :func:`analysis.corpus.read.read_text_file` (no
+    :class:`Extracted`); HTML pages, .docx and PDF files through
+    :func:`analysis.ingest.formats.extract_document`, whose result also
+    carries the container's metadata (the page's own date and publisher),
+    warnings and the lines the extractor left out.
     """
     if path.suffix.lower() == ".txt":
-        return read_text_file(path), {}, []
+        return read_text_file(path), None
     extracted = extract_document(path)
-    return decoded_from_extracted(extracted), dict(extracted.metadata), list(extracted.warnings)
+    return decoded_from_extracted(extracted), extracted
 
 
 def load_plan(task: tuple[dict[str, str], Path, bool]) -> tuple[dict[str, object], DocumentResult]:
@@ -333,17 +344,25 @@ def load_plan(task: tuple[dict[str, str], Path, bool]) -> tuple[dict[str, object
             f"{row['file']}: listed in the manifest for {row['region_id']!r} "
             f"but missing from {raw_dir}"
         )
-    decoded, container_metadata, warnings = read_plan(path)
-    result = process_document(decoded, region_id=row["region_id"], repair=repair)
-    # What the container states (an HTML page's meta tags) wins over chrome guesses.
-    result.metadata.update({k: v for k, v in container_metadata.items() if v})
-    result.notes = warnings + result.notes
+    decoded, extracted = read_plan(path)
+    result = process_document(
+        decoded,
+        region_id=row["region_id"],
+        repair=repair,
+        extracted_removed=extracted.removed if extracted else (),
+    )
+    if extracted is not None:
+        # What the container states (an HTML page's meta tags) wins over chrome guesses.
+        result.metadata.update({k: v for k, v in extracted.metadata.items() if v})
+        result.notes = list(extracted.warnings) + result.notes
     return region_row(row, result, sha256=sha256_file(path)), result
 
 
 def summarise_plan(extracted: Extracted) -> dict[str, object]:
     """What the loader finds in a plan, for the ``add`` command's report."""
-    result = process_document(decoded_from_extracted(extracted), region_id="new_plan")
+    result = process_document(
+        decoded_from_extracted(extracted), region_id="new_plan", extracted_removed=extracted.removed
+    )
     keys = (
         "encoding",
         "n_chars_read",
