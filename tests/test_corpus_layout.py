@@ -386,3 +386,10 @@ def test_table_rows_in_a_hard_wrapped_body_stay_rows():
     result = repair_layout(_lines("\n".join(physical)))
     assert result.wrap_width == 16
     assert [t.strip() for _, t in result.lines] == [paragraph, *rows, paragraph]
+
+
+def test_a_bare_number_on_its_own_line_is_kept():
+    # Table cells of PDF text, one a line: not chunk markers.
+    result = repair_layout(_lines("在校生人数\n93\n102\n高中阶段毛入学率持续提高。"))
+    assert result.removed == []
+    assert "93" in [t for _, t in result.lines]
