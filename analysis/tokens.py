@@ -200,7 +200,7 @@ def user_dict_entries(
 
     Dictionaries *extend* each other: entries are taken file by file in the
     order given, then ``extra_terms`` (at :data:`DEFAULT_TERM_FREQ`); a word
-    already taken keeps its first entry.  Leaving out the shipped
+    already taken keeps its first entry.  Leaving out terms of the shipped
     ``analysis/data/userdict.txt`` is allowed but warned about, since policy
     terms such as 双减 and 课后服务 are then split again.
     """
@@ -210,19 +210,21 @@ def user_dict_entries(
     bad = [t for t in extra_terms if not isinstance(t, str) or not t.strip() or " " in t.strip()]
     if isinstance(extra_terms, str) or bad:
         raise ValueError(f"extra_terms must be a list of words without spaces; got {extra_terms!r}")
-    if USER_DICT_PATH.resolve() not in {p.resolve() for p in paths}:
-        warnings.warn(
-            f"the shipped dictionary {USER_DICT_PATH.name} is not among user_dict: its policy "
-            "terms (双减, 课后服务 …) will be split; pass [USER_DICT_PATH, your_file] to extend it",
-            UserWarning,
-            stacklevel=3,
-        )
     entries: dict[str, DictEntry] = {}
     for path in paths:
         for entry in read_user_dict(path):
             entries.setdefault(entry.word, entry)
     for term in extra_terms:
         entries.setdefault(term.strip(), DictEntry(term.strip(), DEFAULT_TERM_FREQ, None))
+    left_out = [e.word for e in read_user_dict(USER_DICT_PATH) if e.word not in entries]
+    if left_out:
+        warnings.warn(
+            f"{len(left_out)} terms of the shipped dictionary {USER_DICT_PATH.name} are not in "
+            f"user_dict ({', '.join(left_out[:3])} …) and will be split; pass "
+            "[USER_DICT_PATH, your_file] to extend it instead of replacing it",
+            UserWarning,
+            stacklevel=3,
+        )
     return tuple(entries.values())
 
 
