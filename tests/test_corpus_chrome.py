@@ -494,3 +494,35 @@ def test_a_plans_own_source_and_date_fields_stay_in_the_body():
 def test_plan_lines_with_page_words_stay_in_the_body(line):
     result = strip_chrome(f"某某县2024年教育工作要点\n一、总体要求\n{line}\n全面提升质量。\n")
     assert line in _kept(result)
+
+
+# A notice as text extracted from a PDF: its paragraph wraps onto a second line.
+WRAPPED_NOTICE = """清河县教育局文件
+清教〔2025〕3号
+关于印发清河县2025年德育工作要点的通知
+各中小学校：
+现将《清河县2025年德育工作要点》印发给你们
+，请结合实际认真贯彻落实。
+清河县教育局
+2025年3月1日
+清河县2025年德育工作要点
+一、总体要求
+坚持立德树人，推进德育一体化建设。"""
+
+
+def test_the_wrapped_tail_of_a_notice_paragraph_is_removed_with_it():
+    result = strip_chrome(WRAPPED_NOTICE)
+    reasons = {r.text: r.reason for r in result.removed}
+    assert reasons["，请结合实际认真贯彻落实。"] == "notice_body"
+    # With the tail gone, the signature and the repeated title are still header.
+    assert reasons["清河县教育局"] == "signature"
+    assert reasons["清河县2025年德育工作要点"] == "title_repeat"
+    assert [t for _, t in result.lines] == ["一、总体要求", "坚持立德树人，推进德育一体化建设。"]
+
+
+def test_a_heading_after_an_unfinished_notice_line_is_not_taken_for_its_tail():
+    text = WRAPPED_NOTICE.replace("，请结合实际认真贯彻落实。\n", "").replace(
+        "清河县教育局\n2025年3月1日\n清河县2025年德育工作要点\n", ""
+    )
+    result = strip_chrome(text)
+    assert [t for _, t in result.lines][:1] == ["一、总体要求"]

@@ -55,6 +55,14 @@ __all__ = [
 
 _SENTENCE_PUNCT = re.compile(r"[。！？!?；;，,]")
 _TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
+# A line that continues a sentence: it opens with punctuation that never starts one.
+_CONTINUES = re.compile(r"^[，、；：,;:。）)”’]")
+# Numbering that opens a heading, which a continuation line never does.
+_OPENS_NUMBERED = re.compile(
+    r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[、.．)）]|第[一二三四五六七八九十\d]+部分)"
+)
+# A wrapped continuation that ends its sentence is short (the tail of a paragraph).
+_CONTINUATION_MAX = 40
 
 # Metadata keys that are regions columns beyond those load.region_row always writes.
 _REGION_FIELDS = ("doc_no", "issuing_body", "author")
@@ -226,6 +234,27 @@ class _State:
     def remove(self, line_no: int, text: str, reason: str, rules: ChromeRules) -> None:
         self.removed.append(Removed(line_no, text, reason))
         _collect_fields(text, rules, self.metadata)
+
+
+def _continues_notice(line: str, state: _State) -> bool:
+    """Whether ``line`` is the wrapped rest of the notice paragraph removed just before it.
+
+    Only when that paragraph did not end its sentence, and the line opens with
+    punctuation that never starts a sentence, or is short, ends the sentence and
+    opens with no numbering.
+    """
+    if not state.removed or state.removed[-1].reason != "notice_body":
+        return False
+    simple = to_simplified_aligned(line)
+    if _TERMINAL.search(to_simplified_aligned(state.removed[-1].text)):
+        return False
+    if _CONTINUES.match(simple):
+        return True
+    return (
+        len(simple) <= _CONTINUATION_MAX
+        and bool(_TERMINAL.search(simple))
+        and not _OPENS_NUMBERED.match(simple)
+    )
 
 
 def _take_title(line: str, state: _State, rules: ChromeRules) -> None:
@@ -490,6 +519,10 @@ def strip_chrome(
                 skip.add(index + 1)
                 continue
         body_text = printed[line_no - 1]
+        if in_header and _continues_notice(line, state):
+            # The tail of a notice paragraph wrapped onto its own line (PDF text).
+            state.remove(line_no, line, "notice_body", rules)
+            continue
         if in_header:
             state.printed = printed[line_no - 1]
             reason, rest = _header_reason(line_no, line, state, rules, furniture)
