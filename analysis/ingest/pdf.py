@@ -34,6 +34,8 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -304,23 +306,30 @@ def _open(data: bytes, *, name: str) -> tuple[PdfReader, list[str]]:
     return reader, warnings
 
 
+@contextmanager
+def _page_errors(name: str, number: int) -> Iterator[None]:
+    """Turn pypdf's failures on page ``number`` into refusals that say what to do."""
+    try:
+        yield
+    except LimitReachedError as exc:
+        raise IngestError(
+            f"{name}: page {number} unpacks past pypdf's safety limit ({exc}); "
+            "refused as a possible decompression bomb"
+        ) from exc
+    except _DAMAGED as exc:
+        raise IngestError(
+            f"{name}: page {number} of the PDF is damaged and cannot be read "
+            f"({type(exc).__name__}: {exc}); download it again, or open it in a PDF "
+            "reader and save a new copy"
+        ) from exc
+
+
 def _extract_pages(reader: PdfReader, *, name: str) -> list[str]:
     """Each page's text layer (``""`` for a page without one)."""
     texts = []
     for number, page in enumerate(reader.pages, start=1):
-        try:
+        with _page_errors(name, number):
             texts.append(page.extract_text() or "")
-        except LimitReachedError as exc:
-            raise IngestError(
-                f"{name}: page {number} unpacks past pypdf's safety limit ({exc}); "
-                "refused as a possible decompression bomb"
-            ) from exc
-        except _DAMAGED as exc:
-            raise IngestError(
-                f"{name}: page {number} of the PDF is damaged and cannot be read "
-                f"({type(exc).__name__}: {exc}); download it again, or open it in a PDF "
-                "reader and save a new copy"
-            ) from exc
     return texts
 
 
@@ -333,21 +342,10 @@ def _refuse_bombs(reader: PdfReader, *, name: str, n_pages: int = 3) -> None:
     drawing commands, so this costs nothing for one.
     """
     for number, page in enumerate(reader.pages[:n_pages], start=1):
-        try:
+        with _page_errors(name, number):
             contents = page.get_contents()
             if contents is not None:
                 contents.get_data()
-        except LimitReachedError as exc:
-            raise IngestError(
-                f"{name}: page {number} unpacks past pypdf's safety limit ({exc}); "
-                "refused as a possible decompression bomb"
-            ) from exc
-        except _DAMAGED as exc:
-            raise IngestError(
-                f"{name}: page {number} of the PDF is damaged and cannot be read "
-                f"({type(exc).__name__}: {exc}); download it again, or open it in a PDF "
-                "reader and save a new copy"
-            ) from exc
 
 
 def extract_pdf(data: bytes, *, name: str, rules: FurnitureRules | None = None) -> Extracted:
