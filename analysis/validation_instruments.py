@@ -154,6 +154,25 @@ def read_instrument_gold(path: Path | str = INSTRUMENT_GOLD_PATH,
     return merged
 
 
+def _coded_gold_units(
+    coded_units: pd.DataFrame, gold: pd.DataFrame, *, columns: list[str]
+) -> pd.DataFrame:
+    """``coded_units`` by ``unit_id``, after checking both tables have ``columns``.
+
+    ``gold`` also needs ``half``; every gold unit must be among the coded ones.
+    """
+    for name, table, cols in (("coded_units", coded_units, columns),
+                              ("gold", gold, [*columns[:1], "half", *columns[1:]])):
+        missing = [c for c in cols if c not in table.columns]
+        if missing:
+            raise ValueError(f"{name} lacks columns {missing}")
+    coded = coded_units.drop_duplicates("unit_id").set_index("unit_id")
+    absent = [u for u in gold["unit_id"] if u not in coded.index]
+    if absent:
+        raise ValueError(f"gold units not in coded_units: {absent[:10]}")
+    return coded
+
+
 def validate_instruments(coded_units: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     """Accuracy and Cohen's kappa of the machine coding against the hand coding.
 
@@ -181,15 +200,7 @@ def validate_instruments(coded_units: pd.DataFrame, gold: pd.DataFrame) -> pd.Da
         items coded identically); ``accuracy``; ``kappa`` (NaN where
         undefined).
     """
-    for name, table, cols in (("coded_units", coded_units, ["unit_id", "text", "instrument"]),
-                              ("gold", gold, ["unit_id", "half", "text", "instrument"])):
-        missing = [c for c in cols if c not in table.columns]
-        if missing:
-            raise ValueError(f"{name} lacks columns {missing}")
-    coded = coded_units.drop_duplicates("unit_id").set_index("unit_id")
-    absent = [u for u in gold["unit_id"] if u not in coded.index]
-    if absent:
-        raise ValueError(f"gold units not in coded_units: {absent[:10]}")
+    coded = _coded_gold_units(coded_units, gold, columns=["unit_id", "text", "instrument"])
     changed = gold.loc[coded.loc[gold["unit_id"], "text"].to_numpy() != gold["text"].to_numpy(),
                        "unit_id"].tolist()
     if changed:
@@ -252,15 +263,7 @@ def instrument_confusion(coded_units: pd.DataFrame, gold: pd.DataFrame) -> pd.Da
         ``schema.INSTRUMENT_TYPES``, zeros included, ``n`` sample sentences in
         the cell.  Rows by half, then gold and predicted in scheme order.
     """
-    for name, table, cols in (("coded_units", coded_units, ["unit_id", "instrument"]),
-                              ("gold", gold, ["unit_id", "half", "instrument"])):
-        missing = [c for c in cols if c not in table.columns]
-        if missing:
-            raise ValueError(f"{name} lacks columns {missing}")
-    coded = coded_units.drop_duplicates("unit_id").set_index("unit_id")
-    absent = [u for u in gold["unit_id"] if u not in coded.index]
-    if absent:
-        raise ValueError(f"gold units not in coded_units: {absent[:10]}")
+    coded = _coded_gold_units(coded_units, gold, columns=["unit_id", "instrument"])
     pairs = pd.DataFrame({"half": gold["half"].to_numpy(), "gold": gold["instrument"].to_numpy(),
                           "predicted": coded.loc[gold["unit_id"], "instrument"].to_numpy()})
     rows = []
