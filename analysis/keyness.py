@@ -99,7 +99,8 @@ def keyword_frequencies(
         Column defining the groups ("documents"); any column of ``tokens``.
     regions : DataFrame, optional
         Manifest or regions table: its region names (and their stems without
-        县/区/市/省) are place names too.  Default None: dictionary places only.
+        县/区/市/省) are place names too.  Default None: the project's manifest
+        (see :func:`analysis.term_filters.term_exclusions`).
     keep_numbers, keep_places, keep_single_chars : bool, default False
         Keep numbers and dates, place names, single characters; by default
         they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
@@ -234,7 +235,8 @@ def keyness(
         group values joined with "+" (or "<k> <group_col> values" beyond five).
     regions : DataFrame, optional
         Manifest or regions table: its region names (and their stems without
-        县/区/市/省) are place names too.  Default None: dictionary places only.
+        县/区/市/省) are place names too.  Default None: the project's manifest
+        (see :func:`analysis.term_filters.term_exclusions`).
     keep_numbers, keep_places, keep_single_chars : bool, default False
         Keep numbers and dates, place names, single characters; by default
         they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
@@ -376,7 +378,8 @@ def keyness_by_region(
         groups × vocabulary rows; ``False`` keeps only tokens the target uses.
     regions : DataFrame, optional
         Manifest or regions table: its region names (and their stems without
-        县/区/市/省) are place names too.  Default None: dictionary places only.
+        县/区/市/省) are place names too.  Default None: the project's manifest
+        (see :func:`analysis.term_filters.term_exclusions`).
     keep_numbers, keep_places, keep_single_chars : bool, default False
         Keep numbers and dates, place names, single characters; by default
         they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
@@ -595,7 +598,8 @@ def cooccurrence(
         The co-occurrence window; any column of ``tokens`` (e.g. an item id).
     regions : DataFrame, optional
         Manifest or regions table: its region names (and their stems without
-        县/区/市/省) are place names too.  Default None: dictionary places only.
+        县/区/市/省) are place names too.  Default None: the project's manifest
+        (see :func:`analysis.term_filters.term_exclusions`).
     keep_numbers, keep_places, keep_single_chars : bool, default False
         Keep numbers and dates, place names, single characters; by default
         they are dropped before counting (:func:`analysis.term_filters.filter_terms`).

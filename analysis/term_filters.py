@@ -200,8 +200,10 @@ def term_exclusions(
         Distinct or not; each is judged once.
     regions : DataFrame, optional
         Manifest or regions table whose region names count as places (see
-        :func:`place_names_from_regions`); default None (dictionary places and
-        region-scope words only).
+        :func:`place_names_from_regions`). Default None: the project's manifest
+        (``data/raw/manifest.csv``) when there is one, so a plan's own name is
+        never a keyword by accident; pass an empty DataFrame to use only the
+        dictionary places and region-scope words.
     keep_numbers, keep_places, keep_single_chars : bool, default False
         Keep that kind of token instead of dropping it.
     rules : TermFilterRules, optional
@@ -223,7 +225,10 @@ def term_exclusions(
     if not keep_places:
         places = (dictionary_places(vocab, rules=rules, user_dict=user_dict)
                   | rules.region_scope_words)
-        if regions is not None:
+        if regions is None and config.MANIFEST_PATH.is_file():
+            regions = pd.read_csv(config.MANIFEST_PATH, dtype=str, keep_default_na=False,
+                                  encoding="utf-8-sig")
+        if regions is not None and len(regions):
             places |= place_names_from_regions(regions, rules=rules)
     rows = []
     for term in vocab:

@@ -64,12 +64,15 @@ def test_each_switch_keeps_exactly_its_kind(flag, words):
     assert sorted(out["token"]) == sorted(KEPT + words)
 
 
-def test_region_names_need_the_regions_table():
-    # Without the manifest, a region name jieba does not tag ns stays (鲤城 is not in
-    # jieba's dictionary); with it, it goes.
+def test_region_names_come_from_the_regions_table_or_the_project_manifest():
+    # Without any regions table, a region name jieba does not tag ns stays (鲤城 is
+    # not in jieba's dictionary); with one, it goes; by default the project's
+    # manifest (which lists 鲤城区) is that table.
     tokens = tokens_table(["鲤城", "学校"])
-    assert tf.filter_terms(tokens)["token"].tolist() == ["鲤城", "学校"]
+    no_regions = pd.DataFrame(columns=["name_zh"])
+    assert tf.filter_terms(tokens, regions=no_regions)["token"].tolist() == ["鲤城", "学校"]
     assert tf.filter_terms(tokens, regions=REGIONS)["token"].tolist() == ["学校"]
+    assert tf.filter_terms(tokens)["token"].tolist() == ["学校"]
 
 
 def test_place_names_from_regions_strip_suffixes_and_remarks():
