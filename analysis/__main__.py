@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest.configure_parser(
         commands.add_parser(
             "add",
-            help="add a plan (.txt, .html, .docx) to data/raw/ and the manifest, "
+            help="add a plan (.txt, .html, .docx, .pdf) to data/raw/ and the manifest, "
             "and show what the loader finds",
         )
     )
