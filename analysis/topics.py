@@ -98,7 +98,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
-from analysis import schema
+from analysis import config, schema
 from analysis.similarity import (
     check_tokens,
     documents_from_tokens,
@@ -329,7 +329,8 @@ def topic_k_selection(
     tokens: pd.DataFrame, *, k_values: Sequence[int] = tuple(range(4, 21, 2)),
     models: Sequence[str] = ("nmf",), n_seeds: int = 5, sample_frac: float = 0.8,
     max_units: int = 20_000, top_n: int = 10, stability_tolerance: float = 0.02,
-    min_df: int | float = 2, max_df: int | float = 0.5, random_state: int,
+    min_df: int | float = 2, max_df: int | float = 0.5,
+    random_state: int = config.RANDOM_STATE,
     regions: pd.DataFrame | None = None, keep_numbers: bool = False,
     keep_places: bool = False, keep_single_chars: bool = False,
 ) -> pd.DataFrame:
@@ -355,7 +356,8 @@ def topic_k_selection(
     stability_tolerance : float, default 0.02 -- k within this much of the best
         stability are treated as equally stable and coherence decides.
     min_df, max_df : vocabulary pruning, default 2 units and half the units.
-    random_state : int -- seeds the sampling and LDA (required, so that runs agree).
+    random_state : int, default ``config.RANDOM_STATE`` -- seeds the subsamples the
+        stability is measured on, the sample of units beyond ``max_units``, and LDA.
     regions : DataFrame, optional -- manifest or regions table whose region names
         count as place names (:func:`analysis.term_filters.filter_terms`).
     keep_numbers, keep_places, keep_single_chars : bool, default False -- keep
@@ -444,7 +446,7 @@ class TopicTables(NamedTuple):
 
 def fit_topics(
     tokens: pd.DataFrame, units: pd.DataFrame, *, k: int, model: str = "nmf",
-    random_state: int, theme_col: str | None = "theme", n_top_terms: int = 15,
+    random_state: int = config.RANDOM_STATE, theme_col: str | None = "theme", n_top_terms: int = 15,
     min_df: int | float = 2, max_df: int | float = 0.5, max_fit_units: int = 20_000,
     relevance_lambda: float = RELEVANCE_LAMBDA, regions: pd.DataFrame | None = None,
     keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
@@ -457,7 +459,10 @@ def fit_topics(
     units : units table (``unit_id, region_id`` and ``theme_col``).
     k : number of topics (e.g. the ``chosen`` k of :func:`topic_k_selection`).
     model : ``"nmf"`` (default) or ``"lda"``.
-    random_state : int -- LDA's seed (NMF with NNDSVDa is deterministic anyway).
+    random_state : int, default ``config.RANDOM_STATE`` -- LDA's seed and the sample
+        of units beyond ``max_fit_units``; NMF with NNDSVDa initialisation gives the
+        same topics for every seed when no sample is drawn (LDA does not: compare
+        seeds before citing LDA topics).
     theme_col : str or None, default ``"theme"`` -- for the topics-vs-themes
         crosstab; None skips it (empty table).
     n_top_terms : int, default 15 -- terms listed per topic.

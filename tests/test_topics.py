@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from analysis import schema
+from analysis import config, schema
 from analysis import topics as tp
 
 BLOCKS = {
@@ -282,3 +282,15 @@ def test_unit_rows_follow_region_then_units_table_order(model):
     assert table.groupby("unit_id")["region_id"].nunique().eq(1).all()
     region_of = units.set_index("unit_id")["region_id"]
     assert (table["region_id"].to_numpy() == region_of.reindex(table["unit_id"]).to_numpy()).all()
+
+
+def test_random_state_defaults_to_the_project_seed():
+    # Leaving the seed out gives the build's topics, not an error or a random draw;
+    # LDA depends on its seed, so another seed is a real alternative.
+    tokens, units = planted_corpus()
+    kwargs = {"k": 3, "model": "lda", "min_df": 1, "max_df": 1.0}
+    default = tp.fit_topics(tokens, units, **kwargs)
+    seeded = tp.fit_topics(tokens, units, random_state=config.RANDOM_STATE, **kwargs)
+    other = tp.fit_topics(tokens, units, random_state=config.RANDOM_STATE + 1, **kwargs)
+    pd.testing.assert_frame_equal(default.units, seeded.units)
+    assert not default.units["weight"].equals(other.units["weight"])
