@@ -204,3 +204,39 @@ def test_page_with_no_text_is_refused(tmp_path):
 )
 def test_iso_date(value, expected):
     assert iso_date(value) == expected
+
+
+def _page_with_header_outside_the_article() -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in BODY)
+    return (
+        "<html><head><title>门户网站</title></head><body>"
+        "<div class='nav'><a href='/'>首页</a> &gt; <a href='/x'>通知公告</a></div>"
+        "<div class='info'><span>作者：王敏</span> <span>來源：清溪縣教育局</span> "
+        "<span>瀏覽次數：1536</span> <span>發佈時間：2024年3月5日</span></div>"
+        f"<div class='article'><h1>{TITLE}</h1>{paragraphs}</div>"
+        "<div class='footer'>主办：清溪县人民政府办公室</div></body></html>"
+    )
+
+
+def test_facts_in_furniture_outside_the_article_are_read(tmp_path):
+    # A traditional-character header outside the article: its facts are not in the
+    # text the loader reads, so the extractor reads them with the chrome rules.
+    path = tmp_path / "page.html"
+    path.write_text(_page_with_header_outside_the_article(), encoding="utf-8")
+    extracted = extract_document(path)
+    assert "1536" not in extracted.text
+    assert extracted.page_facts["page_views"] == "1536"
+    assert extracted.page_facts["page_date"] == "2024-03-05"
+    assert extracted.page_facts["author"] == "王敏"
+
+
+def test_furniture_facts_reach_the_regions_row(tmp_path):
+    from analysis.corpus.load import load_plan
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "page.html").write_text(_page_with_header_outside_the_article(), encoding="utf-8")
+    row = {"region_id": "qingxi", "file": "page.html", "name_zh": "清溪县"}
+    region, _ = load_plan((row, raw, True))
+    assert region["page_views"] == "1536" and region["page_date"] == "2024-03-05"
+    assert region["author"] == "王敏"

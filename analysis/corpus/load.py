@@ -352,8 +352,12 @@ def load_plan(task: tuple[dict[str, str], Path, bool]) -> tuple[dict[str, object
         extracted_removed=extracted.removed if extracted else (),
     )
     if extracted is not None:
-        # What the container states (an HTML page's meta tags) wins over chrome guesses.
+        # What the container states (an HTML page's meta tags) wins over chrome guesses;
+        # facts in furniture the extractor left out only fill what is still missing.
         result.metadata.update({k: v for k, v in extracted.metadata.items() if v})
+        for key, value in extracted.page_facts.items():
+            if not result.metadata.get(key):
+                result.metadata[key] = value
         result.notes = list(extracted.warnings) + result.notes
     return region_row(row, result, sha256=sha256_file(path)), result
 

@@ -389,4 +389,33 @@ def extract_html(data: bytes, *, name: str) -> Extracted:
         warnings.append(
             f"{name}: the page links attachment(s) not included here: {'; '.join(attachments)}"
         )
-    return Extracted("\n".join(main) + "\n", "html", encoding, metadata, warnings)
+    outside = [line for line in page if _squash(line) not in kept]
+    return Extracted(
+        "\n".join(main) + "\n",
+        "html",
+        encoding,
+        metadata,
+        warnings,
+        page_facts=furniture_facts(outside),
+    )
+
+
+# Facts a page's furniture may state, as regions columns (the title is found apart).
+_FURNITURE_FACT_KEYS = (
+    "publisher", "source_site", "page_date", "published", "issued_date", "page_views",
+    "index_no", "doc_no", "issuing_body", "author",
+)
+
+
+def furniture_facts(lines: list[str]) -> dict[str, str]:
+    """Facts stated in lines of page furniture, read with the chrome stage's rules.
+
+    The same metadata rules that read a header inside a plan's text (fields in
+    any layout, simplified or traditional) read the header, byline and footer
+    lines an HTML page keeps outside its article; only the keys of
+    :data:`_FURNITURE_FACT_KEYS` are kept.
+    """
+    from analysis.corpus.chrome import strip_chrome  # the chrome stage imports this package
+
+    found = strip_chrome("\n".join(lines)).metadata if lines else {}
+    return {k: str(found[k]) for k in _FURNITURE_FACT_KEYS if found.get(k)}

@@ -73,6 +73,11 @@ class Extracted:
         (a PDF's running headers, footers and page numbers), each with its
         reason, so that the loader can ledger them.  Empty for the other
         formats.
+    page_facts : dict of str to str
+        Facts stated in page furniture the extractor left out of :attr:`text`
+        (an HTML page's "发布时间：… 来源：… 浏览次数：…" header outside the
+        article), read by the chrome stage's metadata rules.  They only fill
+        what neither the container nor the text itself states.
     """
 
     text: str
@@ -81,6 +86,7 @@ class Extracted:
     metadata: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     removed: tuple[RemovedLine, ...] = ()
+    page_facts: dict[str, str] = field(default_factory=dict)
 
     @property
     def paragraphs(self) -> list[str]:
