@@ -61,6 +61,7 @@ import pyarrow as pa
 from scipy import sparse, stats
 
 from analysis import schema
+from analysis.corpus.script import matching_text
 from analysis.term_filters import filter_terms
 
 _CONTEXT_COLS: tuple[str, ...] = (
@@ -508,7 +509,9 @@ def kwic(
         region_id, unit_id, part, section_no, section_title, item_no, item_title :
             from ``units`` (missing structure columns are filled with NA).
         position : int, the keyword's token position in the unit.
-        left, keyword, right : str, text before, the token, text after.
+        left, keyword, right : str, text before, the token, text after, as printed
+            (a traditional-character unit is searched in its simplified form, so
+            ``term`` is given in simplified characters).
     Rows follow the order of ``units``, then position.
 
     References
@@ -537,11 +540,14 @@ def kwic(
         for uid, group in tokens.loc[tokens["unit_id"].isin(hit_units)].groupby("unit_id")
     }
     rows = []
-    for unit in unit_rows.itertuples(index=False):
+    # Tokens are cut from the simplified form (analysis.tokens); it has the same
+    # length as the printed text, so their offsets cut the context as printed.
+    matched = matching_text(unit_rows).astype(str).tolist()
+    for unit, simplified in zip(unit_rows.itertuples(index=False), matched, strict=True):
         group = by_unit[unit.unit_id]
         toks = group["token"].tolist()
         positions = group["position"].to_numpy()
-        spans = _token_offsets(unit.text, toks, unit.unit_id)
+        spans = _token_offsets(simplified, toks, unit.unit_id)
         for i, tok in enumerate(toks):
             if tok not in terms:
                 continue
@@ -559,7 +565,7 @@ def kwic(
             row.update(
                 position=int(pos),
                 left=unit.text[left_from:start],
-                keyword=tok,
+                keyword=unit.text[start:end],
                 right=unit.text[end:right_to],
             )
             rows.append(row)

@@ -124,3 +124,19 @@ def test_traditional_twin_gives_the_same_tokens_targets_and_modality():
 def test_to_simplified_is_idempotent(text):
     once = to_simplified(text)
     assert to_simplified(once) == once
+
+
+def test_traditional_units_give_kwic_lines_as_printed_and_candidate_terms():
+    from analysis.keyness import kwic
+    from analysis.new_words import candidate_terms
+
+    units = _units(TRADITIONAL, "trad")
+    tokens = tokens_from_units(units, cache_dir=None)
+    lines = kwic(units, tokens, ["乡村", "建设"])
+    assert len(lines) == 2
+    # The context and the keyword are cut from the printed (traditional) text.
+    assert lines["keyword"].tolist() == ["建設", "鄉村"]
+    for line in lines.itertuples():
+        assert line.left + line.keyword + line.right == TRADITIONAL[3]
+    # Runs of tokens are found in the same text the tokens came from (no error).
+    assert list(candidate_terms(tokens, units, min_freq=1).columns)
