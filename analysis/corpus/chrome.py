@@ -27,7 +27,12 @@ import re
 from dataclasses import dataclass, field
 
 from analysis.corpus.chrome_rules import ChromeRules, LineRule, load_chrome_rules
-from analysis.corpus.furniture import FurnitureSettings, furniture_reason, load_furniture_settings
+from analysis.corpus.furniture import (
+    TERMINAL,
+    FurnitureSettings,
+    furniture_reason,
+    load_furniture_settings,
+)
 from analysis.corpus.inline import InlineRules, load_inline_rules, strip_inline_marks
 from analysis.corpus.metadata import (
     MetadataKey,
@@ -54,7 +59,6 @@ __all__ = [
 ]
 
 _SENTENCE_PUNCT = re.compile(r"[。！？!?；;，,]")
-_TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
 # A line that continues a sentence: it opens with punctuation that never starts one.
 _CONTINUES = re.compile(r"^[，、；：,;:。）)”’]")
 # Numbering that opens a heading, which a continuation line never does.
@@ -246,13 +250,13 @@ def _continues_notice(line: str, state: _State) -> bool:
     if not state.removed or state.removed[-1].reason != "notice_body":
         return False
     simple = to_simplified_aligned(line)
-    if _TERMINAL.search(to_simplified_aligned(state.removed[-1].text)):
+    if TERMINAL.search(to_simplified_aligned(state.removed[-1].text)):
         return False
     if _CONTINUES.match(simple):
         return True
     return (
         len(simple) <= _CONTINUATION_MAX
-        and bool(_TERMINAL.search(simple))
+        and bool(TERMINAL.search(simple))
         and not _OPENS_NUMBERED.match(simple)
     )
 
@@ -495,7 +499,7 @@ def strip_chrome(
             continue
         simple = to_simplified_aligned(line)
         if state.in_list:
-            if len(line) <= rules.list_max_len and not _TERMINAL.search(simple):
+            if len(line) <= rules.list_max_len and not TERMINAL.search(simple):
                 state.remove(line_no, line, rules.list_reason, rules)
                 continue
             state.in_list = False
@@ -650,7 +654,7 @@ def _list_head_above(nonblank: list[tuple[int, str]], end: int, rules: ChromeRul
         text = to_simplified_aligned(nonblank[head][1])
         if rules.list_header.search(text):
             return head
-        if len(text) > rules.list_max_len or _TERMINAL.search(text):
+        if len(text) > rules.list_max_len or TERMINAL.search(text):
             return None
     return None
 

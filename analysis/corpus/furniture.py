@@ -50,7 +50,8 @@ _FEATURES = (
     "indented",
 )
 _SENTENCE_PUNCT = re.compile(r"[。！？!?；;，,、]")
-_TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
+#: A line that ends a sentence: final punctuation, then any closing quotes or brackets.
+TERMINAL = re.compile(r"[。！？!?；;][”’」』）)]*$")
 _KEY_VALUE = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,8}\s*[:：]\s*\S")
 _DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}")
 _DATE_CHARS = re.compile(r"[\d年月日:：\-/.]")
@@ -147,7 +148,7 @@ def line_features(line: str, *, position: str, settings: FurnitureSettings) -> l
         features.append("long")
     if not _SENTENCE_PUNCT.search(compact):
         features.append("no_sentence_punct")
-    if _TERMINAL.search(compact):
+    if TERMINAL.search(compact):
         features.append("terminal_punct")
     covered = (
         sum(len(m.group()) for m in settings.vocabulary.finditer(compact))

@@ -109,8 +109,15 @@ def matching_text(units: pd.DataFrame) -> pd.Series:
     converted here, so a units table built by hand codes the same way.
     Missing texts stay missing.
     """
-    converted = units["text"].map(lambda t: to_simplified_aligned(t) if isinstance(t, str) else t)
+    def convert(text: pd.Series) -> pd.Series:
+        return text.map(lambda t: to_simplified_aligned(t) if isinstance(t, str) else t)
+
     if "text_simplified" not in units.columns:
-        return converted
-    given = units["text_simplified"]
-    return given.where(given.map(lambda t: isinstance(t, str)), converted)
+        return convert(units["text"])
+    # Convert only the rows the loader did not fill (none, for the loader's own units).
+    given = units["text_simplified"].astype(object)
+    missing = ~given.map(lambda t: isinstance(t, str))
+    if missing.any():
+        given = given.copy()
+        given[missing] = convert(units.loc[missing, "text"])
+    return given
