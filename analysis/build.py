@@ -53,49 +53,8 @@ from analysis.validation_targets import TARGETS_GOLD_PATH, run_target_validation
 
 Tables = dict[str, pd.DataFrame]
 
-# Every table the build writes: file stem → its columns.
-TABLES: dict[str, list[str]] = {
-    "regions": schema.REGIONS,
-    "units": schema.UNITS_ALL,
-    "removed": schema.REMOVED,
-    "repairs": schema.REPAIRS,
-    "codebook": schema.CODEBOOK,
-    "theme_by_region": schema.THEME_BY_REGION,
-    "domain_by_region": schema.DOMAIN_BY_REGION,
-    "theme_fallback": schema.THEME_FALLBACK,
-    "theme_validation": schema.THEME_VALIDATION,
-    "theme_validation_by_theme": schema.THEME_VALIDATION_BY_THEME,
-    "theme_confusion": schema.THEME_CONFUSION,
-    "instrument_table": schema.INSTRUMENT_TABLE,
-    "modality_table": schema.MODALITY_TABLE,
-    "targets": schema.TARGETS,
-    "citations": schema.CITATIONS,
-    "citation_network": schema.CITATION_NETWORK,
-    "citation_pairs": schema.CITATION_PAIRS,
-    "instrument_validation": schema.INSTRUMENT_VALIDATION,
-    "instrument_confusion": schema.INSTRUMENT_CONFUSION,
-    "target_matches": schema.TARGET_MATCHES,
-    "target_validation": schema.TARGET_VALIDATION,
-    "citation_matches": schema.CITATION_MATCHES,
-    "citation_validation": schema.CITATION_VALIDATION,
-    "tokens": schema.TOKENS,
-    "candidate_terms": schema.CANDIDATE_TERMS,
-    "keywords": schema.KEYWORD_FREQUENCIES,
-    "keyness": schema.KEYNESS,
-    "cooccurrence": schema.COOCCURRENCE,
-    "similarity_regions": schema.SIMILARITY_REGIONS,
-    "similarity_by_theme": schema.SIMILARITY_BY_THEME,
-    "passage_alignment": schema.PASSAGE_ALIGNMENT,
-    "region_linkage": schema.REGION_LINKAGE,
-    "region_linkage_leaves": schema.REGION_LINKAGE_LEAVES,
-    "text_reuse": schema.TEXT_REUSE,
-    "topic_k_selection": schema.TOPIC_K_SELECTION,
-    "topics_terms": schema.TOPICS_TERMS,
-    "topics_units": schema.TOPICS_UNITS,
-    "topics_regions": schema.TOPICS_REGIONS,
-    "topics_vs_themes": schema.TOPICS_VS_THEMES,
-    "topic_labels": schema.TOPIC_LABELS,
-}
+# Every table the build writes: file stem → its columns (kept in the schema module).
+TABLES: dict[str, list[str]] = schema.TABLES
 
 # Distributions whose version can change a number in data/processed/.
 RESULT_SHAPING_PACKAGES: tuple[str, ...] = (

@@ -8,10 +8,14 @@ no creation timestamp or writer metadata that would change between runs.
 
 from __future__ import annotations
 
+import datetime
+import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -75,11 +79,6 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
-    import datetime
-    import io
-    import zipfile
-
-    import openpyxl
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active

@@ -543,3 +543,48 @@ TOPIC_MODELS: tuple[str, ...] = ("nmf", "lda")
 UNITS_ALL: list[str] = (
     UNITS + UNITS_THEME_COLUMNS + UNITS_INSTRUMENT_COLUMNS + UNITS_MODALITY_COLUMNS
 )
+
+
+# Every table the build writes: file stem → its columns.
+TABLES: dict[str, list[str]] = {
+    "regions": REGIONS,
+    "units": UNITS_ALL,
+    "removed": REMOVED,
+    "repairs": REPAIRS,
+    "codebook": CODEBOOK,
+    "theme_by_region": THEME_BY_REGION,
+    "domain_by_region": DOMAIN_BY_REGION,
+    "theme_fallback": THEME_FALLBACK,
+    "theme_validation": THEME_VALIDATION,
+    "theme_validation_by_theme": THEME_VALIDATION_BY_THEME,
+    "theme_confusion": THEME_CONFUSION,
+    "instrument_table": INSTRUMENT_TABLE,
+    "modality_table": MODALITY_TABLE,
+    "targets": TARGETS,
+    "citations": CITATIONS,
+    "citation_network": CITATION_NETWORK,
+    "citation_pairs": CITATION_PAIRS,
+    "instrument_validation": INSTRUMENT_VALIDATION,
+    "instrument_confusion": INSTRUMENT_CONFUSION,
+    "target_matches": TARGET_MATCHES,
+    "target_validation": TARGET_VALIDATION,
+    "citation_matches": CITATION_MATCHES,
+    "citation_validation": CITATION_VALIDATION,
+    "tokens": TOKENS,
+    "candidate_terms": CANDIDATE_TERMS,
+    "keywords": KEYWORD_FREQUENCIES,
+    "keyness": KEYNESS,
+    "cooccurrence": COOCCURRENCE,
+    "similarity_regions": SIMILARITY_REGIONS,
+    "similarity_by_theme": SIMILARITY_BY_THEME,
+    "passage_alignment": PASSAGE_ALIGNMENT,
+    "region_linkage": REGION_LINKAGE,
+    "region_linkage_leaves": REGION_LINKAGE_LEAVES,
+    "text_reuse": TEXT_REUSE,
+    "topic_k_selection": TOPIC_K_SELECTION,
+    "topics_terms": TOPICS_TERMS,
+    "topics_units": TOPICS_UNITS,
+    "topics_regions": TOPICS_REGIONS,
+    "topics_vs_themes": TOPICS_VS_THEMES,
+    "topic_labels": TOPIC_LABELS,
+}

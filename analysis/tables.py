@@ -18,9 +18,7 @@ from analysis.io import read_table
 
 def list_tables() -> list[str]:
     """Names of every table the build writes (``load_table`` takes these), sorted."""
-    from analysis.build import TABLES  # the build's own list, so the two cannot drift
-
-    return sorted(TABLES)
+    return sorted(schema.TABLES)
 
 
 def load_table(name: str, *, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:
