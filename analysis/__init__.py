@@ -11,9 +11,9 @@ are importable from here::
 
 from __future__ import annotations
 
-from analysis.dictionary import count_terms
 from analysis.io import export
 from analysis.tables import list_tables, load_regions, load_table, load_units, theme_table
+from analysis.text.dictionary import count_terms
 
 __version__ = "0.1.0"
 

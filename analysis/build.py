@@ -27,29 +27,29 @@ import pandas as pd
 import pyarrow as pa
 
 from analysis import config, schema, stamps
-from analysis.citations import citation_network, extract_citations, shared_citations
+from analysis.coding.citations import citation_network, extract_citations, shared_citations
+from analysis.coding.instruments import code_instruments, instrument_table
+from analysis.coding.modality import classify_modality, modality_table
+from analysis.coding.targets import extract_targets
+from analysis.coding.themes import code_units, codebook_table, fallback_summary, theme_by_region
+from analysis.coding.validation import SAMPLE_PATH as THEME_SAMPLE_PATH
+from analysis.coding.validation import VALIDATION_DIR, confusion_table, read_gold, validate_themes
+from analysis.coding.validation_citations import CITATIONS_GOLD_PATH, run_citation_validation
+from analysis.coding.validation_instruments import INSTRUMENT_SAMPLE_PATH, run_instrument_validation
+from analysis.coding.validation_targets import TARGETS_GOLD_PATH, run_target_validation
 from analysis.corpus.load import load_corpus, read_manifest
-from analysis.instruments import code_instruments, instrument_table
 from analysis.io import write_json, write_table
-from analysis.keyness import cooccurrence, keyness_by_region, keyword_frequencies
-from analysis.modality import classify_modality, modality_table
-from analysis.new_words import candidate_terms
-from analysis.reuse import text_reuse
-from analysis.similarity import (
+from analysis.text.keyness import cooccurrence, keyness_by_region, keyword_frequencies
+from analysis.text.new_words import candidate_terms
+from analysis.text.reuse import text_reuse
+from analysis.text.similarity import (
     passage_alignment,
     region_linkage,
     similarity_by_theme,
     similarity_regions,
 )
-from analysis.targets import extract_targets
-from analysis.themes import code_units, codebook_table, fallback_summary, theme_by_region
-from analysis.tokens import remove_stopwords, tokenizer_info, tokens_from_units
-from analysis.topics import fit_topics, topic_k_selection
-from analysis.validation import SAMPLE_PATH as THEME_SAMPLE_PATH
-from analysis.validation import VALIDATION_DIR, confusion_table, read_gold, validate_themes
-from analysis.validation_citations import CITATIONS_GOLD_PATH, run_citation_validation
-from analysis.validation_instruments import INSTRUMENT_SAMPLE_PATH, run_instrument_validation
-from analysis.validation_targets import TARGETS_GOLD_PATH, run_target_validation
+from analysis.text.tokens import remove_stopwords, tokenizer_info, tokens_from_units
+from analysis.text.topics import fit_topics, topic_k_selection
 
 Tables = dict[str, pd.DataFrame]
 
@@ -216,7 +216,7 @@ def tokens_step(
     Also the content tokens the statistics describe -- plan-part units, content
     words only (standard and policy-boilerplate stopwords removed) -- and those
     plan-part units themselves, with only :data:`PLAN_UNIT_COLUMNS`; and the
-    candidate dictionary terms of all units (:func:`analysis.new_words.candidate_terms`,
+    candidate dictionary terms of all units (:func:`analysis.text.new_words.candidate_terms`,
     for a person to review before adding any to the user dictionary).
     """
     units = tables["themed_units"]
@@ -233,7 +233,7 @@ def keywords_step(tables: Tables) -> Tables:
     """Keyword frequencies, region-vs-rest keyness and co-occurrence of the content tokens.
 
     Numbers, single characters and place names (jieba's ``ns`` words and the
-    plans' own region names) are left out (:mod:`analysis.term_filters`).
+    plans' own region names) are left out (:mod:`analysis.text.term_filters`).
     """
     content = tables["content_tokens"]
     regions = tables["region_names"]
@@ -422,7 +422,7 @@ def _build_tables(
         corpus = load_corpus(manifest, raw_dir=raw_dir, n_jobs=n_jobs, scheduler=scheduler)
         tables: Tables = {"regions": corpus.regions, "corpus_units": corpus.units,
                           "removed": corpus.removed, "repairs": corpus.repairs,
-                          # The place names the term filter drops (analysis.term_filters).
+                          # The place names the term filter drops (analysis.text.term_filters).
                           "region_names": corpus.regions.loc[:, list(REGION_NAME_COLUMNS)]}
         del corpus
         for index, step in enumerate(steps):

@@ -55,7 +55,7 @@ ZIP_RATIO_MIN_BYTES: int = 1024 * 1024
 # regions × vocabulary rows, so only tokens each region uses are listed.
 KEYNESS_ABSENT_MAX_REGIONS: int = 50
 
-# Passage alignment (analysis/similarity.py): safe defaults at any scale.  With
+# Passage alignment (analysis/text/similarity.py): safe defaults at any scale.  With
 # hundreds of near-identical plans every unit matches a unit in most other
 # plans, so the table would grow with units × regions (35 million rows at
 # 1,000 synthetic plans).  Each unit keeps its best ALIGNMENT_MAX_MATCHES other

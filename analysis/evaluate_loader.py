@@ -33,7 +33,7 @@ manifest row) and scores it against the source's gold:
 * **twin theme agreement** — for a traditional-script file and its
   simplified twin, the share of sentence pairs (the i-th gold sentence of
   each, both matched to a unit) whose primary theme
-  (:func:`analysis.themes.code_units`) agrees.
+  (:func:`analysis.coding.themes.code_units`) agrees.
 
 Texts are compared after :func:`normalise_for_match` (NFKC, quotes folded,
 whitespace and the table-cell separator ``|`` removed).  A file the loader cannot read
@@ -373,7 +373,7 @@ def twin_agreement(
     """(pairs, agreeing pairs) of a traditional file and its simplified twin.
 
     Each argument is the file's gold and its units *with* a ``theme`` column
-    (:func:`analysis.themes.code_units`).  The i-th gold sentences of the two
+    (:func:`analysis.coding.themes.code_units`).  The i-th gold sentences of the two
     files form a pair when both are matched to a unit (:func:`match_sentences`);
     a pair agrees when the two units' primary themes are equal.
     """
@@ -454,7 +454,7 @@ def evaluate_sources(
     """
     if split not in SPLIT_CHOICES:
         raise ValueError(f"split {split!r}; allowed values are {', '.join(SPLIT_CHOICES)}")
-    from analysis.themes import code_units
+    from analysis.coding.themes import code_units
 
     everything = {s.id: s for s in read_sources(sources_dir)}
     chosen = [s for s in everything.values() if split == "all" or s.split == split]
@@ -593,7 +593,7 @@ def report_markdown(by_file: pd.DataFrame, by_kind: pd.DataFrame) -> str:
         "`regions` column of that name; fields without a column count as missing |",
         "| twin_theme_agreement | traditional-script files: share of sentence pairs "
         "(i-th gold sentence of the file and of its simplified twin, both matched) whose "
-        "primary theme (`analysis.themes.code_units`) agrees |",
+        "primary theme (`analysis.coding.themes.code_units`) agrees |",
         "",
         "## Both splits",
         "",

@@ -95,7 +95,7 @@ REMOVED: list[str] = ["region_id", "line_no", "text", "reason"]
 
 REPAIRS: list[str] = ["region_id", "unit_id", "line_no", "before", "after", "rule_id"]
 
-# --- themes (analysis/themes.py, analysis/validation.py) ---------------------------
+# --- themes (analysis/coding/themes.py, analysis/coding/validation.py) ---------------------------
 
 # Columns code_units adds to the units table.
 UNITS_THEME_COLUMNS: list[str] = [
@@ -195,7 +195,7 @@ THEME_VALIDATION_BY_THEME: list[str] = [
 THEME_CONFUSION: list[str] = ["half", "level", "gold", "predicted", "n"]
 
 # --- Text statistics: tokens, keywords, keyness, KWIC, co-occurrence -------------------
-# Written by analysis/tokens.py and analysis/keyness.py; the docstrings there give units.
+# Written by analysis/text/tokens.py and analysis/text/keyness.py; the docstrings there give units.
 
 # One row per kept token; position is the 0-based index among the unit's tokens.
 TOKENS: list[str] = ["region_id", "unit_id", "position", "token"]
@@ -236,7 +236,7 @@ KWIC: list[str] = [
     "right",
 ]
 
-# analysis/new_words.py: runs of adjacent tokens that behave like one word, for review.
+# analysis/text/new_words.py: runs of adjacent tokens that behave like one word, for review.
 CANDIDATE_TERMS: list[str] = [
     "candidate",
     "parts",
@@ -264,7 +264,7 @@ COOCCURRENCE: list[str] = [
 ]
 
 # --- Policy instruments, measurable targets, commitment strength, cited documents
-# (analysis/instruments.py, targets.py, modality.py, citations.py and their validation).
+# (analysis/coding/instruments.py, targets.py, modality.py, citations.py and their validation).
 
 # Columns code_instruments() adds to the units table ("none" when no instrument).
 UNITS_INSTRUMENT_COLUMNS: list[str] = [
@@ -441,8 +441,8 @@ FIGURE_MANIFEST: list[str] = [
     "svg_sha256",
 ]
 
-# --- Similarity, passage alignment, text reuse and topic models (analysis/similarity.py,
-# --- analysis/reuse.py, analysis/topics.py) -----------------------------------------------
+# --- Similarity, passage alignment, text reuse and topic models (analysis/text/similarity.py,
+# --- analysis/text/reuse.py, analysis/text/topics.py) ---------------------------------
 
 SIMILARITY_REGIONS: list[str] = [
     "region_a",

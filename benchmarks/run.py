@@ -163,7 +163,7 @@ def _child_segmentation(args: argparse.Namespace) -> dict:
     import jieba
 
     from analysis.corpus.load import load_corpus, read_manifest
-    from analysis.tokens import tokens_from_units
+    from analysis.text.tokens import tokens_from_units
 
     manifest = read_manifest(args.raw / "manifest.csv", raw_dir=args.raw)
     units = load_corpus(manifest, raw_dir=args.raw).units
@@ -238,7 +238,7 @@ def _child_speedup(args: argparse.Namespace) -> dict:
     """
     _redirect_outputs(args.work, args.raw)
     from analysis.corpus.load import load_corpus, read_manifest
-    from analysis.tokens import tokens_from_units
+    from analysis.text.tokens import tokens_from_units
 
     manifest = read_manifest(args.raw / "manifest.csv", raw_dir=args.raw)
     samples: dict[str, dict[int, list[float]]] = {"load": {}, "tokens": {}}

@@ -134,7 +134,7 @@ def _load(ctx: dict) -> int:
 
 
 def _themes(ctx: dict) -> int:
-    from analysis import themes
+    from analysis.coding import themes
 
     coded = themes.code_units(ctx["units"])
     themes.theme_by_region(coded, level="theme")
@@ -145,14 +145,14 @@ def _themes(ctx: dict) -> int:
 
 
 def _targets(ctx: dict) -> int:
-    from analysis.targets import extract_targets
+    from analysis.coding.targets import extract_targets
 
     extract_targets(ctx["units"])
     return _unit_chars(ctx)
 
 
 def _instruments(ctx: dict) -> int:
-    from analysis.instruments import code_instruments, instrument_table
+    from analysis.coding.instruments import code_instruments, instrument_table
 
     coded = code_instruments(ctx["coded"])
     instrument_table(coded)
@@ -160,14 +160,14 @@ def _instruments(ctx: dict) -> int:
 
 
 def _modality(ctx: dict) -> int:
-    from analysis.modality import classify_modality, modality_table
+    from analysis.coding.modality import classify_modality, modality_table
 
     modality_table(classify_modality(ctx["coded"]))
     return _unit_chars(ctx)
 
 
 def _citations(ctx: dict) -> int:
-    from analysis.citations import citation_network, extract_citations, shared_citations
+    from analysis.coding.citations import citation_network, extract_citations, shared_citations
 
     citations = extract_citations(ctx["units"])
     citation_network(citations)
@@ -178,7 +178,7 @@ def _citations(ctx: dict) -> int:
 def _tokens(ctx: dict) -> int:
     # As the build does it: every unit segmented; the statistics downstream use
     # the plan part's content words (stopwords removed) and the plan units.
-    from analysis.tokens import remove_stopwords, tokens_from_units
+    from analysis.text.tokens import remove_stopwords, tokens_from_units
 
     units = ctx["units"]
     options = {"cache_dir": ctx["cache_dir"], "n_jobs": ctx["jobs"], "progress": False}
@@ -197,7 +197,7 @@ def _keyness(ctx: dict) -> int:
     # As the build does it: absent tokens listed only up to
     # config.KEYNESS_ABSENT_MAX_REGIONS regions (when that setting exists).
     from analysis import config
-    from analysis.keyness import cooccurrence, keyness_by_region, keyword_frequencies
+    from analysis.text.keyness import cooccurrence, keyness_by_region, keyword_frequencies
 
     content = ctx["content"]
     keyword_frequencies(content)
@@ -211,7 +211,7 @@ def _keyness(ctx: dict) -> int:
 
 
 def _similarity(ctx: dict) -> int:
-    from analysis.similarity import region_linkage, similarity_by_theme, similarity_regions
+    from analysis.text.similarity import region_linkage, similarity_by_theme, similarity_regions
 
     pairs = similarity_regions(ctx["content"])
     region_linkage(pairs)
@@ -220,14 +220,14 @@ def _similarity(ctx: dict) -> int:
 
 
 def _alignment(ctx: dict) -> int:
-    from analysis.similarity import passage_alignment
+    from analysis.text.similarity import passage_alignment
 
     passage_alignment(ctx["content"], _plan_units(ctx))
     return _unit_chars(ctx)
 
 
 def _reuse(ctx: dict) -> int:
-    from analysis.reuse import text_reuse
+    from analysis.text.reuse import text_reuse
 
     ctx["reuse"] = text_reuse(_plan_units(ctx))
     return _unit_chars(ctx)
@@ -244,7 +244,7 @@ def _topics(ctx: dict) -> int:
                                   "plan_units": _plan_units(ctx)[columns]})
         return _unit_chars(ctx)
     from analysis import config
-    from analysis.topics import fit_topics, topic_k_selection
+    from analysis.text.topics import fit_topics, topic_k_selection
 
     selection = topic_k_selection(ctx["content"], random_state=config.RANDOM_STATE)
     for row in selection[selection["chosen"]].itertuples(index=False):
@@ -256,26 +256,26 @@ def _topics(ctx: dict) -> int:
 STAGES: tuple[Stage, ...] = (
     Stage("load", "analysis.corpus.load", (), True, _load,
           "read + chrome + repair + normalise + structure (load_corpus)"),
-    Stage("themes", "analysis.themes", ("units",), False, _themes,
+    Stage("themes", "analysis.coding.themes", ("units",), False, _themes,
           "code_units + theme_by_region (theme, domain) + fallback_summary"),
-    Stage("targets", "analysis.targets", ("units",), False, _targets, "extract_targets"),
-    Stage("instruments", "analysis.instruments", ("coded",), False, _instruments,
+    Stage("targets", "analysis.coding.targets", ("units",), False, _targets, "extract_targets"),
+    Stage("instruments", "analysis.coding.instruments", ("coded",), False, _instruments,
           "code_instruments + instrument_table"),
-    Stage("modality", "analysis.modality", ("coded",), False, _modality,
+    Stage("modality", "analysis.coding.modality", ("coded",), False, _modality,
           "classify_modality + modality_table"),
-    Stage("citations", "analysis.citations", ("units",), False, _citations,
+    Stage("citations", "analysis.coding.citations", ("units",), False, _citations,
           "extract_citations + citation_network + shared_citations"),
-    Stage("tokens", "analysis.tokens", ("units",), True, _tokens,
+    Stage("tokens", "analysis.text.tokens", ("units",), True, _tokens,
           "tokens_from_units (cached per document) + remove_stopwords (plan part)"),
-    Stage("keyness", "analysis.keyness", ("content",), False, _keyness,
+    Stage("keyness", "analysis.text.keyness", ("content",), False, _keyness,
           "keyword_frequencies + keyness_by_region + cooccurrence (as the build)"),
-    Stage("similarity", "analysis.similarity", ("content", "coded"), False, _similarity,
+    Stage("similarity", "analysis.text.similarity", ("content", "coded"), False, _similarity,
           "similarity_regions + region_linkage + similarity_by_theme"),
-    Stage("alignment", "analysis.similarity", ("content", "coded"), False, _alignment,
+    Stage("alignment", "analysis.text.similarity", ("content", "coded"), False, _alignment,
           "passage_alignment (unit x unit, AllPairs-filtered)"),
-    Stage("reuse", "analysis.reuse", ("coded",), False, _reuse,
+    Stage("reuse", "analysis.text.reuse", ("coded",), False, _reuse,
           "text_reuse (character shingles, stock phrases, near-verbatim spans)"),
-    Stage("topics", "analysis.topics", ("content", "coded"), False, _topics,
+    Stage("topics", "analysis.text.topics", ("content", "coded"), False, _topics,
           "the build's topics_step: topic_k_selection + fit_topics (NMF and LDA)"),
 )
 

@@ -1,10 +1,10 @@
-"""Tests for analysis.citation_titles: titles in 《》, in “” and bare."""
+"""Tests for analysis.coding.citation_titles: titles in 《》, in “” and bare."""
 
 from __future__ import annotations
 
 import pytest
 
-from analysis.citation_titles import find_cited_titles, find_titles, not_a_document
+from analysis.coding.citation_titles import find_cited_titles, find_titles, not_a_document
 
 
 def found(text: str) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""Tests for analysis.citations: titles, normalisation, levels and the network."""
+"""Tests for analysis.coding.citations: titles, normalisation, levels and the network."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import schema
-from analysis.citations import (
+from analysis.coding.citations import (
     citation_network,
     classify_level,
     extract_citations,

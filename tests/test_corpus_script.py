@@ -10,6 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.coding.modality import classify_modality
+from analysis.coding.targets import extract_targets
+from analysis.coding.themes import code_units
 from analysis.corpus.script import (
     SCRIPTS,
     detect_script,
@@ -17,10 +20,7 @@ from analysis.corpus.script import (
     to_simplified,
     to_simplified_aligned,
 )
-from analysis.modality import classify_modality
-from analysis.targets import extract_targets
-from analysis.themes import code_units
-from analysis.tokens import tokens_from_units
+from analysis.text.tokens import tokens_from_units
 
 SIMPLIFIED = [
     "全面落实立德树人根本任务，加强学校体育和心理健康教育。",
@@ -127,8 +127,8 @@ def test_to_simplified_is_idempotent(text):
 
 
 def test_traditional_units_give_kwic_lines_as_printed_and_candidate_terms():
-    from analysis.keyness import kwic
-    from analysis.new_words import candidate_terms
+    from analysis.text.keyness import kwic
+    from analysis.text.new_words import candidate_terms
 
     units = _units(TRADITIONAL, "trad")
     tokens = tokens_from_units(units, cache_dir=None)

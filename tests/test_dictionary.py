@@ -1,4 +1,4 @@
-"""Tests for analysis.dictionary: counts checked against counts made by hand and by str.count."""
+"""Tests for analysis.text.dictionary: counts checked by hand and against str.count."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import analysis
-from analysis.dictionary import count_terms, read_dictionary
+from analysis.text.dictionary import count_terms, read_dictionary
 
 UNITS = pd.DataFrame(
     {

@@ -117,7 +117,7 @@ def _files(directory: Path) -> dict[str, bytes]:
 def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster, tmp_path,
                                                                     monkeypatch):
     from analysis.build import build
-    from analysis.tokens import tokens_from_units
+    from analysis.text.tokens import tokens_from_units
 
     outputs = {}
     for name, options in (("dask", {"scheduler": dask_cluster.scheduler_address}),

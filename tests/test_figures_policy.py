@@ -16,6 +16,8 @@ from matplotlib.collections import LineCollection, QuadMesh
 from matplotlib.patches import Rectangle
 
 from analysis import schema
+from analysis.coding.instruments import instrument_table, load_instrument_scheme
+from analysis.coding.modality import modality_table
 from analysis.figures import policy
 from analysis.figures.policy import (
     citation_layout,
@@ -29,8 +31,6 @@ from analysis.figures.policy import (
     shorten_title,
     subtype_shares,
 )
-from analysis.instruments import instrument_table, load_instrument_scheme
-from analysis.modality import modality_table
 
 # Sentences as (region, theme, instrument, sub-type, modality).  Themes come from
 # three codebook domains (party -> party, teaching -> development, preschool and
@@ -119,7 +119,7 @@ def test_pooled_shares_by_domain_add_counts_not_shares(units, instruments):
 
 
 def _codebook_order(domains: list[str]) -> list[str]:
-    from analysis.themes import load_codebook
+    from analysis.coding.themes import load_codebook
 
     return [d for d in load_codebook().domain_ids if d in domains]
 

@@ -34,7 +34,7 @@ def _pairs() -> pd.DataFrame:
 
 
 def _linkage_table() -> tuple[pd.DataFrame, np.ndarray]:
-    # Built independently with scipy, in the table layout analysis.similarity writes.
+    # Built independently with scipy, in the table layout analysis.text.similarity writes.
     distance = np.zeros((5, 5))
     for (a, b), c in COSINE.items():
         i, j = REGIONS.index(a), REGIONS.index(b)

@@ -1,4 +1,4 @@
-"""Tests for analysis.instruments: the scheme file, the coder and the table."""
+"""Tests for analysis.coding.instruments: the scheme file, the coder and the table."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import schema
-from analysis.instruments import (
+from analysis.coding.instruments import (
     code_instruments,
     instrument_table,
     load_instrument_scheme,

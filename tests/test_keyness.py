@@ -1,4 +1,4 @@
-"""Tests for analysis.keyness: each statistic against hand-worked values and
+"""Tests for analysis.text.keyness: each statistic against hand-worked values and
 independent implementations (scipy for G², the `logodds` package for log-odds)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from scipy import sparse
 from scipy.stats import chi2_contingency
 
-from analysis import keyness as kn
 from analysis import schema
-from analysis import tokens as tk
+from analysis.text import keyness as kn
+from analysis.text import tokens as tk
 
 
 def tokens_table(groups: dict[str, list[list[str]]]) -> pd.DataFrame:
@@ -315,8 +315,8 @@ def test_keyness_by_region_equals_one_keyness_call_per_region_on_the_plans():
     """The vectorised all-regions table is the per-region calls, stacked."""
     from analysis import config
     from analysis.io import read_table
-    from analysis.keyness import keyness, keyness_by_region
-    from analysis.tokens import remove_stopwords
+    from analysis.text.keyness import keyness, keyness_by_region
+    from analysis.text.tokens import remove_stopwords
 
     if not (config.PROCESSED_DIR / "tokens.parquet").exists():
         pytest.skip("needs the built tokens table")

@@ -1,4 +1,4 @@
-"""Tests for analysis.modality: the lexicon file, the decision rule, the table."""
+"""Tests for analysis.coding.modality: the lexicon file, the decision rule, the table."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import schema
-from analysis.modality import classify_modality, load_modality_lexicon, modality_table
+from analysis.coding.modality import classify_modality, load_modality_lexicon, modality_table
 
 
 def units_of(*texts: str, region: str = "r") -> pd.DataFrame:

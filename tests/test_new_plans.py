@@ -281,7 +281,7 @@ def test_the_traditional_plan_gives_the_units_of_its_simplified_twin(qingxi):
 
 
 def test_the_traditional_plan_is_coded_like_its_simplified_twin(qingxi):
-    from analysis.themes import code_units
+    from analysis.coding.themes import code_units
 
     coded = code_units(qingxi[1].units)
     trad = coded[coded.region_id == "qx_trad"]["theme"].tolist()

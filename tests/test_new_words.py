@@ -1,4 +1,4 @@
-"""Tests for analysis.new_words: cohesion, boundary entropy and score worked by hand on
+"""Tests for analysis.text.new_words: cohesion, boundary entropy and score worked by hand on
 constructed units, and the filters that decide what is a candidate."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import schema
-from analysis.new_words import candidate_terms
+from analysis.text.new_words import candidate_terms
 
 
 def corpus(units: dict[str, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -133,7 +133,7 @@ def test_the_reviewed_terms_are_no_longer_candidates_on_the_plans(corpus_tokens)
 
 @pytest.fixture(scope="module")
 def corpus_tokens(corpus):
-    from analysis import tokens as tk
+    from analysis.text import tokens as tk
 
     return tk.tokens_from_units(corpus.units, cache_dir=None), corpus.units
 

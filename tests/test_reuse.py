@@ -1,4 +1,4 @@
-"""Tests for analysis.reuse: planted spans, stock phrases, offsets, a brute-force reference."""
+"""Tests for analysis.text.reuse: planted spans, stock phrases, offsets, a brute-force reference."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import schema
-from analysis.reuse import stock_threshold, text_reuse
+from analysis.text.reuse import stock_threshold, text_reuse
 
 
 def noise(rng: np.random.Generator, length: int) -> str:

@@ -1,4 +1,4 @@
-"""Tests for analysis.similarity: hand-worked cosines, sklearn cross-checks, alignment, linkage."""
+"""Tests for analysis.text.similarity: hand-worked cosines, sklearn checks, alignment, linkage."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from analysis import schema
-from analysis import similarity as sim
+from analysis.text import similarity as sim
 
 
 def make_tokens(docs: dict[str, list[list[str]]]) -> tuple[pd.DataFrame, pd.DataFrame]:

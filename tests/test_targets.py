@@ -1,4 +1,4 @@
-"""Tests for analysis.targets: numerals, exclusions, values, units and spans."""
+"""Tests for analysis.coding.targets: numerals, exclusions, values, units and spans."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis import schema
-from analysis.targets import extract_targets, parse_numeral
+from analysis.coding.targets import extract_targets, parse_numeral
 
 
 def units_of(*texts: str, part: str = "plan") -> pd.DataFrame:

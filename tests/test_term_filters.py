@@ -1,4 +1,4 @@
-"""Tests for analysis.term_filters: the filter on constructed token tables, its rule
+"""Tests for analysis.text.term_filters: the filter on constructed token tables, its rule
 file, and (on the five plans) the keyness lists it is for."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import keyness as kn
 from analysis import schema
-from analysis import term_filters as tf
-from analysis import tokens as tk
 from analysis.build import PLAN_UNIT_COLUMNS
+from analysis.text import keyness as kn
+from analysis.text import term_filters as tf
+from analysis.text import tokens as tk
 
 
 def tokens_table(words: list[str], region: str = "r") -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tests for analysis.themes: the codebook file, the coding rules, the region table."""
+"""Tests for analysis.coding.themes: the codebook file, the coding rules, the region table."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import config, schema, themes
-from analysis.themes import UNASSIGNED, CodebookError, code_units, load_codebook, theme_by_region
+from analysis import config, schema
+from analysis.coding import themes
+from analysis.coding.themes import (
+    UNASSIGNED,
+    CodebookError,
+    code_units,
+    load_codebook,
+    theme_by_region,
+)
 
 THEME_IDS = [
     "party", "moral", "teaching", "health_pe", "arts", "labor", "language", "home_school",

@@ -1,4 +1,4 @@
-"""Tests for analysis.tokens: dictionary, protection, backends, cache, stopwords."""
+"""Tests for analysis.text.tokens: dictionary, protection, backends, cache, stopwords."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis import config, schema
-from analysis import tokens as tk
+from analysis.text import tokens as tk
 
 # The terms the issue names; each must be one token in running text.
 ISSUE_TERMS = (

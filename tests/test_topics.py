@@ -1,4 +1,4 @@
-"""Tests for analysis.topics: hand-worked stability and coherence, planted topics, determinism."""
+"""Tests for analysis.text.topics: hand-worked stability and coherence, planted topics, seeds."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from analysis import config, schema
-from analysis import topics as tp
+from analysis.text import topics as tp
 
 BLOCKS = {
     "teachers": ["教师", "师德", "校长", "培训", "职称", "编制", "骨干", "轮岗"],

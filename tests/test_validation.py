@@ -1,4 +1,4 @@
-"""Tests for analysis.validation: agreement statistics, the sample, the comparison."""
+"""Tests for analysis.coding.validation: agreement statistics, the sample, the comparison."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from analysis import config, schema, validation
-from analysis.themes import UNASSIGNED, load_codebook
-from analysis.validation import (
+from analysis import config, schema
+from analysis.coding import validation
+from analysis.coding.themes import UNASSIGNED, load_codebook
+from analysis.coding.validation import (
     align_gold,
     cohen_kappa,
     confusion_table,
@@ -273,7 +274,7 @@ def test_reported_numbers_are_reproduced_by_the_current_codebook():
     """The final rows of theme_validation_history.csv are what the code gives now."""
     import hashlib
 
-    from analysis.themes import CODEBOOK_PATH, code_units
+    from analysis.coding.themes import CODEBOOK_PATH, code_units
 
     history = pd.read_csv(validation.VALIDATION_DIR / "theme_validation_history.csv",
                           encoding="utf-8-sig")

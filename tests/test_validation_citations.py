@@ -1,4 +1,4 @@
-"""Tests for analysis.validation_citations: gold list, matching and scores."""
+"""Tests for analysis.coding.validation_citations: gold list, matching and scores."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from analysis import schema
-from analysis.citations import extract_citations
-from analysis.validation_citations import (
+from analysis.coding.citations import extract_citations
+from analysis.coding.validation_citations import (
     locate_citation_gold,
     match_citations,
     read_citations_gold,

@@ -1,4 +1,4 @@
-"""Tests for analysis.validation_instruments: the sample, the gold file, agreement."""
+"""Tests for analysis.coding.validation_instruments: the sample, the gold file, agreement."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import accuracy_score, cohen_kappa_score
 
 from analysis import config, schema
-from analysis.validation_instruments import (
+from analysis.coding.validation_instruments import (
     INSTRUMENT_GOLD_EXTRA_PATH,
     INSTRUMENT_SAMPLE_EXTRA_PATH,
     draw_extra_instrument_sample,

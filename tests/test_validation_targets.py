@@ -1,4 +1,4 @@
-"""Tests for analysis.validation_targets: locating gold spans, matching, scores."""
+"""Tests for analysis.coding.validation_targets: locating gold spans, matching, scores."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from analysis import schema
-from analysis.targets import extract_targets
-from analysis.validation_targets import (
+from analysis.coding.targets import extract_targets
+from analysis.coding.validation_targets import (
     TARGETS_OOS_GOLD_PATH,
     locate_gold,
     match_targets,
@@ -113,7 +113,7 @@ def test_shipped_gold_lists():
 
 def test_extractor_on_the_annotated_plans_and_reports(corpus):
     """Regression guard: the shipped rules keep high precision and recall."""
-    from analysis.validation_targets import run_target_validation
+    from analysis.coding.validation_targets import run_target_validation
 
     matches, scores = run_target_validation(corpus.units)
     assert list(scores.columns) == schema.TARGET_VALIDATION

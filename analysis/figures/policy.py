@@ -58,6 +58,9 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from analysis import config, schema
+from analysis.coding.instruments import load_instrument_scheme
+from analysis.coding.modality import load_modality_lexicon
+from analysis.coding.themes import load_codebook
 from analysis.crosstabs import select_units
 from analysis.figures.common import check_choice, check_columns, draw_heatmap, percent_labels
 from analysis.figures.labels import (
@@ -90,10 +93,7 @@ from analysis.figures.style import (
     sequential_norm,
     text_color_on,
 )
-from analysis.instruments import load_instrument_scheme
 from analysis.io import read_table
-from analysis.modality import load_modality_lexicon
-from analysis.themes import load_codebook
 
 #: Text of these figures that no data file names (axis titles, captions, levels).
 POLICY_TEXT_PATH: Path = config.RULES_DIR / "figure_labels_policy.yml"

@@ -1,7 +1,7 @@
 """Topic-model figures: the most relevant terms per topic, and topic shares per region.
 
 Terms are taken in the tables' rank order, which is by relevance (Sievert &
-Shirley 2014; :func:`analysis.topics.topic_relevance`), so the words every plan
+Shirley 2014; :func:`analysis.text.topics.topic_relevance`), so the words every plan
 uses do not head every topic; each panel's title gives the topic's coverage
 (share of sentences whose largest topic it is).  Weights and shares are
 one-sided, so the bars use one colour and the heatmap the sequential scale from

@@ -2,7 +2,7 @@
 
 Documents are units (one row of the units table each); their tokens come from
 the tokens table and reach scikit-learn's ``TfidfVectorizer`` through an
-identity callable analyzer (see :mod:`analysis.similarity`).
+identity callable analyzer (see :mod:`analysis.text.similarity`).
 
 * **NMF** (Lee & Seung 1999) factorises the unit x term TF-IDF matrix
   (L2-normalised rows) into unit x topic and topic x term weights, by
@@ -56,7 +56,7 @@ best for interpreting topics, which is the default (``relevance_lambda``).
 Each topic's *label* is its three most relevant terms and its *coverage* the
 share of units whose largest topic it is (:data:`schema.TOPIC_LABELS`).  Before
 fitting, numbers, single characters and place names are dropped
-(:func:`analysis.term_filters.filter_terms`), as for keyness.
+(:func:`analysis.text.term_filters.filter_terms`), as for keyness.
 
 Every number is reproducible: subsamples and LDA seeds derive from
 ``random_state``; weights are rounded to ``WEIGHT_DECIMALS`` decimals.
@@ -99,13 +99,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
 from analysis import config, schema
-from analysis.similarity import (
+from analysis.text.similarity import (
     check_tokens,
     documents_from_tokens,
     identity_analyzer,
     unit_themes,
 )
-from analysis.term_filters import filter_terms
+from analysis.text.term_filters import filter_terms
 
 WEIGHT_DECIMALS: int = 10
 #: Sievert & Shirley's (2014) lambda: the weight of ln(phi) against ln(lift) in relevance.
@@ -359,7 +359,7 @@ def topic_k_selection(
     random_state : int, default ``config.RANDOM_STATE`` -- seeds the subsamples the
         stability is measured on, the sample of units beyond ``max_units``, and LDA.
     regions : DataFrame, optional -- manifest or regions table whose region names
-        count as place names (:func:`analysis.term_filters.filter_terms`).
+        count as place names (:func:`analysis.text.term_filters.filter_terms`).
     keep_numbers, keep_places, keep_single_chars : bool, default False -- keep
         numbers and dates, place names, single characters in the vocabulary.
 
@@ -475,7 +475,7 @@ def fit_topics(
         that ranks each topic's terms (:func:`topic_relevance`; Sievert & Shirley
         2014); 1.0 ranks by raw weight.
     regions : DataFrame, optional -- manifest or regions table whose region names
-        count as place names (:func:`analysis.term_filters.filter_terms`).
+        count as place names (:func:`analysis.text.term_filters.filter_terms`).
     keep_numbers, keep_places, keep_single_chars : bool, default False -- keep
         numbers and dates, place names, single characters in the vocabulary.
 

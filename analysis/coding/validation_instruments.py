@@ -6,14 +6,14 @@ each region's draw at random into a ``dev`` half (the only half the scheme may
 be tuned on) and a ``heldout`` half, before anything is coded.  A human codes
 every sampled sentence against ``analysis/data/instruments.yml``
 (``data/validation/instrument_gold.csv``); :func:`validate_instruments`
-compares :func:`analysis.instruments.code_instruments` with it.
+compares :func:`analysis.coding.instruments.code_instruments` with it.
 
 Statistics: accuracy and Cohen's kappa (Cohen, 1960) of the primary
 instrument type over all four labels (supply, environment, demand, none), and
 per type one-vs-rest (is the primary instrument this type or not), the form in
 which agreement per category is usually reported for content-analysis codes
 (Krippendorff, 2004, ch. 11).  Kappa is computed by
-:func:`analysis.validation.cohen_kappa`; the tests cross-check it against
+:func:`analysis.coding.validation.cohen_kappa`; the tests cross-check it against
 scikit-learn.
 
 References
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config, schema
-from analysis.validation import accuracy, cohen_kappa
+from analysis.coding.validation import accuracy, cohen_kappa
 
 VALIDATION_DIR: Path = config.DATA_DIR / "validation"
 INSTRUMENT_SAMPLE_PATH: Path = VALIDATION_DIR / "instrument_sample.csv"
@@ -179,7 +179,7 @@ def validate_instruments(coded_units: pd.DataFrame, gold: pd.DataFrame) -> pd.Da
     Parameters
     ----------
     coded_units : DataFrame
-        Output of :func:`analysis.instruments.code_instruments` (needs
+        Output of :func:`analysis.coding.instruments.code_instruments` (needs
         ``unit_id``, ``text``, ``instrument``).
     gold : DataFrame
         Output of :func:`read_instrument_gold` (needs ``unit_id``, ``half``,
@@ -250,7 +250,7 @@ def instrument_confusion(coded_units: pd.DataFrame, gold: pd.DataFrame) -> pd.Da
     Parameters
     ----------
     coded_units : DataFrame
-        :func:`analysis.instruments.code_instruments` output (``unit_id``,
+        :func:`analysis.coding.instruments.code_instruments` output (``unit_id``,
         ``instrument``).
     gold : DataFrame
         :func:`read_instrument_gold` output (``unit_id``, ``half``, ``instrument``).
@@ -306,7 +306,7 @@ def run_instrument_validation(units: pd.DataFrame, *,
         (``schema.INSTRUMENT_CONFUSION``).  Only ``dev`` and ``dev_extra`` were
         used to tune ``analysis/data/instruments.yml``.
     """
-    from analysis.instruments import code_instruments  # the coder under test
+    from analysis.coding.instruments import code_instruments  # the coder under test
 
     gold = read_instrument_gold(gold_path, sample_path)
     coded = code_instruments(units[units["unit_id"].isin(gold["unit_id"])])

@@ -157,7 +157,7 @@ def match_targets(predicted: pd.DataFrame, gold: pd.DataFrame, units: pd.DataFra
     Parameters
     ----------
     predicted : DataFrame
-        :func:`analysis.targets.extract_targets` output (``schema.TARGETS``).
+        :func:`analysis.coding.targets.extract_targets` output (``schema.TARGETS``).
     gold : DataFrame
         :func:`read_targets_gold` output.
     units : DataFrame
@@ -275,7 +275,7 @@ def run_target_validation(units: pd.DataFrame, *,
         :func:`match_targets` rows (``schema.TARGET_MATCHES``) and
         :func:`validate_targets` scores (``schema.TARGET_VALIDATION``).
     """
-    from analysis.targets import extract_targets  # the extractor under test
+    from analysis.coding.targets import extract_targets  # the extractor under test
 
     gold = read_targets_gold(gold_path)
     plan_units = units[units["region_id"].isin(gold["region_id"])]

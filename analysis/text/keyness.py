@@ -1,10 +1,10 @@
 """Keyword statistics on the token table: frequencies, keyness, KWIC, co-occurrence.
 
-Every function takes the tidy token table of :func:`analysis.tokens.tokens_from_units`
-(schema.TOKENS, usually after :func:`analysis.tokens.remove_stopwords`) and returns
+Every function takes the tidy token table of :func:`analysis.text.tokens.tokens_from_units`
+(schema.TOKENS, usually after :func:`analysis.text.tokens.remove_stopwords`) and returns
 a new tidy table; none mutates its input.  The frequency, keyness and
 co-occurrence functions first drop numbers and dates, single characters and place
-names (:func:`analysis.term_filters.filter_terms`; ``keep_numbers=True``,
+names (:func:`analysis.text.term_filters.filter_terms`; ``keep_numbers=True``,
 ``keep_places=True``, ``keep_single_chars=True`` keep them).  Counts and totals are
 always those of the kept tokens: after stopword removal and this filter, "per
 10,000 tokens" means per 10,000 *kept* tokens.
@@ -62,7 +62,7 @@ from scipy import sparse, stats
 
 from analysis import schema
 from analysis.corpus.script import matching_text
-from analysis.term_filters import filter_terms
+from analysis.text.term_filters import filter_terms
 
 _CONTEXT_COLS: tuple[str, ...] = (
     "part", "section_no", "section_title", "item_no", "item_title",
@@ -101,10 +101,10 @@ def keyword_frequencies(
     regions : DataFrame, optional
         Manifest or regions table: its region names (and their stems without
         县/区/市/省) are place names too.  Default None: the project's manifest
-        (see :func:`analysis.term_filters.term_exclusions`).
+        (see :func:`analysis.text.term_filters.term_exclusions`).
     keep_numbers, keep_places, keep_single_chars : bool, default False
         Keep numbers and dates, place names, single characters; by default
-        they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
+        they are dropped before counting (:func:`analysis.text.term_filters.filter_terms`).
 
     Returns
     -------
@@ -237,10 +237,10 @@ def keyness(
     regions : DataFrame, optional
         Manifest or regions table: its region names (and their stems without
         县/区/市/省) are place names too.  Default None: the project's manifest
-        (see :func:`analysis.term_filters.term_exclusions`).
+        (see :func:`analysis.text.term_filters.term_exclusions`).
     keep_numbers, keep_places, keep_single_chars : bool, default False
         Keep numbers and dates, place names, single characters; by default
-        they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
+        they are dropped before counting (:func:`analysis.text.term_filters.filter_terms`).
         Group sizes and the prior are those of the filtered table.
 
     Returns
@@ -380,10 +380,10 @@ def keyness_by_region(
     regions : DataFrame, optional
         Manifest or regions table: its region names (and their stems without
         县/区/市/省) are place names too.  Default None: the project's manifest
-        (see :func:`analysis.term_filters.term_exclusions`).
+        (see :func:`analysis.text.term_filters.term_exclusions`).
     keep_numbers, keep_places, keep_single_chars : bool, default False
         Keep numbers and dates, place names, single characters; by default
-        they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
+        they are dropped before counting (:func:`analysis.text.term_filters.filter_terms`).
     """
     _require(tokens, "tokens", [group_col, "token"])
     if not isinstance(min_freq, int | np.integer) or min_freq < 1:
@@ -540,7 +540,7 @@ def kwic(
         for uid, group in tokens.loc[tokens["unit_id"].isin(hit_units)].groupby("unit_id")
     }
     rows = []
-    # Tokens are cut from the simplified form (analysis.tokens); it has the same
+    # Tokens are cut from the simplified form (analysis.text.tokens); it has the same
     # length as the printed text, so their offsets cut the context as printed.
     matched = matching_text(unit_rows).astype(str).tolist()
     for unit, simplified in zip(unit_rows.itertuples(index=False), matched, strict=True):
@@ -605,10 +605,10 @@ def cooccurrence(
     regions : DataFrame, optional
         Manifest or regions table: its region names (and their stems without
         县/区/市/省) are place names too.  Default None: the project's manifest
-        (see :func:`analysis.term_filters.term_exclusions`).
+        (see :func:`analysis.text.term_filters.term_exclusions`).
     keep_numbers, keep_places, keep_single_chars : bool, default False
         Keep numbers and dates, place names, single characters; by default
-        they are dropped before counting (:func:`analysis.term_filters.filter_terms`).
+        they are dropped before counting (:func:`analysis.text.term_filters.filter_terms`).
         U counts the units with at least one kept token.
 
     Returns

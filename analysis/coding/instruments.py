@@ -7,7 +7,7 @@ adds the primary instrument, its sub-type, the evidence and a secondary
 instrument of another type to every unit; :func:`instrument_table` counts
 them by region and theme (the two-dimensional "instrument × policy area" table
 of that literature).  Validation against hand coding:
-:mod:`analysis.validation_instruments` and ``docs/coding_protocol_instruments.md``.
+:mod:`analysis.coding.validation_instruments` and ``docs/coding_protocol_instruments.md``.
 
 References
 ----------

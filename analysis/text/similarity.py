@@ -1,7 +1,7 @@
 """TF-IDF similarity between plans, within themes, and sentence by sentence.
 
 Every verb takes the tidy tokens table (``region_id, unit_id, position, token``,
-one row per token, as written by :mod:`analysis.tokens`) and returns a new tidy
+one row per token, as written by :mod:`analysis.text.tokens`) and returns a new tidy
 table.  Documents are built from the tokens exactly as given: scikit-learn's
 ``TfidfVectorizer`` receives each document as a list of tokens through an
 identity callable ``analyzer``, so there is no second tokenisation, no

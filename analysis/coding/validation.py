@@ -6,7 +6,7 @@ fixed seed and splits it at random into a ``dev`` half (the only half the
 codebook may be tuned on) and a ``heldout`` half; a human codes every sampled
 unit against the codebook (``data/validation/theme_gold.csv``, read with
 :func:`read_gold`); :func:`validate_themes` and :func:`confusion_table` compare
-:func:`analysis.themes.code_units` with that hand coding.
+:func:`analysis.coding.themes.code_units` with that hand coding.
 
 Agreement statistics are computed here, not borrowed: Cohen's kappa
 (Cohen, 1960) and macro-averaged F1 over the labels that occur in either the
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config, schema
-from analysis.themes import UNASSIGNED, Codebook, load_codebook
+from analysis.coding.themes import UNASSIGNED, Codebook, load_codebook
 
 VALIDATION_DIR: Path = config.DATA_DIR / "validation"
 SAMPLE_PATH: Path = VALIDATION_DIR / "theme_sample.csv"
@@ -291,7 +291,7 @@ def validate_themes(
     Parameters
     ----------
     coded_units : pandas.DataFrame
-        Output of :func:`analysis.themes.code_units` on the full units table.
+        Output of :func:`analysis.coding.themes.code_units` on the full units table.
     gold : pandas.DataFrame
         The hand coding (:func:`read_gold`).
     half : {"each", "dev", "heldout", "all"}, default "each"

@@ -45,7 +45,7 @@ import pandas as pd
 import yaml
 
 from analysis import config
-from analysis.tokens import USER_DICT_PATH, read_user_dict
+from analysis.text.tokens import USER_DICT_PATH, read_user_dict
 
 TERM_FILTERS_PATH: Path = config.RULES_DIR / "term_filters.yml"
 

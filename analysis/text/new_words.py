@@ -58,7 +58,7 @@ import pandas as pd
 from analysis import schema
 from analysis.config import RANDOM_STATE
 from analysis.corpus.script import matching_text
-from analysis.tokens import read_stopwords
+from analysis.text.tokens import read_stopwords
 
 # A token with a Latin letter or an Arabic digit is a protected span (2.0, STEM):
 # it is already kept whole, and a number next to a word is not a term.
@@ -195,7 +195,7 @@ def candidate_terms(
         raise ValueError(f"max_units must be an int >= 1; got {max_units!r}")
     stop = frozenset(read_stopwords(("standard",)) if stopwords is None else stopwords)
 
-    # Tokens come from the simplified form of the text (analysis.tokens), so runs
+    # Tokens come from the simplified form of the text (analysis.text.tokens), so runs
     # are found there; candidates and examples are in simplified characters.
     texts = dict(zip(units["unit_id"].astype(str), matching_text(units).astype(str), strict=True))
     region_of = dict(zip(units["unit_id"].astype(str), units["region_id"].astype(str),

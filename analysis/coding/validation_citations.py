@@ -11,7 +11,7 @@ Matching rule
    not claimed by an earlier gold row of the same unit gives its character
    interval.  A title not found in its unit stays unlocated and counts as
    missed.
-2. A predicted citation (:func:`analysis.citations.extract_citations`,
+2. A predicted citation (:func:`analysis.coding.citations.extract_citations`,
    ``start``/``end`` of the title without its marks) matches a gold mention
    in the same unit whose interval it overlaps.  Matching is one-to-one, gold
    mentions in file order, each matched to the first overlapping unmatched
@@ -86,7 +86,7 @@ def match_citations(predicted: pd.DataFrame, gold: pd.DataFrame, units: pd.DataF
     Parameters
     ----------
     predicted : DataFrame
-        :func:`analysis.citations.extract_citations` output (``schema.CITATIONS``).
+        :func:`analysis.coding.citations.extract_citations` output (``schema.CITATIONS``).
     gold : DataFrame
         :func:`read_citations_gold` output.
     units : DataFrame
@@ -195,7 +195,7 @@ def run_citation_validation(units: pd.DataFrame, *,
         :func:`match_citations` rows (``schema.CITATION_MATCHES``) and
         :func:`validate_citations` scores (``schema.CITATION_VALIDATION``).
     """
-    from analysis.citations import extract_citations  # the extractor under test
+    from analysis.coding.citations import extract_citations  # the extractor under test
 
     gold = read_citations_gold(gold_path)
     plan_units = units[units["region_id"].isin(gold["region_id"])]

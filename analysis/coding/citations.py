@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from analysis import config, schema
-from analysis.citation_titles import find_cited_titles, find_titles  # noqa: F401 (public)
+from analysis.coding.citation_titles import find_cited_titles, find_titles  # noqa: F401 (public)
 
 CITATION_RULES_PATH: Path = config.RULES_DIR / "citation_levels.yml"
 UNKNOWN = "unknown"

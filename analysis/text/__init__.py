@@ -1,0 +1,67 @@
+"""Text statistics: segmentation, keyness, similarity, reuse and topics.
+
+One module per job, grouped the way the analysis uses them:
+
+``tokens``
+    segment units into words with jieba (user dictionary, stopwords).
+``term_filters``
+    drop numbers, dates, place names and single characters from term lists.
+``dictionary``
+    count a researcher's own dictionary of terms (like quanteda's ``dfm_lookup``).
+``keyness``
+    frequencies, keyness (G², log ratio, weighted log-odds), KWIC, co-occurrence.
+``similarity``
+    TF-IDF cosine similarity between regions, overall and per theme.
+``reuse``
+    shared passages between plans (character n-gram text reuse).
+``topics``
+    NMF and LDA topic models with stability and coherence.
+``new_words``
+    candidate terms for the user dictionary (PMI, boundary entropy).
+
+The verbs a researcher calls are re-exported here and from :mod:`analysis`.
+"""
+
+from __future__ import annotations
+
+from analysis.text.dictionary import count_terms, read_dictionary
+from analysis.text.keyness import (
+    cooccurrence,
+    keyness,
+    keyness_by_region,
+    keyword_frequencies,
+    kwic,
+)
+from analysis.text.new_words import candidate_terms
+from analysis.text.reuse import text_reuse
+from analysis.text.similarity import (
+    passage_alignment,
+    region_linkage,
+    similarity_by_theme,
+    similarity_matrix,
+)
+from analysis.text.term_filters import filter_terms
+from analysis.text.tokens import remove_stopwords, segment_text, tokens_from_units
+from analysis.text.topics import fit_topics, topic_k_selection
+
+__all__ = [
+    "candidate_terms",
+    "cooccurrence",
+    "count_terms",
+    "filter_terms",
+    "fit_topics",
+    "keyness",
+    "keyness_by_region",
+    "keyword_frequencies",
+    "kwic",
+    "passage_alignment",
+    "read_dictionary",
+    "region_linkage",
+    "remove_stopwords",
+    "segment_text",
+    "similarity_by_theme",
+    "similarity_matrix",
+    "text_reuse",
+    "tokens_from_units",
+    "topic_k_selection",
+]
