@@ -19,7 +19,9 @@ One module per job, grouped the way the analysis uses them:
 ``new_words``
     candidate terms for the user dictionary (PMI, boundary entropy).
 
-The verbs a researcher calls are re-exported here and from :mod:`analysis`.
+The verbs a researcher calls are re-exported here and from :mod:`analysis`, except
+``keyness`` itself: here that name is the module (``analysis.text.keyness``), so the
+function is ``analysis.keyness`` or ``analysis.text.keyness.keyness``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from __future__ import annotations
 from analysis.text.dictionary import count_terms, read_dictionary
 from analysis.text.keyness import (
     cooccurrence,
-    keyness,
     keyness_by_region,
     keyword_frequencies,
     kwic,
@@ -50,7 +51,6 @@ __all__ = [
     "count_terms",
     "filter_terms",
     "fit_topics",
-    "keyness",
     "keyness_by_region",
     "keyword_frequencies",
     "kwic",
