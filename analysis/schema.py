@@ -460,6 +460,22 @@ SIMILARITY_BY_THEME: list[str] = [
     "cosine",
     "n_units_a",
     "n_units_b",
+    "status",
+    "weighting",
+    "tokenisation",
+    "n_terms",
+]
+
+# similarity_by_group: any grouping column of the tokens, any units subset (not built).
+SIMILARITY_BY_GROUP: list[str] = [
+    "group_col",
+    "group_a",
+    "group_b",
+    "cosine",
+    "n_units_a",
+    "n_units_b",
+    "status",
+    "idf_from",
     "weighting",
     "tokenisation",
     "n_terms",
