@@ -992,7 +992,10 @@ def region_linkage(
     Parameters
     ----------
     similarity : pairs table such as :func:`similarity_regions` returns (every
-        pair of regions present once or in both orders).
+        pair of regions present once or in both orders), or one with ``group_a,
+        group_b`` such as :func:`similarity_by_group` returns (groups then take
+        the regions' place, ``leaves.region_id`` holding the group values); rows
+        whose ``status`` is not ``"compared"`` are left out (:func:`similarity_matrix`).
     method : ``"average"`` (default, UPGMA), ``"complete"``, ``"single"`` or
         ``"weighted"`` -- the methods valid for a non-Euclidean dissimilarity.
     value : the similarity column to use, default ``"cosine"``.
