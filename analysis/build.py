@@ -49,7 +49,7 @@ from analysis.text.similarity import (
     similarity_regions,
 )
 from analysis.text.tokens import remove_stopwords, tokenizer_info, tokens_from_units
-from analysis.text.topics import fit_topics, topic_k_selection
+from analysis.text.topics import fit_topics, topic_k_selection, topic_seed_agreement
 
 Tables = dict[str, pd.DataFrame]
 
@@ -269,7 +269,7 @@ def reuse_step(tables: Tables) -> Tables:
 
 
 def topics_step(tables: Tables) -> Tables:
-    """Choose k for NMF by stability and coherence, then fit NMF and LDA at that k.
+    """Choose k for NMF by stability and coherence, fit NMF and LDA at that k, compare seeds.
 
     Only NMF's curve is computed: LDA's k-selection costs ~20x more and LDA is
     fitted for comparison at the same k, topic for topic.
@@ -293,6 +293,11 @@ def topics_step(tables: Tables) -> Tables:
         "topics_regions": pd.concat([f.regions for f in fitted], ignore_index=True),
         "topics_vs_themes": pd.concat([f.themes for f in fitted], ignore_index=True),
         "topic_labels": pd.concat([f.labels for f in fitted], ignore_index=True),
+        # How far each model's topics depend on its seed (the fits above use the first).
+        "topic_seed_agreement": pd.concat([
+            topic_seed_agreement(content, k=k, model=model, regions=regions)
+            for model in schema.TOPIC_MODELS
+        ], ignore_index=True),
     }
 
 

@@ -460,6 +460,22 @@ SIMILARITY_BY_THEME: list[str] = [
     "cosine",
     "n_units_a",
     "n_units_b",
+    "status",
+    "weighting",
+    "tokenisation",
+    "n_terms",
+]
+
+# similarity_by_group: any grouping column of the tokens, any units subset (not built).
+SIMILARITY_BY_GROUP: list[str] = [
+    "group_col",
+    "group_a",
+    "group_b",
+    "cosine",
+    "n_units_a",
+    "n_units_b",
+    "status",
+    "idf_from",
     "weighting",
     "tokenisation",
     "n_terms",
@@ -536,6 +552,11 @@ TOPICS_REGIONS: list[str] = ["model", "region_id", "topic", "share"]
 
 TOPICS_VS_THEMES: list[str] = ["model", "topic", "theme", "n_units", "share"]
 
+# One row per model x pair of seeds: how far the topics depend on the seed.
+TOPIC_SEED_AGREEMENT: list[str] = [
+    "model", "k", "seed_a", "seed_b", "agreement", "top_n", "n_units", "n_terms",
+]
+
 TOPIC_MODELS: tuple[str, ...] = ("nmf", "lda")
 
 # --- The units table as the build writes it ----------------------------------------
@@ -587,4 +608,5 @@ TABLES: dict[str, list[str]] = {
     "topics_regions": TOPICS_REGIONS,
     "topics_vs_themes": TOPICS_VS_THEMES,
     "topic_labels": TOPIC_LABELS,
+    "topic_seed_agreement": TOPIC_SEED_AGREEMENT,
 }

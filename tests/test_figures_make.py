@@ -60,8 +60,9 @@ def _write_tables(folder) -> None:
          "distance": d, "size": int(n), "members": ""}
         for s, (a, b, d, n) in enumerate(z, start=1)])
     by_theme = pd.DataFrame([{"theme": "teachers", "region_a": a, "region_b": b, "cosine": 0.3,
-                              "n_units_a": 3, "n_units_b": 3, "weighting": "w",
-                              "tokenisation": "t", "n_terms": 5} for a, b in pairs])
+                              "n_units_a": 3, "n_units_b": 3, "status": "compared",
+                              "weighting": "w", "tokenisation": "t", "n_terms": 5}
+                             for a, b in pairs])
     terms = pd.DataFrame([{"model": "nmf", "topic": t, "rank": r, "term": f"主{t}词{r}",
                            "weight": 0.1 / r, "relevance": -0.1 * r, "coverage": 0.5}
                           for t in (1, 2) for r in range(1, 9)])

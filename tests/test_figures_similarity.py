@@ -57,6 +57,28 @@ def test_linkage_matrix_round_trips_scipy():
     assert leaves == REGIONS
 
 
+def test_dendrogram_takes_what_region_linkage_returns():
+    from analysis.text.similarity import RegionLinkage, region_linkage
+
+    table, z = _linkage_table()
+    result = region_linkage(_pairs())
+    got, leaves = similarity.linkage_matrix(result)
+    np.testing.assert_allclose(got, z)
+    assert leaves == REGIONS
+    fig = similarity.plot_region_similarity(_pairs(), result, lang="en")
+    heat = next(ax for ax in fig.axes if any(isinstance(c, QuadMesh) for c in ax.collections)
+                and ax.get_yticklabels())
+    order = [REGIONS[i] for i in hierarchy.dendrogram(z, no_plot=True)["leaves"]]
+    names = [t.get_text().replace("\n", " ") for t in heat.get_yticklabels()]
+    assert names == [label("region", r, "en") for r in order]
+    plt.close(fig)
+    swapped = result.leaves.assign(region_id=result.leaves["region_id"].iloc[::-1].to_numpy())
+    with pytest.raises(ValueError, match="name different regions"):
+        similarity.linkage_matrix(RegionLinkage(steps=result.steps, leaves=swapped))
+    with pytest.raises(TypeError, match="RegionLinkage"):
+        similarity.linkage_matrix(z)
+
+
 def test_square_matrix_is_symmetric_with_blank_diagonal():
     matrix = similarity.square_matrix(_pairs(), REGIONS)
     values = matrix.to_numpy()

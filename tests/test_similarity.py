@@ -131,7 +131,8 @@ def test_by_theme_hand_values_theme_idf():
     # Safety: C has only one safety unit -> left out at min_units=2.  A = s s q q, B = s s w w.
     # N = 2; idf(s) = 1, idf(q) = idf(w) = ln(3/2) + 1 = c.  A = (2, 2c, 0), B = (2, 0, 2c).
     c = 1 + math.log(3 / 2)
-    assert set(k for k in got if k[0] == "safety") == {("safety", "A", "B")}
+    assert {k for k in got if k[0] == "safety" and got[k].status == "compared"} == {
+        ("safety", "A", "B")}
     assert got[("safety", "A", "B")].cosine == pytest.approx(4 / (4 + 4 * c * c), abs=1e-9)
     assert got[("safety", "A", "B")].n_units_a == 2
     # Teachers, N = 3: A = t t x y, B = t t x x, C = t t z z.
@@ -167,6 +168,145 @@ def test_by_theme_requires_theme_column():
         sim.similarity_by_theme(tokens, units, theme_col="topic_code")
     with pytest.raises(ValueError, match="idf_scope must be one of"):
         sim.similarity_by_theme(tokens, units, idf_scope="global")
+
+
+def test_by_theme_lists_regions_below_min_units_with_the_reason():
+    tokens, units = theme_corpus()
+    out = sim.similarity_by_theme(tokens, units, min_units=2, idf_scope="theme")
+    safety = out[out.theme == "safety"].set_index(["region_a", "region_b"])
+    # C has one safety unit: its pairs are listed, not compared, and say why.
+    assert list(safety.index) == [("A", "B"), ("A", "C"), ("B", "C")]
+    assert safety.loc[("A", "B"), "status"] == "compared"
+    for pair in [("A", "C"), ("B", "C")]:
+        assert math.isnan(safety.loc[pair, "cosine"])
+        assert safety.loc[pair, "n_units_b"] == 1
+        assert safety.loc[pair, "status"] == (
+            "not compared: fewer than min_units units in region_b (1 < 2)")
+    # At min_units=3 nobody qualifies for safety (A 2, B 2, C 1): all three pairs listed.
+    strict = sim.similarity_by_theme(tokens, units, min_units=3)
+    row = strict[(strict.theme == "safety") & (strict.region_a == "A") & (strict.region_b == "C")]
+    assert row["status"].iloc[0] == (
+        "not compared: fewer than min_units units in region_a (2 < 3) and region_b (1 < 3)")
+    assert strict["cosine"].isna().all()
+    assert len(strict) == 2 * 3
+
+
+def themed_random_corpus(seed: int):
+    tokens, units = random_corpus(seed, n_regions=5, n_units=10)
+    rng = np.random.default_rng(seed)
+    units["theme"] = rng.choice(["teachers", "safety", "funding"], size=len(units),
+                                p=[0.5, 0.3, 0.2])
+    return tokens, units
+
+
+def independent_theme_cosines(tokens, units, theme, regions, *, idf: str):
+    """sklearn on whitespace-joined strings: idf fitted on whole plans or on the theme only."""
+    vec = TfidfVectorizer(token_pattern=r"\S+", lowercase=False)
+    theme_units = set(units.loc[units.theme == theme, "unit_id"])
+    whole = [" ".join(tokens.loc[tokens.region_id == r, "token"]) for r in sorted(
+        tokens.region_id.unique())]
+    restricted = [" ".join(tokens.loc[(tokens.region_id == r) & tokens.unit_id.isin(
+        theme_units), "token"]) for r in regions]
+    if idf == "corpus":
+        vec.fit(whole)
+        matrix = vec.transform(restricted)
+    else:
+        matrix = vec.fit_transform(restricted)
+    return cosine_similarity(matrix)
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+@pytest.mark.parametrize("min_units", [1, 3])
+def test_the_two_routes_agree_given_the_same_idf_and_differ_by_it(seed, min_units):
+    tokens, units = themed_random_corpus(seed)
+    for scope, source in [("corpus", "corpus"), ("theme", "subset")]:
+        by_theme = sim.similarity_by_theme(tokens, units, min_units=min_units, idf_scope=scope)
+        for theme, rows in by_theme.groupby("theme"):
+            theme_units = units.loc[units.theme == theme, "unit_id"]
+            by_group = sim.similarity_by_group(tokens, unit_ids=theme_units, idf_from=source,
+                                               min_units=min_units)
+            assert rows["region_a"].tolist() == by_group["group_a"].tolist()
+            assert rows["region_b"].tolist() == by_group["group_b"].tolist()
+            np.testing.assert_array_equal(rows["cosine"].to_numpy(),
+                                          by_group["cosine"].to_numpy())
+            assert rows["status"].astype(str).str.replace("region_", "").tolist() == \
+                by_group["status"].astype(str).str.replace("group_", "").tolist()
+            compared = rows[rows.status == "compared"]
+            regions = sorted(set(compared.region_a) | set(compared.region_b))
+            ref = independent_theme_cosines(tokens, units, theme, regions,
+                                            idf="corpus" if scope == "corpus" else "theme")
+            for r in compared.itertuples():
+                i, j = regions.index(r.region_a), regions.index(r.region_b)
+                assert r.cosine == pytest.approx(ref[i, j], abs=1e-9)
+    # The researcher's second route, similarity_regions on the theme's tokens, is the
+    # subset-idf route; it differs from the shipped (corpus-idf) numbers.
+    theme_units = units.loc[units.theme == "teachers", "unit_id"]
+    subset = sim.similarity_regions(tokens[tokens.unit_id.isin(theme_units)])
+    via_group = sim.similarity_by_group(tokens, unit_ids=theme_units, idf_from="subset")
+    np.testing.assert_array_equal(subset["cosine"].to_numpy(), via_group["cosine"].to_numpy())
+    shipped = sim.similarity_by_theme(tokens, units, min_units=1)
+    shipped = shipped[shipped.theme == "teachers"]
+    assert np.abs(shipped["cosine"].to_numpy() - subset["cosine"].to_numpy()).max() > 1e-3
+
+
+def test_by_group_without_subset_is_similarity_regions_for_either_idf():
+    tokens, _ = random_corpus(8)
+    regions = sim.similarity_regions(tokens)
+    for source in sim.IDF_SOURCES:
+        out = sim.similarity_by_group(tokens, idf_from=source)
+        assert list(out.columns) == schema.SIMILARITY_BY_GROUP
+        np.testing.assert_array_equal(out["cosine"].to_numpy(), regions["cosine"].to_numpy())
+        assert (out["status"] == "compared").all()
+        assert (out["group_col"] == "region_id").all()
+        assert (out["idf_from"] == source).all()
+
+
+def test_by_group_any_column_and_units_subset_match_sklearn():
+    tokens, units = random_corpus(9, n_regions=4)
+    years = {"r0": "2021", "r1": "2021", "r2": "2022", "r3": "2023"}
+    tokens = tokens.assign(plan_year=tokens["region_id"].map(years))
+    keep = units["unit_id"].iloc[::2]
+    out = sim.similarity_by_group(tokens, group_col="plan_year", unit_ids=keep)
+    sub = tokens[tokens.unit_id.isin(keep)].sort_values(["region_id", "unit_id", "position"])
+    groups = ["2021", "2022", "2023"]
+    joined = [" ".join(sub.loc[sub.plan_year == g, "token"]) for g in groups]
+    ref = cosine_similarity(
+        TfidfVectorizer(token_pattern=r"\S+", lowercase=False).fit_transform(joined))
+    assert list(zip(out.group_a, out.group_b, strict=True)) == [
+        ("2021", "2022"), ("2021", "2023"), ("2022", "2023")]
+    for r in out.itertuples():
+        assert r.cosine == pytest.approx(ref[groups.index(r.group_a), groups.index(r.group_b)],
+                                         abs=1e-9)
+    expected_units = sub.groupby("plan_year")["unit_id"].nunique()
+    assert out["n_units_a"].tolist() == expected_units[["2021", "2021", "2022"]].tolist()
+    # The matrix and the clustering take the group table as it is.
+    mat = sim.similarity_matrix(out)
+    assert list(mat.index) == groups and mat.index.name == "group_a"
+    assert mat.loc["2021", "2023"] == pytest.approx(ref[0, 2], abs=1e-9)
+    linkage = sim.region_linkage(out)
+    assert linkage.leaves["region_id"].tolist() == groups
+
+
+def test_by_group_min_units_and_matrix_skip_groups_not_compared():
+    tokens, units = random_corpus(10, n_regions=3, n_units=4)
+    keep = units.loc[units.region_id != "r2", "unit_id"].tolist() + ["r2-0001"]
+    out = sim.similarity_by_group(tokens, unit_ids=keep, min_units=2)
+    r2 = out[(out.group_b == "r2")]
+    assert r2["cosine"].isna().all()
+    assert set(r2["status"]) == {"not compared: fewer than min_units units in group_b (1 < 2)"}
+    assert list(sim.similarity_matrix(out).index) == ["r0", "r1"]
+
+
+def test_by_group_arguments_are_checked():
+    tokens, _ = random_corpus(8)
+    with pytest.raises(ValueError, match="no group column 'plan_year'"):
+        sim.similarity_by_group(tokens, group_col="plan_year")
+    with pytest.raises(ValueError, match=r"idf_from must be one of \('subset', 'corpus'\)"):
+        sim.similarity_by_group(tokens, idf_from="theme")
+    with pytest.raises(ValueError, match="min_units must be a positive integer"):
+        sim.similarity_by_group(tokens, min_units=0)
+    with pytest.raises(ValueError, match="exactly one of the column pairs"):
+        sim.similarity_matrix(pd.DataFrame({"a": ["x"], "b": ["y"], "cosine": [0.5]}))
 
 
 # ---------------------------------------------------------------- passage alignment

@@ -294,3 +294,98 @@ def test_random_state_defaults_to_the_project_seed():
     other = tp.fit_topics(tokens, units, random_state=config.RANDOM_STATE + 1, **kwargs)
     pd.testing.assert_frame_equal(default.units, seeded.units)
     assert not default.units["weight"].equals(other.units["weight"])
+
+
+# ------------------------------------------------------------------ seeds, subsets, groups
+
+def _independent_top_terms(tokens, *, model, k, seed, top_n):
+    """Top terms by weight of a fit made with scikit-learn directly, on joined strings."""
+    from sklearn.decomposition import NMF, LatentDirichletAllocation
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    ordered = tokens.sort_values(["unit_id", "position"])
+    docs = ordered.groupby("unit_id", sort=True)["token"].agg(" ".join)
+    if model == "nmf":
+        vec = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, min_df=2, max_df=0.5)
+        est = NMF(n_components=k, init="nndsvda", solver="mu", max_iter=400, tol=1e-4,
+                  random_state=seed)
+    else:
+        vec = CountVectorizer(token_pattern=r"\S+", lowercase=False, min_df=2, max_df=0.5)
+        est = LatentDirichletAllocation(n_components=k, learning_method="online",
+                                        batch_size=512, max_iter=10, random_state=seed)
+    matrix = vec.fit_transform(docs.to_numpy()).astype(float)
+    est.fit(matrix)
+    terms = vec.get_feature_names_out()
+    return [list(terms[np.lexsort((np.arange(len(row)), -row))[:top_n]])
+            for row in est.components_]
+
+
+def _best_matching_agreement(a, b):
+    # Brute force over every one-to-one matching, with a hand-coded average Jaccard.
+    import itertools
+
+    def aj(x, y):
+        return np.mean([len(set(x[:d]) & set(y[:d])) / len(set(x[:d]) | set(y[:d]))
+                        for d in range(1, len(x) + 1)])
+    return max(np.mean([aj(a[i], b[j]) for i, j in enumerate(perm)])
+               for perm in itertools.permutations(range(len(b))))
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_seed_agreement_matches_independent_fits(model):
+    tokens, _ = planted_corpus(3, units_per_block=8)
+    # NMF agrees fully on these clean blocks; LDA's seeds give 0.45-0.59 here.
+    out = tp.topic_seed_agreement(tokens, k=3, model=model, seeds=(5, 1, 9), top_n=6)
+    assert list(out.columns) == schema.TOPIC_SEED_AGREEMENT
+    assert list(zip(out.seed_a, out.seed_b, strict=True)) == [(1, 5), (1, 9), (5, 9)]
+    tops = {s: _independent_top_terms(tokens, model=model, k=3, seed=s, top_n=6)
+            for s in (1, 5, 9)}
+    for row in out.itertuples():
+        expected = _best_matching_agreement(tops[row.seed_a], tops[row.seed_b])
+        assert row.agreement == pytest.approx(expected, abs=1e-9)
+    assert (out["n_units"] == tokens["unit_id"].nunique()).all()
+    assert (out["k"] == 3).all() and (out["top_n"] == 6).all()
+
+
+def test_seed_agreement_defaults_and_arguments():
+    assert tp.DEFAULT_SEEDS[0] == config.RANDOM_STATE and len(set(tp.DEFAULT_SEEDS)) == 5
+    tokens, _ = planted_corpus(2, units_per_block=6)
+    with pytest.raises(ValueError, match="at least two distinct"):
+        tp.topic_seed_agreement(tokens, k=3, seeds=(4, 4))
+    with pytest.raises(ValueError, match="model must be one of"):
+        tp.topic_seed_agreement(tokens, k=3, model="lsa")
+    with pytest.raises(ValueError, match="seeds must be an integer >= 0"):
+        tp.topic_seed_agreement(tokens, k=3, seeds=(1, -2))
+
+
+def test_fit_on_a_units_subset_equals_a_fit_on_those_tokens():
+    tokens, units = planted_corpus(4)
+    keep = units.loc[units["region_id"].isin(["r0", "r2"]), "unit_id"]
+    subset = tp.fit_topics(tokens, units, k=3, unit_ids=keep, min_df=1)
+    direct = tp.fit_topics(tokens[tokens["unit_id"].isin(keep)],
+                           units[units["unit_id"].isin(keep)], k=3, min_df=1)
+    for got, expected in zip(subset, direct, strict=True):
+        pd.testing.assert_frame_equal(got, expected)
+    assert set(subset.units["region_id"]) == {"r0", "r2"}
+    with pytest.raises(ValueError, match="not in units"):
+        tp.fit_topics(tokens, units, k=3, unit_ids=["nowhere-0001"])
+
+
+def test_topic_shares_by_any_unit_column():
+    tokens, units = planted_corpus(5)
+    units["part"] = np.where(units["unit_id"].str[-1].isin(list("02468")), "even", "odd")
+    by_region = tp.fit_topics(tokens, units, k=3, min_df=1)
+    by_part = tp.fit_topics(tokens, units, k=3, min_df=1, group_col="part")
+    assert list(by_part.regions.columns) == ["model", "part", "topic", "share"]
+    # Independent: mean of the units' weights per part (zeros filled), from the units table.
+    wide = by_region.units.pivot_table(index="unit_id", columns="topic", values="weight",
+                                       fill_value=0.0)
+    part = units.set_index("unit_id")["part"].reindex(wide.index)
+    expected = wide.groupby(part.to_numpy()).mean().stack()
+    got = by_part.regions.set_index(["part", "topic"])["share"]
+    assert np.allclose(got.sort_index().to_numpy(), expected.sort_index().to_numpy(), atol=1e-9)
+    assert np.allclose(by_part.regions.groupby("part")["share"].sum(), 1.0)
+    # Only the shares table changes.
+    pd.testing.assert_frame_equal(by_part.units, by_region.units)
+    with pytest.raises(ValueError, match="no group column 'admin_level'"):
+        tp.fit_topics(tokens, units, k=3, group_col="admin_level")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,10 @@ from matplotlib.figure import Figure
 from scipy.cluster import hierarchy
 
 from analysis import schema
+
+if TYPE_CHECKING:
+    # Only for the annotation: the figures do not import the text statistics at run time.
+    from analysis.text.similarity import RegionLinkage
 from analysis.figures.common import check_columns, draw_heatmap
 from analysis.figures.labels import (
     check_lang,
@@ -61,15 +66,34 @@ def square_matrix(pairs: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
     return pd.DataFrame(values, index=list(regions), columns=list(regions))
 
 
-def linkage_matrix(region_linkage: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """scipy's linkage matrix and the region of each leaf, from the ``region_linkage`` table.
+def linkage_steps(region_linkage: pd.DataFrame | RegionLinkage) -> pd.DataFrame:
+    """The ``steps`` table of a clustering given either way.
 
-    Every leaf is merged exactly once, and the row that merges it names it in
-    ``label_a`` or ``label_b``, so the leaf-to-region map is read from the same
-    table.
+    ``region_linkage`` is the ``region_linkage`` table (``schema.REGION_LINKAGE``)
+    or the :class:`analysis.text.similarity.RegionLinkage` that
+    ``region_linkage()`` returns, whose ``leaves`` table must then name the
+    same regions as the steps do.
     """
-    check_columns(region_linkage, schema.REGION_LINKAGE, "region_linkage")
-    steps = region_linkage.sort_values("step", kind="stable")
+    if isinstance(region_linkage, pd.DataFrame):
+        return region_linkage
+    steps = getattr(region_linkage, "steps", None)
+    leaves = getattr(region_linkage, "leaves", None)
+    if not isinstance(steps, pd.DataFrame) or not isinstance(leaves, pd.DataFrame):
+        raise TypeError(
+            "region_linkage must be the region_linkage table (a DataFrame) or the "
+            f"RegionLinkage(steps, leaves) region_linkage() returns, got {type(region_linkage)!r}"
+        )
+    check_columns(leaves, schema.REGION_LINKAGE_LEAVES, "region_linkage.leaves")
+    _, from_steps = _linkage_from_steps(steps)
+    from_leaves = leaves.sort_values("leaf")["region_id"].astype(str).tolist()
+    if from_steps != from_leaves:
+        raise ValueError("region_linkage.steps and region_linkage.leaves name different regions")
+    return steps
+
+
+def _linkage_from_steps(steps: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    check_columns(steps, schema.REGION_LINKAGE, "region_linkage")
+    steps = steps.sort_values("step", kind="stable")
     n_leaves = len(steps) + 1
     leaves: dict[int, str] = {}
     for row in steps.itertuples(index=False):
@@ -82,9 +106,21 @@ def linkage_matrix(region_linkage: pd.DataFrame) -> tuple[np.ndarray, list[str]]
     return z, [leaves[i] for i in range(n_leaves)]
 
 
+def linkage_matrix(region_linkage: pd.DataFrame | RegionLinkage) -> tuple[np.ndarray, list[str]]:
+    """scipy's linkage matrix and the region of each leaf, from the ``region_linkage`` table.
+
+    Accepts the table or the ``RegionLinkage`` that
+    :func:`analysis.text.similarity.region_linkage` returns (:func:`linkage_steps`).
+    Every leaf is merged exactly once, and the row that merges it names it in
+    ``label_a`` or ``label_b``, so the leaf-to-region map is read from the same
+    table.
+    """
+    return _linkage_from_steps(linkage_steps(region_linkage))
+
+
 def plot_region_similarity(
     similarity_regions: pd.DataFrame,
-    region_linkage: pd.DataFrame,
+    region_linkage: pd.DataFrame | RegionLinkage,
     *,
     lang: str = "zh",
     region_sizes: Mapping[str, float] | None = None,
@@ -95,8 +131,10 @@ def plot_region_similarity(
     Parameters
     ----------
     similarity_regions : DataFrame (``schema.SIMILARITY_REGIONS``)
-    region_linkage : DataFrame (``schema.REGION_LINKAGE``)
-        The clustering of the same regions; rows and columns follow its leaf order.
+    region_linkage : DataFrame (``schema.REGION_LINKAGE``) or RegionLinkage
+        The clustering of the same regions, as the table or as
+        ``analysis.text.similarity.region_linkage(...)`` returns it; rows and
+        columns follow its leaf order.
     lang : {"zh", "en"}, default "zh"
     region_sizes : mapping of region_id -> plan size, optional
         With more than ``max_regions`` regions, the largest are drawn; without

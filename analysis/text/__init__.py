@@ -38,12 +38,13 @@ from analysis.text.reuse import text_reuse
 from analysis.text.similarity import (
     passage_alignment,
     region_linkage,
+    similarity_by_group,
     similarity_by_theme,
     similarity_matrix,
 )
 from analysis.text.term_filters import filter_terms
 from analysis.text.tokens import remove_stopwords, segment_text, tokens_from_units
-from analysis.text.topics import fit_topics, topic_k_selection
+from analysis.text.topics import fit_topics, topic_k_selection, topic_seed_agreement
 
 __all__ = [
     "candidate_terms",
@@ -59,9 +60,11 @@ __all__ = [
     "region_linkage",
     "remove_stopwords",
     "segment_text",
+    "similarity_by_group",
     "similarity_by_theme",
     "similarity_matrix",
     "text_reuse",
     "tokens_from_units",
     "topic_k_selection",
+    "topic_seed_agreement",
 ]

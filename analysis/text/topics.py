@@ -7,15 +7,26 @@ identity callable analyzer (see :mod:`analysis.text.similarity`).
 * **NMF** (Lee & Seung 1999) factorises the unit x term TF-IDF matrix
   (L2-normalised rows) into unit x topic and topic x term weights, by
   multiplicative updates (Frobenius loss, at most 400 iterations, tolerance
-  1e-4) from an NNDSVDa start (Boutsidis & Gallopoulos 2008), which makes a
-  fit deterministic.  Multiplicative updates were chosen over coordinate
+  1e-4) from an NNDSVDa start (Boutsidis & Gallopoulos 2008).  NNDSVDa is
+  computed from scikit-learn's *randomized* truncated SVD, whose Gaussian
+  test matrix is drawn from ``random_state``: the same seed gives the same
+  topics, but another seed gives a slightly different start, and the updates
+  can end in a different local optimum with different top terms.
+  Multiplicative updates were chosen over coordinate
   descent because they were about four times faster for the same topics
   (on 20,000 government-report sentences a k-selection run took 44 s instead
   of 169 s and chose the same k).
 * **LDA** (Blei, Ng & Jordan 2003) is fitted to raw term counts (the same
   vectorizer with ``use_idf=False, norm=None``) by online variational Bayes
-  (Hoffman, Blei & Bach 2010; 10 passes, mini-batches of 512 units) with a
-  fixed seed.
+  (Hoffman, Blei & Bach 2010; 10 passes, mini-batches of 512 units).  The
+  seed draws the starting topic-term weights (Gamma(100, 1/100)) and each
+  unit's starting topic weights in the E-steps of the fit, so LDA's topics
+  depend on it far more than NMF's.
+
+How much the topics depend on the seed is measured, not assumed
+(:func:`topic_seed_agreement`): the same model is refitted with several seeds
+on the same units and every pair of fits is compared by the agreement used for
+stability below.  Cite topics together with that agreement.
 
 Both are fitted on at most ``max_units`` / ``max_fit_units`` units (a seeded
 random sample when there are more) and then applied to every unit, so cost is
@@ -433,6 +444,100 @@ def topic_k_selection(
         out.loc[pick.index[0], "chosen"] = True
     return out
 
+#: Seeds :func:`topic_seed_agreement` compares by default: the project seed first, so
+#: its rows with ``seed_a == config.RANDOM_STATE`` compare the shipped fit with the others.
+DEFAULT_SEEDS: tuple[int, ...] = tuple(config.RANDOM_STATE + i for i in range(5))
+
+
+def topic_seed_agreement(
+    tokens: pd.DataFrame, *, k: int, model: str = "nmf", seeds: Sequence[int] = DEFAULT_SEEDS,
+    unit_ids: Sequence[str] | None = None, top_n: int = 10, min_df: int | float = 2,
+    max_df: int | float = 0.5, max_fit_units: int = 20_000,
+    random_state: int = config.RANDOM_STATE, regions: pd.DataFrame | None = None,
+    keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
+) -> pd.DataFrame:
+    """How far a topic model's topics depend on its seed: agreement of every pair of seeds.
+
+    The model is fitted once per seed on the same units and the same matrix as
+    :func:`fit_topics` (same term filter, pruning and sample of units beyond
+    ``max_fit_units``, drawn with ``random_state`` whatever the model seed), so
+    only the model's seed differs: for NMF the randomized SVD behind the
+    NNDSVDa start, for LDA the starting topic-term and unit-topic weights.  The
+    fit with seed ``random_state`` is the one :func:`fit_topics` reports.  Two
+    fits agree by :func:`ranking_agreement` of their topics' top ``top_n`` terms
+    by weight (mean average Jaccard under the best one-to-one matching of
+    topics; Greene, O'Callaghan & Cunningham 2014), the measure
+    :func:`topic_k_selection` uses for stability.
+
+    Parameters
+    ----------
+    tokens : tokens table.
+    k : int >= 2 -- number of topics.
+    model : ``"nmf"`` (default) or ``"lda"``.
+    seeds : at least two distinct non-negative integers, default
+        ``DEFAULT_SEEDS`` (``config.RANDOM_STATE`` and the next four).  Cost is one
+        fit per seed (about 1 s for NMF, 25 s for LDA on 20,000 units).
+    unit_ids : sequence of str, optional -- fit on these units only (default all).
+    top_n : int, default 10 -- terms per topic compared.
+    min_df, max_df, max_fit_units, regions, keep_numbers, keep_places,
+    keep_single_chars : as in :func:`fit_topics`.
+    random_state : int, default ``config.RANDOM_STATE`` -- the sample of units
+        beyond ``max_fit_units`` only.
+
+    Returns
+    -------
+    DataFrame with columns ``schema.TOPIC_SEED_AGREEMENT``: ``model, k, seed_a,
+    seed_b`` (every unordered pair of seeds, ``seed_a < seed_b``, sorted),
+    ``agreement`` (0-1; 1 = the two seeds give the same top terms in the same
+    order for every topic), ``top_n``, ``n_units`` (units fitted), ``n_terms``.
+    """
+    _check_allowed("model", model, MODELS)
+    _check_positive_int("k", k, 2)
+    _check_positive_int("top_n", top_n, 2)
+    _check_positive_int("max_fit_units", max_fit_units, 2)
+    _check_positive_int("random_state", random_state, 0)
+    for seed in seeds:
+        _check_positive_int("seeds", seed, 0)
+    seeds = sorted({int(s) for s in seeds})
+    if len(seeds) < 2:
+        raise ValueError(f"seeds must hold at least two distinct integers, got {seeds!r}")
+    check_tokens(tokens)
+    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
+                          keep_places=keep_places, keep_single_chars=keep_single_chars)
+    tokens = _restrict_units(tokens, unit_ids)
+    all_units = np.array(sorted(pd.unique(tokens["unit_id"].astype(str))), dtype=object)
+    fit_units = _sample_units(all_units, max_fit_units, random_state)
+    um = unit_matrix(tokens, model=model, unit_ids=fit_units, min_df=min_df, max_df=max_df)
+    if k >= min(um.matrix.shape):
+        raise ValueError(f"k={k} is too large for {um.matrix.shape[0]} units x "
+                         f"{um.matrix.shape[1]} terms")
+    rankings = {
+        seed: [um.terms[t].tolist()
+               for t in _top_terms(_fit(um.matrix, k, model, seed).components_, top_n)]
+        for seed in seeds
+    }
+    rows = [
+        {"model": model, "k": k, "seed_a": a, "seed_b": b,
+         "agreement": round(ranking_agreement(rankings[a], rankings[b]), WEIGHT_DECIMALS),
+         "top_n": top_n, "n_units": um.matrix.shape[0], "n_terms": len(um.terms)}
+        for i, a in enumerate(seeds) for b in seeds[i + 1:]
+    ]
+    return pd.DataFrame(rows, columns=schema.TOPIC_SEED_AGREEMENT)
+
+
+def _restrict_units(tokens: pd.DataFrame, unit_ids: Sequence[str] | None) -> pd.DataFrame:
+    """The tokens of ``unit_ids`` only (all tokens when None); a new table."""
+    if unit_ids is None:
+        return tokens
+    wanted = {str(u) for u in unit_ids}
+    if not wanted:
+        raise ValueError("unit_ids is empty")
+    kept = tokens.loc[tokens["unit_id"].astype(str).isin(wanted)]
+    if kept.empty:
+        raise ValueError("none of unit_ids has tokens (after the term filter)")
+    return kept
+
+
 
 class TopicTables(NamedTuple):
     """The five tables of one fitted topic model (see :func:`fit_topics`)."""
@@ -450,8 +555,9 @@ def fit_topics(
     min_df: int | float = 2, max_df: int | float = 0.5, max_fit_units: int = 20_000,
     relevance_lambda: float = RELEVANCE_LAMBDA, regions: pd.DataFrame | None = None,
     keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
+    unit_ids: Sequence[str] | None = None, group_col: str = "region_id",
 ) -> TopicTables:
-    """Fit one topic model to all units and describe it in four tidy tables.
+    """Fit one topic model to all units (or some) and describe it in five tidy tables.
 
     Parameters
     ----------
@@ -459,10 +565,13 @@ def fit_topics(
     units : units table (``unit_id, region_id`` and ``theme_col``).
     k : number of topics (e.g. the ``chosen`` k of :func:`topic_k_selection`).
     model : ``"nmf"`` (default) or ``"lda"``.
-    random_state : int, default ``config.RANDOM_STATE`` -- LDA's seed and the sample
-        of units beyond ``max_fit_units``; NMF with NNDSVDa initialisation gives the
-        same topics for every seed when no sample is drawn (LDA does not: compare
-        seeds before citing LDA topics).
+    random_state : int, default ``config.RANDOM_STATE`` -- the same seed always
+        gives the same tables.  It changes (1) the sample of units beyond
+        ``max_fit_units``; (2) for NMF, the randomized SVD that the NNDSVDa start
+        is computed from, so another seed can give different top terms even
+        without a sample; (3) for LDA, the starting topic-term and unit-topic
+        weights, which change LDA's topics much more.  Report
+        :func:`topic_seed_agreement` with the topics (the build writes it).
     theme_col : str or None, default ``"theme"`` -- for the topics-vs-themes
         crosstab; None skips it (empty table).
     n_top_terms : int, default 15 -- terms listed per topic.
@@ -478,6 +587,13 @@ def fit_topics(
         count as place names (:func:`analysis.text.term_filters.filter_terms`).
     keep_numbers, keep_places, keep_single_chars : bool, default False -- keep
         numbers and dates, place names, single characters in the vocabulary.
+    unit_ids : sequence of str, optional -- model these units only (e.g. one
+        theme's, or one part's); default every unit with tokens.  Each must be
+        in ``units``.
+    group_col : str, default ``"region_id"`` -- column of ``units`` whose values
+        the ``regions`` table averages over (e.g. ``part``, ``unit_kind``, or a
+        region column such as ``admin_level`` joined to the units); missing
+        values are not allowed.
 
     Returns
     -------
@@ -494,6 +610,8 @@ def fit_topics(
     have no rows);
     ``regions`` (``schema.TOPICS_REGIONS``): ``model, region_id, topic, share`` --
     the mean of the region's unit weights (each unit counts once; shares sum to 1);
+    with another ``group_col`` the same by group, the column ``region_id``
+    replaced by ``group_col`` (groups sorted as strings);
     ``themes`` (``schema.TOPICS_VS_THEMES``): ``model, topic, theme, n_units,
     share`` -- units whose largest topic is ``topic`` (ties to the lower
     topic) by their coded theme, ``share`` of the topic's units; every
@@ -512,8 +630,19 @@ def fit_topics(
     _check_positive_int("max_fit_units", max_fit_units, 2)
     # Checked here, before any fitting, not first inside topic_relevance.
     topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
+    if group_col not in units.columns:
+        raise ValueError(f"units table has no group column {group_col!r} "
+                         f"(columns: {list(units.columns)})")
+    if units[group_col].isna().any():
+        raise ValueError(f"units column {group_col!r} has missing values")
+    if unit_ids is not None:
+        unknown = {str(u) for u in unit_ids} - set(units["unit_id"].astype(str))
+        if unknown:
+            raise ValueError(f"{len(unknown)} of unit_ids are not in units, "
+                             f"e.g. {sorted(unknown)[0]!r}")
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
+    tokens = _restrict_units(tokens, unit_ids)
     if theme_col is not None:
         per_unit = unit_themes(tokens, units, theme_col)
     else:
@@ -599,14 +728,17 @@ def fit_topics(
         "weight": np.round(unit_weights[rows, cols], WEIGHT_DECIMALS),
     }, columns=schema.TOPICS_UNITS)
 
+    group_of = region_of if group_col == "region_id" else pd.Series(
+        units[group_col].astype(str).to_numpy(), index=units["unit_id"].astype(str).to_numpy())
     weighted = pd.DataFrame(unit_weights[has_weight], columns=topic_numbers)
-    weighted["region_id"] = region_of.reindex(unit_ids[has_weight]).to_numpy()
-    region_mean = weighted.groupby("region_id", sort=True).mean()
+    weighted[group_col] = group_of.reindex(unit_ids[has_weight]).to_numpy()
+    region_mean = weighted.groupby(group_col, sort=True).mean()
     region_shares = region_mean.stack().rename("share").reset_index()
-    region_shares.columns = ["region_id", "topic", "share"]
+    region_shares.columns = [group_col, "topic", "share"]
     region_shares["share"] = region_shares["share"].round(WEIGHT_DECIMALS)
     region_shares.insert(0, "model", model)
-    region_shares = region_shares.loc[:, schema.TOPICS_REGIONS].reset_index(drop=True)
+    share_columns = [group_col if c == "region_id" else c for c in schema.TOPICS_REGIONS]
+    region_shares = region_shares.loc[:, share_columns].reset_index(drop=True)
 
     if theme_col is None:
         themes = pd.DataFrame({c: pd.Series(dtype=object) for c in schema.TOPICS_VS_THEMES})
