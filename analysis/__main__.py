@@ -19,7 +19,51 @@ def _parser() -> argparse.ArgumentParser:
         "build", help="regenerate data/processed/ (and figures/) from data/raw/"
     )
     build.add_argument("--raw-dir", type=Path, default=config.RAW_DIR)
-    build.add_argument("--out-dir", type=Path, default=config.PROCESSED_DIR)
+    build.add_argument(
+        "--out-dir",
+        type=Path,
+        default=None,
+        help="where the tables go (default: data/processed/); figures then go to OUT_DIR/figures",
+    )
+    build.add_argument(
+        "--figures-dir",
+        type=Path,
+        default=None,
+        help="where the figures go (default: figures/, or OUT_DIR/figures with --out-dir)",
+    )
+    variant = build.add_argument_group(
+        "variant", "build with your own rule files; needs an --out-dir of its own "
+        "(see analysis/build_variants.py)")
+    variant.add_argument(
+        "--user-dict",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a jieba user dictionary read after the shipped analysis/data/userdict.txt "
+        "(extends it; repeat for several, read in order)",
+    )
+    variant.add_argument(
+        "--no-shipped-dict",
+        action="store_true",
+        help="leave the shipped dictionary out (needs --user-dict; its policy terms are split)",
+    )
+    variant.add_argument(
+        "--stopwords",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a one-word-per-line list removed on top of the shipped stopword lists "
+        "(extends them; repeat for several)",
+    )
+    variant.add_argument(
+        "--codebook",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a codebook YAML file replacing analysis/data/codebook.yml",
+    )
     build.add_argument(
         "--jobs",
         type=int,
@@ -73,8 +117,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _build_dirs(out_dir: Path | None, figures_dir: Path | None) -> tuple[Path, Path]:
+    """The tables and figures folders of a build: a given --out-dir keeps its figures inside."""
+    if out_dir is None or out_dir.resolve() == config.PROCESSED_DIR.resolve():
+        return config.PROCESSED_DIR, figures_dir or config.FIGURES_DIR
+    return out_dir, figures_dir or out_dir / "figures"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from analysis.build_variants import VariantError
     from analysis.corpus.load import ManifestError
     from analysis.corpus.read import ReadError
 
@@ -82,13 +134,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from analysis.build import build
 
+            out_dir, figures_dir = _build_dirs(args.out_dir, args.figures_dir)
             build(
                 raw_dir=args.raw_dir,
-                out_dir=args.out_dir,
+                out_dir=out_dir,
+                figures_dir=figures_dir,
                 n_jobs=args.jobs,
                 scheduler=args.scheduler,
                 force=args.force,
                 verbose=not args.quiet,
+                user_dicts=args.user_dict,
+                shipped_dict=not args.no_shipped_dict,
+                stopword_files=args.stopwords,
+                codebook=args.codebook,
             )
             return 0
         if args.command == "figures":
@@ -110,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             from analysis import evaluate_loader
 
             return evaluate_loader.run(args)
-    except (ReadError, ManifestError) as error:
+    except (ReadError, ManifestError, VariantError) as error:
         # Bad input is the user's to fix: say what and where, no traceback.
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -18,7 +18,7 @@ import os
 import platform
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -27,11 +27,27 @@ import pandas as pd
 import pyarrow as pa
 
 from analysis import config, schema, stamps
+from analysis.build_variants import (
+    SHIPPED,
+    Variant,
+    check_variant,
+    extra_stopwords,
+    same_scheme_as_shipped,
+    variant_files,
+    variant_from_options,
+    variant_info,
+)
 from analysis.coding.citations import citation_network, extract_citations, shared_citations
 from analysis.coding.instruments import code_instruments, instrument_table
 from analysis.coding.modality import classify_modality, modality_table
 from analysis.coding.targets import extract_targets
-from analysis.coding.themes import code_units, codebook_table, fallback_summary, theme_by_region
+from analysis.coding.themes import (
+    Codebook,
+    code_units,
+    codebook_table,
+    fallback_summary,
+    theme_by_region,
+)
 from analysis.coding.validation import SAMPLE_PATH as THEME_SAMPLE_PATH
 from analysis.coding.validation import VALIDATION_DIR, confusion_table, read_gold, validate_themes
 from analysis.coding.validation_citations import CITATIONS_GOLD_PATH, run_citation_validation
@@ -48,7 +64,12 @@ from analysis.text.similarity import (
     similarity_by_theme,
     similarity_regions,
 )
-from analysis.text.tokens import remove_stopwords, tokenizer_info, tokens_from_units
+from analysis.text.tokens import (
+    USER_DICT_PATH,
+    remove_stopwords,
+    tokenizer_info,
+    tokens_from_units,
+)
 from analysis.text.topics import fit_topics, topic_k_selection, topic_seed_agreement
 
 Tables = dict[str, pd.DataFrame]
@@ -74,8 +95,14 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def build_info(*, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame) -> dict[str, object]:
-    """What produced the processed tables: versions, input hashes, seeds, tokenizer."""
+def build_info(
+    *, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame, variant: Variant = SHIPPED
+) -> dict[str, object]:
+    """What produced the processed tables: versions, input hashes, seeds, tokenizer.
+
+    ``options`` records the dictionaries, stopword lists and codebook used,
+    shipped or given, with their SHA-256 (:func:`analysis.build_variants.variant_info`).
+    """
     sha = stamps.file_sha256
     raw_files = {row["file"]: sha(raw_dir / row["file"]) for row in manifest.to_dict("records")}
     raw_files[config.MANIFEST_PATH.name] = sha(raw_dir / config.MANIFEST_PATH.name)
@@ -86,6 +113,7 @@ def build_info(*, raw_dir: Path, rules_dir: Path, manifest: pd.DataFrame) -> dic
         "platform_system": platform.system(),
         "packages": package_versions(),
         "analysis_version": metadata.version("edu-policy-analysis"),
+        "options": variant_info(variant),
         "raw_sha256": dict(sorted(raw_files.items())),
         "rules_sha256": rules,
         "random_state": config.RANDOM_STATE,
@@ -109,18 +137,22 @@ def _package_files() -> dict[str, Path]:
     return {f"analysis/{p.relative_to(package).as_posix()}": p for p in stamps.tree_files(package)}
 
 
-def tables_inputs(*, raw_dir: Path, manifest: pd.DataFrame) -> str:
+def tables_inputs(*, raw_dir: Path, manifest: pd.DataFrame, variant: Variant = SHIPPED) -> str:
     """Digest of everything the tables depend on (see :mod:`analysis.stamps`).
 
     The raw files the manifest lists and the manifest itself, the hand-coded
-    validation files, every file of the package, and :func:`_environment`.
+    validation files, every file of the package, the variant's own rule files
+    and options (so a variant never reuses another build's tables), and
+    :func:`_environment`.
     """
     files = {f"raw/{row['file']}": raw_dir / row["file"] for row in manifest.to_dict("records")}
     files["raw/manifest.csv"] = raw_dir / config.MANIFEST_PATH.name
     files.update({f"validation/{p.relative_to(VALIDATION_DIR).as_posix()}": p
                   for p in stamps.tree_files(VALIDATION_DIR)})
     files.update(_package_files())
-    return stamps.inputs_digest(files=files, values=_environment())
+    files.update({f"variant/{name}": path for name, path in variant_files(variant).items()})
+    values = {**_environment(), "shipped_dict": variant.shipped_dict}
+    return stamps.inputs_digest(files=files, values=values)
 
 
 def figures_inputs(table_hashes: Mapping[Path, str]) -> str:
@@ -148,17 +180,22 @@ def _empty(*stems: str) -> Tables:
     return {stem: pd.DataFrame(columns=TABLES[stem]) for stem in stems}
 
 
-def themes_step(tables: Tables) -> Tables:
-    """Code every unit by theme; theme/domain shares; validation against hand coding."""
-    units = code_units(tables["corpus_units"])
-    if sample_in_corpus(units, THEME_SAMPLE_PATH):
-        gold = read_gold()
+def themes_step(tables: Tables, *, codebook: Codebook | None = None) -> Tables:
+    """Code every unit by theme; theme/domain shares; validation against hand coding.
+
+    ``codebook`` None is the shipped one.  The hand coding uses the shipped
+    scheme, so another codebook is validated only if it has the same domains
+    and themes (:func:`analysis.build_variants.same_scheme_as_shipped`).
+    """
+    units = code_units(tables["corpus_units"], codebook=codebook)
+    if sample_in_corpus(units, THEME_SAMPLE_PATH) and same_scheme_as_shipped(codebook):
+        gold = read_gold(codebook=codebook)
         overall, by_theme, confusion = [], [], []
         for level in ("theme", "domain"):
-            table, per_theme = validate_themes(units, gold, level=level)
+            table, per_theme = validate_themes(units, gold, level=level, codebook=codebook)
             overall.append(table)
             by_theme.append(per_theme)
-            confusion.append(confusion_table(units, gold, level=level))
+            confusion.append(confusion_table(units, gold, level=level, codebook=codebook))
         validation = {
             "theme_validation": pd.concat(overall, ignore_index=True),
             "theme_validation_by_theme": pd.concat(by_theme, ignore_index=True),
@@ -168,9 +205,9 @@ def themes_step(tables: Tables) -> Tables:
         validation = _empty("theme_validation", "theme_validation_by_theme", "theme_confusion")
     return {**validation,
         "themed_units": units,
-        "codebook": codebook_table(),
-        "theme_by_region": theme_by_region(units),
-        "domain_by_region": theme_by_region(units, level="domain"),
+        "codebook": codebook_table(codebook),
+        "theme_by_region": theme_by_region(units, codebook=codebook),
+        "domain_by_region": theme_by_region(units, level="domain", codebook=codebook),
         "theme_fallback": fallback_summary(units),
     }
 
@@ -209,7 +246,12 @@ REGION_NAME_COLUMNS: tuple[str, ...] = ("region_id", "name_zh", "province_zh", "
 
 
 def tokens_step(
-    tables: Tables, *, n_jobs: int | None = None, scheduler: str | None = None
+    tables: Tables,
+    *,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    user_dict: Sequence[Path] = (USER_DICT_PATH,),
+    stopwords: Collection[str] = frozenset(),
 ) -> Tables:
     """Tokens of every unit (cached per plan, segmented in ``n_jobs`` processes).
 
@@ -218,13 +260,19 @@ def tokens_step(
     plan-part units themselves, with only :data:`PLAN_UNIT_COLUMNS`; and the
     candidate dictionary terms of all units (:func:`analysis.text.new_words.candidate_terms`,
     for a person to review before adding any to the user dictionary).
+
+    ``user_dict`` are the dictionaries segmentation reads, in order (default
+    the shipped one); ``stopwords`` are words the content tokens also lose, on
+    top of the shipped lists (a variant's ``--stopwords``, default none).
     """
     units = tables["themed_units"]
     # tokens_from_units itself stays in one process when there is little to segment.
     tokens = tokens_from_units(units, n_jobs=-1 if n_jobs is None else n_jobs,
-                               scheduler=scheduler)
+                               scheduler=scheduler, user_dict=list(user_dict))
     plan_units = units.loc[units["part"] == "plan", list(PLAN_UNIT_COLUMNS)]
     content = remove_stopwords(tokens, units=set(plan_units["unit_id"]))
+    if stopwords:
+        content = content.loc[~content["token"].isin(stopwords)].reset_index(drop=True)
     return {"tokens": tokens, "content_tokens": content, "plan_units": plan_units,
             "candidate_terms": candidate_terms(tokens, units)}
 
@@ -310,12 +358,21 @@ def build(
     scheduler: str | None = None,
     force: bool = False,
     verbose: bool = True,
+    user_dicts: Sequence[Path] = (),
+    shipped_dict: bool = True,
+    stopword_files: Sequence[Path] = (),
+    codebook: Path | None = None,
 ) -> list[Path]:
     """Run every step, write ``data/processed/`` and the figures; return the table files.
 
     A step whose inputs and outputs are unchanged since it last wrote into the
     same directory is skipped (content hashes, see :mod:`analysis.stamps`), so
     rebuilding with nothing changed only checks hashes.
+
+    A *variant* uses a researcher's own rule files (see
+    :mod:`analysis.build_variants`); it must write to a folder of its own
+    (not ``data/processed/`` nor ``figures/``).  Every file is checked first,
+    so a bad one fails before anything is read or written.
 
     Parameters
     ----------
@@ -333,6 +390,23 @@ def build(
         Run every step even when its outputs are up to date.
     verbose : bool, default True
         Print one line per step to standard error.
+    user_dicts : list of Path, default ()
+        Dictionaries that extend the shipped ``analysis/data/userdict.txt``,
+        read after it in the order given.
+    shipped_dict : bool, default True
+        False leaves the shipped dictionary out (then ``user_dicts`` is needed).
+    stopword_files : list of Path, default ()
+        Word lists the content tokens lose on top of the shipped stopword lists.
+    codebook : Path, optional
+        A codebook replacing ``analysis/data/codebook.yml``.  Unless it has the
+        shipped domains and themes with the same labels, the theme validation
+        tables are empty and no figures are drawn (both use the shipped scheme).
+
+    Raises
+    ------
+    analysis.build_variants.VariantError
+        A variant file is missing, unreadable or malformed, or the output
+        folder is not the variant's own; the message names the flag and the path.
 
     Returns
     -------
@@ -344,17 +418,27 @@ def build(
         if verbose:
             print(message, file=sys.stderr)
 
+    variant = variant_from_options(user_dicts=user_dicts, shipped_dict=shipped_dict,
+                                   stopwords=stopword_files, codebook=codebook)
+    # Before any work: a bad file or folder fails now, not after the corpus is loaded.
+    variant_codebook = check_variant(variant, raw_dir=Path(raw_dir), out_dir=Path(out_dir),
+                                     figures_dir=figures_dir)
     manifest = read_manifest(raw_dir / config.MANIFEST_PATH.name, raw_dir=raw_dir)
     stamp = stamps.stamp_path(out_dir, cache_dir=config.CACHE_DIR)
-    inputs = tables_inputs(raw_dir=raw_dir, manifest=manifest)
+    inputs = tables_inputs(raw_dir=raw_dir, manifest=manifest, variant=variant)
     written = None if force else stamps.current_outputs(stamp, "tables", inputs)
     if written is not None:
         say(f"tables in {out_dir} are up to date (use --force to rebuild them)")
     else:
         written = _build_tables(manifest, raw_dir=raw_dir, out_dir=out_dir, n_jobs=n_jobs,
-                                scheduler=scheduler, say=say)
+                                scheduler=scheduler, say=say, variant=variant,
+                                codebook=variant_codebook)
         stamps.record_step(stamp, "tables", inputs, written)
     if figures_dir is None:
+        return written
+    if not same_scheme_as_shipped(variant_codebook):
+        say(f"no figures: they name themes from the shipped codebook, and {codebook} "
+            "has other domains or themes")
         return written
 
     step = f"figures:{Path(figures_dir).resolve()}"
@@ -398,6 +482,8 @@ def _build_tables(
     n_jobs: int | None,
     scheduler: str | None,
     say: Callable[[str], None],
+    variant: Variant = SHIPPED,
+    codebook: Codebook | None = None,
 ) -> list[Path]:
     """Run the table steps in order and write every table and ``build_info.json``.
 
@@ -407,10 +493,13 @@ def _build_tables(
     folder first and replace those in ``out_dir`` only when every step has
     succeeded: a failed build leaves ``out_dir`` as it was.
     """
+    stopwords = extra_stopwords(variant)
     steps = [
-        Step("themes", themes_step, ("corpus_units",)),
+        Step("themes", lambda t: themes_step(t, codebook=codebook), ("corpus_units",)),
         Step("policy instruments, modality, targets, citations", policy_step, ("themed_units",)),
-        Step("tokens", lambda t: tokens_step(t, n_jobs=n_jobs, scheduler=scheduler),
+        Step("tokens", lambda t: tokens_step(t, n_jobs=n_jobs, scheduler=scheduler,
+                                             user_dict=variant.dictionary_paths,
+                                             stopwords=stopwords),
              ("themed_units",)),
         Step("keywords and keyness", keywords_step, ("content_tokens", "region_names")),
         Step("similarity", similarity_step, ("content_tokens", "plan_units")),
@@ -439,7 +528,8 @@ def _build_tables(
                 del tables[name]
             _release_memory()
         _write_finished(tables, staged)
-        info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest)
+        info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest,
+                          variant=variant)
         write_json(info, staged / "build_info.json")
         out_dir.mkdir(parents=True, exist_ok=True)
         written = []

@@ -50,6 +50,15 @@ def test_build_info_records_versions_hashes_and_seeds(fresh_build):
     assert {"chrome_rules.yml", "structure_rules.yml", "spin_repairs.yml"} <= set(
         info["rules_sha256"]
     )
+    # The default build's options: the shipped dictionary, stopword lists and codebook.
+    options = info["options"]
+    assert [f["path"] for f in options["user_dict"]] == ["analysis/data/userdict.txt"]
+    assert [f["path"] for f in options["stopwords"]] == [
+        "analysis/data/stopwords_zh.txt", "analysis/data/stopwords_policy.txt"]
+    assert options["codebook"]["path"] == "analysis/data/codebook.yml"
+    assert options["codebook"]["sha256"] == info["rules_sha256"]["codebook.yml"]
+    assert options["user_dict"][0]["sha256"] == info["rules_sha256"]["userdict.txt"]
+    assert (options["shipped_dict"], options["codebook_shipped_scheme"]) == (True, True)
 
 
 def test_a_corpus_without_the_hand_coded_plans_builds_with_empty_validation(tmp_path):
@@ -155,6 +164,23 @@ def test_the_build_command_accepts_force():
 
     assert _parser().parse_args(["build", "--force"]).force is True
     assert _parser().parse_args(["build"]).force is False
+
+
+def test_the_build_command_writes_the_default_tables_and_figures_where_they_always_went(
+    monkeypatch,
+):
+    from analysis import build as build_module
+    from analysis.__main__ import main
+
+    calls = []
+    monkeypatch.setattr(build_module, "build", lambda **options: calls.append(options))
+    assert main(["build", "--quiet"]) == 0
+    assert main(["build", "--quiet", "--out-dir", str(config.PROCESSED_DIR)]) == 0
+    for options in calls:
+        assert (options["out_dir"], options["figures_dir"]) == (
+            config.PROCESSED_DIR, config.FIGURES_DIR)
+        assert (options["user_dicts"], options["stopword_files"], options["codebook"],
+                options["shipped_dict"]) == ([], [], None, True)
 
 
 def test_a_failed_build_leaves_the_previous_tables_as_they_were(tmp_path, monkeypatch):
