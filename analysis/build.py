@@ -48,7 +48,7 @@ from analysis.text.similarity import (
     similarity_by_theme,
     similarity_regions,
 )
-from analysis.text.tokens import remove_stopwords, tokenizer_info, tokens_from_units
+from analysis.text.tokens import content_tokens, tokenizer_info, tokens_from_units
 from analysis.text.topics import fit_topics, topic_k_selection
 
 Tables = dict[str, pd.DataFrame]
@@ -224,7 +224,7 @@ def tokens_step(
     tokens = tokens_from_units(units, n_jobs=-1 if n_jobs is None else n_jobs,
                                scheduler=scheduler)
     plan_units = units.loc[units["part"] == "plan", list(PLAN_UNIT_COLUMNS)]
-    content = remove_stopwords(tokens, units=set(plan_units["unit_id"]))
+    content = content_tokens(tokens, units)
     return {"tokens": tokens, "content_tokens": content, "plan_units": plan_units,
             "candidate_terms": candidate_terms(tokens, units)}
 

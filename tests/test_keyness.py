@@ -3,6 +3,7 @@ independent implementations (scipy for G², the `logodds` package for log-odds).
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import numpy as np
@@ -12,8 +13,10 @@ from scipy import sparse
 from scipy.stats import chi2_contingency
 
 from analysis import schema
-from analysis.text import keyness as kn
 from analysis.text import tokens as tk
+
+# The module, not the function analysis.text re-exports under the same name.
+kn = importlib.import_module("analysis.text.keyness")
 
 
 def tokens_table(groups: dict[str, list[list[str]]]) -> pd.DataFrame:
