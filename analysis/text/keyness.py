@@ -1,4 +1,4 @@
-"""Keyword statistics on the token table: frequencies, keyness, KWIC, co-occurrence.
+"""Keyword statistics on the token table: frequencies, keyness, top keywords, KWIC, co-occurrence.
 
 Every function takes the tidy token table of :func:`analysis.text.tokens.tokens_from_units`
 (schema.TOKENS, usually after :func:`analysis.text.tokens.remove_stopwords`) and returns
@@ -552,6 +552,103 @@ def keyness_by_region(
         columns=schema.KEYNESS,
     )
     return out
+
+
+#: Statistics :func:`top_keywords` can rank by (columns of schema.KEYNESS).
+TOP_KEYWORDS_BY: tuple[str, ...] = ("g2", "log_ratio", "log_odds_z")
+
+
+def one_vs_rest(keyness_table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a keyness table whose reference is every other target pooled.
+
+    A reference is recognised by its members (``reference`` split on ``+``),
+    not by its spelling, so pairwise comparisons in the same table are ignored;
+    beyond five members :func:`keyness` labels it by its size
+    ("99 region_id values"), which is recognised too.
+    """
+    _require(keyness_table, "keyness_table", ["target", "reference"])
+    targets = set(keyness_table["target"].astype(str))
+    reference_sets = keyness_table["reference"].astype(str).str.split("+").map(frozenset)
+    size_prefix = f"{len(targets) - 1} "
+    is_rest = [
+        refs == frozenset(targets - {target})
+        or (reference.startswith(size_prefix) and reference.endswith(" values"))
+        for target, refs, reference in zip(keyness_table["target"].astype(str), reference_sets,
+                                           keyness_table["reference"].astype(str), strict=True)
+    ]
+    selected = keyness_table.loc[is_rest]
+    if selected.empty:
+        raise ValueError("keyness has no comparison of a target against all other targets")
+    return selected
+
+
+def top_keywords(
+    keyness_table: pd.DataFrame,
+    *,
+    n_over: int = 10,
+    n_under: int = 5,
+    by: str = "g2",
+    targets: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The ``n_over`` most over-used and ``n_under`` most under-used words of each comparison.
+
+    A table holding one comparison (one target and reference pair, any
+    :func:`keyness` result: 2021 against other years, review against plan …)
+    gives the words of that comparison.  A table of several comparisons (e.g.
+    :func:`keyness_by_region`) gives those of each target against all the other
+    targets pooled (:func:`one_vs_rest`); other pairs in it are ignored.
+
+    Parameters
+    ----------
+    keyness_table : DataFrame (schema.KEYNESS)
+    n_over : int, default 10
+        Words more frequent in the target than in the reference (at least 1).
+    n_under : int, default 5
+        Words less frequent in the target (0 for none).
+    by : {"g2", "log_ratio", "log_odds_z"}, default "g2"
+        The ranking: G² (direction from the sign of ``log_ratio``), Hardie's log
+        ratio, or the weighted log-odds z-score (direction from their sign);
+        over-used words are those with the largest values, under-used those with
+        the most negative (for G², the largest G² with a negative log ratio).
+        Words whose statistic is 0 are in neither list.
+    targets : sequence of str, optional
+        Keep only these target labels (default: all).
+
+    Returns
+    -------
+    DataFrame
+        The selected rows (columns of ``keyness_table``) and ``signed_g2``, G²
+        with the sign of the log ratio; per comparison (targets in sorted order)
+        from the most over-used to the most under-used word, so the under-used
+        come least extreme first.  Ties are broken by the token, so the choice
+        is stable.
+    """
+    if by not in TOP_KEYWORDS_BY:
+        raise ValueError(f"by must be one of {', '.join(TOP_KEYWORDS_BY)}; got {by!r}")
+    for name, value, least in (("n_over", n_over, 1), ("n_under", n_under, 0)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}; got {value!r}")
+    _require(keyness_table, "keyness_table", ["target", "reference", "token", "g2", "log_ratio",
+                                              by])
+    pairs = keyness_table.loc[:, ["target", "reference"]].drop_duplicates()
+    table = keyness_table if len(pairs) == 1 else one_vs_rest(keyness_table)
+    if targets is not None:
+        table = table.loc[table["target"].astype(str).isin({str(t) for t in targets})]
+    direction = np.sign(table["log_ratio"] if by == "g2" else table[by])
+    strength = table[by].abs()
+    table = table.assign(signed_g2=np.sign(table["log_ratio"]) * table["g2"])
+    order = pd.DataFrame({"strength": strength, "token": table["token"]}, index=table.index)
+    parts = []
+    for _pair, rows in table.groupby(["target", "reference"], sort=True):
+        ranked = order.loc[rows.index].sort_values(["strength", "token"], ascending=[False, True],
+                                                   kind="stable")
+        ranked = ranked.loc[ranked["strength"] > 0]
+        over = ranked.index[direction[ranked.index] > 0][:n_over]
+        under = ranked.index[direction[ranked.index] < 0][:n_under]
+        parts.append(table.loc[over.append(under[::-1])])
+    if not parts:
+        return table.iloc[:0].reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _token_offsets(text: str, tokens: Sequence[str], unit_id: str) -> list[tuple[int, int]]:
