@@ -433,6 +433,19 @@ def test_a_boolean_target_equals_the_same_groups_given_by_value():
     pd.testing.assert_frame_equal(plain, expected)
 
 
+def test_keyness_by_region_leaves_missing_groups_out_as_keyness_does():
+    tokens = years_table()
+    stacked = kn.keyness_by_region(tokens, group_col="plan_year", min_freq=1,
+                                   keep_single_chars=True)
+    one_by_one = pd.concat(
+        [kn.keyness(tokens, target=year, group_col="plan_year", min_freq=1,
+                    keep_single_chars=True) for year in (2021, 2022)],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(stacked, one_by_one)
+    assert set(stacked["total_target"] + stacked["total_reference"]) == {10}
+
+
 def test_any_column_groups_keyness_and_review_against_plan():
     tokens = tokens_table({"X": [["p", "q"], ["q", "r", "r"], ["p", "p", "s"]]})
     tokens["part"] = tokens["unit_id"].map({"X-0001": "review", "X-0002": "plan",

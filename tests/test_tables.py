@@ -68,7 +68,8 @@ def _shipped(name: str) -> pd.DataFrame:
 
 
 def test_load_tokens_defaults_are_the_content_tokens_the_shipped_tables_count():
-    from analysis.text.keyness import keyword_frequencies
+    from analysis import config
+    from analysis.text.keyness import cooccurrence, keyness_by_region, keyword_frequencies
     from analysis.text.tokens import read_stopwords
 
     tokens = analysis.load_tokens()
@@ -79,9 +80,15 @@ def test_load_tokens_defaults_are_the_content_tokens_the_shipped_tables_count():
                               & ~everything["token"].isin(read_stopwords(("standard", "policy")))]
     pd.testing.assert_frame_equal(tokens, expected.reset_index(drop=True))
     assert list(tokens.columns) == ["region_id", "unit_id", "position", "token"]
-    # And they give the shipped keyword table back, number for number.
-    keywords = keyword_frequencies(tokens, regions=analysis.load_regions())
+    # And they give the shipped keyword, keyness and co-occurrence tables back.
+    regions = analysis.load_regions()
+    keywords = keyword_frequencies(tokens, regions=regions)
     pd.testing.assert_frame_equal(keywords, _shipped("keywords"), check_dtype=False)
+    include_absent = tokens["region_id"].nunique() <= config.KEYNESS_ABSENT_MAX_REGIONS
+    keyness = keyness_by_region(tokens, include_absent=include_absent, regions=regions)
+    pd.testing.assert_frame_equal(keyness, _shipped("keyness"), check_dtype=False)
+    pd.testing.assert_frame_equal(cooccurrence(tokens, regions=regions),
+                                  _shipped("cooccurrence"), check_dtype=False)
 
 
 def test_load_tokens_parts_and_stopword_lists():

@@ -212,8 +212,7 @@ def _present(column: pd.Series, limit: int = 10) -> str:
 
 
 def _check_values(values: list[Hashable], column: pd.Series, present: set, name: str) -> None:
-    if any(v is None or (not isinstance(v, str) and bool(pd.isna(v))) for v in values
-           if not isinstance(v, Sequence)):
+    if any(v is None or (np.ndim(v) == 0 and bool(pd.isna(v))) for v in values):
         raise ValueError(f"{name} cannot be a missing value: rows where {column.name!r} is "
                          "missing belong to neither group")
     unknown = [v for v in values if v not in present]
@@ -236,8 +235,7 @@ def _mask_groups(
         raise ValueError("a boolean target Series must have the index of tokens (it is read "
                          "row by row); make it from the same table, e.g. "
                          "tokens['plan_year'] == 2021")
-    values = pd.array(np.asarray(mask) if isinstance(mask, np.ndarray) else mask,
-                      dtype="boolean")
+    values = pd.array(mask, dtype="boolean")
     in_target = values.fillna(False).to_numpy(dtype=bool)
     in_reference = (~values).fillna(False).to_numpy(dtype=bool)
     if not in_target.any():
@@ -465,6 +463,7 @@ def keyness_by_region(
 
     Returns, for every value g of ``group_col`` in sorted order, the table of
     ``keyness(tokens, target=g, reference=None, ...)``, stacked (schema.KEYNESS).
+    Rows whose group value is missing are in no group (as in :func:`keyness`).
     The prior is the whole table in every comparison.  Counts are taken once
     for all groups, on integer codes, and every comparison is computed in one
     vectorised pass, so the cost grows with the rows returned (groups ×
@@ -516,8 +515,11 @@ def keyness_by_region(
     )
     counts.sum_duplicates()
     group_totals = np.asarray(counts.sum(axis=1)).ravel().astype(np.int64)
-    # a + b is the token's background count, so min_freq filters the vocabulary.
-    frequent = background >= min_freq
+    # Rows whose group is missing are in no reference (as in keyness) but in the prior.
+    grouped = np.asarray(counts.sum(axis=0)).ravel().astype(np.int64)
+    n_grouped = grouped.sum()
+    # a + b is the token's count over all groups, so min_freq filters the vocabulary.
+    frequent = grouped >= min_freq
     if include_absent:
         kept = np.flatnonzero(frequent)
         row = np.repeat(np.arange(len(groups)), len(kept))
@@ -527,9 +529,9 @@ def keyness_by_region(
         coo = counts.tocoo()
         keep = frequent[coo.col]
         row, col, a = coo.row[keep].astype(np.int64), coo.col[keep], coo.data[keep]
-    b = background[col] - a
+    b = grouped[col] - a
     n_t = group_totals[row]
-    n_r = n_all - n_t
+    n_r = n_grouped - n_t
     g2 = g2_statistic(a, b, n_t, n_r)
     delta, z = weighted_log_odds(a, b, n_t, n_r, alpha_all[col], prior)
     order = np.lexsort((col, -z, row))
