@@ -7,23 +7,39 @@ are importable from here::
     import analysis
     units = analysis.load_units()              # one row per sentence or heading
     themes = analysis.theme_table(level="domain")
+    tokens = analysis.load_tokens(region_columns=("plan_year",))   # the shipped content tokens
+    table = analysis.keyness(tokens, target=tokens["plan_year"] == 2021)
+    analysis.top_keywords(table, by="log_odds_z")
 """
 
 from __future__ import annotations
 
 from analysis.io import export
-from analysis.tables import list_tables, load_regions, load_table, load_units, theme_table
+from analysis.tables import (
+    list_tables,
+    load_regions,
+    load_table,
+    load_tokens,
+    load_units,
+    theme_table,
+)
 from analysis.text.dictionary import count_terms
+from analysis.text.keyness import keyness, top_keywords
+from analysis.text.tokens import content_tokens
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "content_tokens",
     "count_terms",
     "export",
+    "keyness",
     "list_tables",
     "load_regions",
     "load_table",
+    "load_tokens",
     "load_units",
     "theme_table",
+    "top_keywords",
     "__version__",
 ]

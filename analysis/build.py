@@ -66,7 +66,7 @@ from analysis.text.similarity import (
 )
 from analysis.text.tokens import (
     USER_DICT_PATH,
-    remove_stopwords,
+    content_tokens,
     tokenizer_info,
     tokens_from_units,
 )
@@ -270,7 +270,7 @@ def tokens_step(
     tokens = tokens_from_units(units, n_jobs=-1 if n_jobs is None else n_jobs,
                                scheduler=scheduler, user_dict=list(user_dict))
     plan_units = units.loc[units["part"] == "plan", list(PLAN_UNIT_COLUMNS)]
-    content = remove_stopwords(tokens, units=set(plan_units["unit_id"]))
+    content = content_tokens(tokens, units)
     if stopwords:
         content = content.loc[~content["token"].isin(stopwords)].reset_index(drop=True)
     return {"tokens": tokens, "content_tokens": content, "plan_units": plan_units,

@@ -8,12 +8,14 @@ works top to bottom.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from analysis import config, schema
 from analysis.io import read_table
+from analysis.text.tokens import DEFAULT_STOPWORD_LISTS, content_tokens
 
 
 def list_tables() -> list[str]:
@@ -55,7 +57,8 @@ def load_units(
 ) -> pd.DataFrame:
     """One row per sentence or heading (columns: ``data/processed/README.md``).
 
-    A *sentence* here is a unit with ``unit_kind == "sentence"``: text between
+    A *sentence* (the one meaning the package gives the word; :func:`load_tokens`
+    refers here) is a unit with ``unit_kind == "sentence"``: text between
     sentence-final punctuation inside a numbered block, without the block's
     heading or title row.  The shipped statistics count the plan part
     (``part="plan"``) of every unit kind; a combined review-and-plan document
@@ -78,6 +81,119 @@ def load_units(
     if unit_kind is not None:
         keep &= units["unit_kind"].eq(unit_kind)
     return units.loc[keep].reset_index(drop=True)
+
+
+# Columns load_tokens can join: every column of the units and regions tables
+# except the keys the token table already has.
+TOKEN_UNIT_COLUMNS: tuple[str, ...] = tuple(c for c in schema.UNITS_ALL
+                                            if c not in ("region_id", "unit_id"))
+TOKEN_REGION_COLUMNS: tuple[str, ...] = tuple(c for c in schema.REGIONS if c != "region_id")
+# Whole numbers stored with gaps (float with NaN, or text with "" for the manifest's
+# plan_year); load_tokens joins them as nullable integers so that ``== 2021`` matches.
+_NULLABLE_INT_COLUMNS: tuple[str, ...] = ("plan_year", "section_no", "item_no", "subitem_no")
+
+
+def _check_columns(columns: Sequence[str], allowed: tuple[str, ...], name: str) -> list[str]:
+    if isinstance(columns, str):
+        raise ValueError(f"{name} must be a sequence of column names, e.g. ({columns!r},); "
+                         f"got {columns!r}")
+    columns = list(columns)
+    unknown = [c for c in columns if c not in allowed]
+    if unknown:
+        raise ValueError(f"{name} must be among {', '.join(allowed)}; got {unknown}")
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise ValueError(f"{name} names {repeated} more than once")
+    return columns
+
+
+def _as_nullable_int(values: pd.Series) -> pd.Series:
+    """Whole numbers as Int64, missing (NaN, None or "") as <NA>; anything else raises."""
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        blank = values.isna() | values.astype(str).str.strip().eq("")
+        values = values.mask(blank)
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = values.notna() & numbers.isna()
+        if bad.any():
+            raise ValueError(f"column {values.name!r} holds values that are not whole "
+                             f"numbers: {sorted(set(values[bad].astype(str)))[:5]}")
+        values = numbers
+    return values.astype("Int64")
+
+
+def load_tokens(
+    *,
+    part: str | None = "plan",
+    content: bool = True,
+    stopwords: Sequence[str] = DEFAULT_STOPWORD_LISTS,
+    unit_columns: Sequence[str] = (),
+    region_columns: Sequence[str] = (),
+    processed_dir: Path = config.PROCESSED_DIR,
+) -> pd.DataFrame:
+    """One row per token, with the unit and plan metadata asked for joined on.
+
+    With the defaults these are exactly the tokens the shipped keywords,
+    keyness, co-occurrence, similarity and topic tables count:
+    :func:`analysis.text.tokens.content_tokens` of the processed ``tokens`` and
+    ``units`` tables (plan-part units, stopwords removed).  Tokens come from
+    every kind of unit, headings and titles as well as sentences (*sentence* as
+    :func:`load_units` defines it); join ``unit_kind`` and keep
+    ``unit_kind == "sentence"`` for sentences only.  Joined columns travel with
+    the tokens, like quanteda's docvars, so any of them can group
+    :func:`analysis.text.keyness.keyness`::
+
+        tokens = load_tokens(region_columns=("plan_year",))
+        keyness(tokens, target=tokens["plan_year"] == 2021)
+
+    Parameters
+    ----------
+    part : {"review", "plan"} or None, default "plan"
+        Tokens of the units of this part; None keeps both parts.
+    content : bool, default True
+        Remove the ``stopwords`` lists; False keeps every token of the part.
+    stopwords : sequence of {"standard", "policy"}, default both
+        Stopword lists removed when ``content`` is True, by name
+        (:data:`analysis.text.tokens.STOPWORD_PATHS`); ``("standard",)`` keeps the
+        policy boilerplate (加强, 推进 …), ``()`` removes none.
+    unit_columns : sequence of str, default ()
+        Columns of the units table to join by ``unit_id`` (:data:`TOKEN_UNIT_COLUMNS`:
+        ``part``, ``unit_kind``, ``theme``, ``instrument``, ``modality``,
+        ``section_no``, ``item_no``, ``sentence_no`` …).
+    region_columns : sequence of str, default ()
+        Columns of the regions table to join by ``region_id``
+        (:data:`TOKEN_REGION_COLUMNS`: ``plan_year``, ``admin_level``,
+        ``province_zh``, ``name_zh`` …).
+    processed_dir : Path, default ``config.PROCESSED_DIR``
+
+    Returns
+    -------
+    DataFrame
+        ``region_id``, ``unit_id``, ``position``, ``token`` (schema.TOKENS), then
+        ``unit_columns`` and ``region_columns`` in the order given, with the types
+        of ``data/processed/``, except ``plan_year``, ``section_no``, ``item_no`` and
+        ``subitem_no``, which are nullable integers (``Int64``, ``<NA>`` where
+        unknown).  Rows in the order of the tokens table, fresh index.
+    """
+    if part is not None and part not in schema.PARTS:
+        raise ValueError(f"part must be one of {', '.join(schema.PARTS)} or None; got {part!r}")
+    if not isinstance(content, bool):
+        raise ValueError(f"content must be True or False; got {content!r}")
+    unit_columns = _check_columns(unit_columns, TOKEN_UNIT_COLUMNS, "unit_columns")
+    region_columns = _check_columns(region_columns, TOKEN_REGION_COLUMNS, "region_columns")
+    tokens = load_table("tokens", processed_dir=processed_dir)
+    units = load_table("units", processed_dir=processed_dir)
+    tokens = content_tokens(tokens, units, part=part, stopwords=stopwords if content else ())
+    joins = [(units, "unit_id", unit_columns)]
+    if region_columns:
+        joins.append((load_regions(processed_dir=processed_dir), "region_id", region_columns))
+    for table, key, columns in joins:
+        if not columns:
+            continue
+        right = table.loc[:, [key, *columns]]
+        for column in set(columns) & set(_NULLABLE_INT_COLUMNS):
+            right[column] = _as_nullable_int(right[column])
+        tokens = tokens.merge(right, on=key, how="left", validate="many_to_one")
+    return tokens.reset_index(drop=True)
 
 
 def load_regions(*, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:

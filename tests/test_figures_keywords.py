@@ -134,3 +134,28 @@ def test_keyness_figure_puts_the_legend_in_the_free_cells_or_above_the_grid(n):
     else:
         assert not others and len(fig.legends) == 1
     plt.close(fig)
+
+
+def test_keyness_figure_draws_one_arbitrary_comparison_as_one_panel():
+    # One comparison (2021 vs 2022, not a region against the rest), worked by hand:
+    # over-used by G² 年甲 9 > 年乙 7 > 年丙 5; under-used 年丁 8 > 年戊 3.
+    rows = [("年甲", 9.0, 1.0), ("年乙", 7.0, 0.5), ("年丙", 5.0, 2.0), ("年丁", 8.0, -1.0),
+            ("年戊", 3.0, -0.2)]
+    table = pd.DataFrame(rows, columns=["token", "g2", "log_ratio"]).assign(
+        comparison="2021 vs 2022", target="2021", reference="2022")
+    for column in schema.KEYNESS:
+        if column not in table:
+            table[column] = 0
+    fig = keywords.plot_keyness(table.loc[:, schema.KEYNESS], lang="en", n_over=2, n_under=1)
+    (panel,) = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert panel.get_title(loc="left") == "2021 vs 2022"
+    assert [t.get_text() for t in panel.get_yticklabels()] == ["年甲", "年乙", "年丁"]
+    np.testing.assert_allclose([p.get_width() for p in panel.patches], [9.0, 7.0, -8.0])
+    plt.close(fig)
+
+
+def test_top_keywords_is_the_statistics_modules_verb_reexported():
+    import analysis
+    from analysis.text.keyness import top_keywords
+
+    assert keywords.top_keywords is top_keywords is analysis.top_keywords

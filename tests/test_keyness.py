@@ -3,6 +3,7 @@ independent implementations (scipy for G², the `logodds` package for log-odds).
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import numpy as np
@@ -12,8 +13,10 @@ from scipy import sparse
 from scipy.stats import chi2_contingency
 
 from analysis import schema
-from analysis.text import keyness as kn
 from analysis.text import tokens as tk
+
+# The module, not the function analysis.text re-exports under the same name.
+kn = importlib.import_module("analysis.text.keyness")
 
 
 def tokens_table(groups: dict[str, list[list[str]]]) -> pd.DataFrame:
@@ -378,3 +381,181 @@ def test_cooccurrence_counts_pairs_by_brute_force_in_any_block_size():
 
     assert as_set(whole) == as_set(tiny)
     assert len(whole[0]) > 0
+
+
+# ----------------------------------------------------------------------------- any grouping
+
+
+def years_table() -> pd.DataFrame:
+    """TINY plus a plan of unknown year: A 2021 [x x x y], B 2022 [x y y y y z], C <NA> [x z z]."""
+    tokens = tokens_table({"A": [["x", "x", "x", "y"]], "B": [["x", "y", "y", "y", "y", "z"]],
+                           "C": [["x", "z", "z"]]})
+    years = {"A": 2021, "B": 2022, "C": None}
+    return tokens.assign(plan_year=pd.array(tokens["region_id"].map(years), dtype="Int64"))
+
+
+def test_year_2021_against_the_rest_on_a_nullable_integer_column():
+    tokens = years_table()
+    out = kn.keyness(tokens, target=2021, group_col="plan_year", min_freq=1, prior=10.0,
+                     keep_single_chars=True)
+    assert set(out["comparison"]) == {"2021 vs 2022"}  # the unknown year is not "another year"
+    x = out.set_index("token").loc["x"]
+    # C is in neither group: x is 3 of 4 in 2021 and 1 of 6 in 2022, as in TINY.
+    counts = (x["n_target"], x["n_reference"], x["total_target"], x["total_reference"])
+    assert counts == (3, 1, 4, 6)
+    assert x["g2"] == pytest.approx(G2_X, rel=1e-12)
+    scipy_g2 = chi2_contingency([[3, 1], [1, 5]], correction=False,
+                                lambda_="log-likelihood").statistic
+    assert x["g2"] == pytest.approx(scipy_g2, rel=1e-12)
+    # The prior is the whole table, C included: x is 5 of 13 tokens.
+    alpha = 10.0 * 5 / 13
+    delta = math.log((3 + alpha) / (4 + 10 - 3 - alpha)) - math.log(
+        (1 + alpha) / (6 + 10 - 1 - alpha))
+    assert x["log_odds"] == pytest.approx(delta, rel=1e-12)
+
+
+def test_a_boolean_target_equals_the_same_groups_given_by_value():
+    tokens = years_table()
+    by_value = kn.keyness(tokens, target=2021, group_col="plan_year", min_freq=1,
+                          keep_single_chars=True)
+    # A nullable boolean Series (missing where the year is): missing is in neither group.
+    mask = tokens["plan_year"] == 2021
+    assert mask.isna().sum() == 3
+    by_mask = kn.keyness(tokens, target=mask, labels=("2021", "2022"), min_freq=1,
+                         keep_single_chars=True)
+    pd.testing.assert_frame_equal(by_mask, by_value)
+    # A plain numpy mask over region ids: True = target, False = reference.
+    plain = kn.keyness(TINY, target=(TINY["region_id"] == "A").to_numpy(), min_freq=1,
+                       keep_single_chars=True)
+    assert set(plain["comparison"]) == {"target vs reference"}
+    expected = kn.keyness(TINY, target="A", labels=("target", "reference"), min_freq=1,
+                          keep_single_chars=True)
+    pd.testing.assert_frame_equal(plain, expected)
+
+
+def test_keyness_by_region_leaves_missing_groups_out_as_keyness_does():
+    tokens = years_table()
+    stacked = kn.keyness_by_region(tokens, group_col="plan_year", min_freq=1,
+                                   keep_single_chars=True)
+    one_by_one = pd.concat(
+        [kn.keyness(tokens, target=year, group_col="plan_year", min_freq=1,
+                    keep_single_chars=True) for year in (2021, 2022)],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(stacked, one_by_one)
+    assert set(stacked["total_target"] + stacked["total_reference"]) == {10}
+
+
+def test_any_column_groups_keyness_and_review_against_plan():
+    tokens = tokens_table({"X": [["p", "q"], ["q", "r", "r"], ["p", "p", "s"]]})
+    tokens["part"] = tokens["unit_id"].map({"X-0001": "review", "X-0002": "plan",
+                                            "X-0003": "plan"})
+    out = kn.keyness(tokens, target="review", group_col="part", min_freq=1,
+                     keep_single_chars=True).set_index("token")
+    assert out.loc["p", ["n_target", "n_reference", "total_target", "total_reference"]].tolist() \
+        == [1, 2, 2, 6]
+    assert out["comparison"].iloc[0] == "review vs plan"
+
+
+def test_plan_year_as_text_never_matches_nothing_silently():
+    """The regions table stores plan_year as text ('2021', '' when unknown)."""
+    tokens = years_table()
+    as_text = tokens.assign(plan_year=tokens["plan_year"].astype("string").fillna(""))
+    with pytest.raises(ValueError, match=r"target values \[2021\] do not occur in column "
+                                         r"'plan_year'; its values are '', '2021', '2022'"):
+        kn.keyness(as_text, target=2021, group_col="plan_year")
+    with pytest.raises(ValueError, match="target is False or missing on every row.*'2021'"):
+        kn.keyness(as_text, target=as_text["plan_year"] == 2021)
+    with pytest.raises(ValueError, match=r"reference values \['2023'\] do not occur.*"
+                                         r"its values are 2021, 2022 \(dtype Int64\)"):
+        kn.keyness(tokens, target=2021, reference="2023", group_col="plan_year")
+    with pytest.raises(ValueError, match="reference group is empty"):
+        kn.keyness(tokens, target=tokens["region_id"] != "Z")
+
+
+def test_boolean_target_argument_checks():
+    tokens = years_table()
+    mask = tokens["region_id"] == "A"
+    with pytest.raises(ValueError, match="one entry per row"):
+        kn.keyness(tokens, target=mask.to_numpy()[:-1])
+    with pytest.raises(ValueError, match="index of tokens"):
+        kn.keyness(tokens, target=mask.set_axis(mask.index + 1))
+    with pytest.raises(ValueError, match="leave reference as None"):
+        kn.keyness(tokens, target=mask, reference="B")
+    with pytest.raises(ValueError, match="cannot be a missing value"):
+        kn.keyness(tokens, target=[2021, None], group_col="plan_year")
+    with pytest.raises(ValueError, match="no tokens left once numbers"):
+        kn.keyness(tokens, target=mask)  # single characters are dropped by default
+
+
+def test_cooccurrence_per_group_hand_worked_and_equal_to_one_call_per_group():
+    tokens = tokens_table({"r": [["a", "b"], ["b", "a", "a"], ["a", "c"], ["a", "c"], ["b"],
+                                 ["a", "b"]]})
+    part = {"r-0001": "review", "r-0002": "review", "r-0003": "plan", "r-0004": "plan",
+            "r-0005": "plan", "r-0006": None}
+    tokens["part"] = tokens["unit_id"].map(part)
+    out = kn.cooccurrence(tokens, group_col="part", min_count=1, keep_single_chars=True)
+    assert list(out.columns) == ["part", *schema.COOCCURRENCE]
+    # By hand: plan {a c} {a c} {b}: (a, c) in 2 of U = 3 units; review {a b} {a b}: (a, b) 2 of 2.
+    # The unit with no part is in neither network.
+    assert out[["part", "source", "target", "n_units", "n_units_total"]].values.tolist() == [
+        ["plan", "a", "c", 2, 3], ["review", "a", "b", 2, 2]]
+    assert out["npmi"].iloc[0] == pytest.approx(math.log(3 / 2) / -math.log(2 / 3), rel=1e-12)
+    for value, rows in out.groupby("part"):
+        alone = kn.cooccurrence(tokens[tokens["part"] == value], min_count=1,
+                                keep_single_chars=True)
+        pd.testing.assert_frame_equal(rows.drop(columns="part").reset_index(drop=True), alone)
+    whole = kn.cooccurrence(tokens, min_count=1, keep_single_chars=True)
+    assert list(whole.columns) == schema.COOCCURRENCE and whole["n_units_total"].iloc[0] == 6
+    years = tokens.assign(year=pd.array([2021] * len(tokens), dtype="Int64"))
+    assert str(kn.cooccurrence(years, group_col="year", min_count=1,
+                               keep_single_chars=True)["year"].dtype) == "Int64"
+    assert kn.cooccurrence(tokens, group_col="part", min_count=5,
+                           keep_single_chars=True).columns.tolist()[0] == "part"
+
+
+# ----------------------------------------------------------------------------- top keywords
+
+
+def one_comparison() -> pd.DataFrame:
+    rows = [  # token, g2, log_ratio, log_odds_z
+        ("a", 10.0, 2.0, 3.0), ("b", 8.0, 3.0, 1.0), ("c", 6.0, -1.0, -2.5),
+        ("d", 12.0, -0.5, -0.8), ("e", 4.0, 0.5, 2.0), ("f", 0.0, 0.0, 0.0),
+        ("g", 9.0, 1.0, 0.5), ("h", 10.0, 0.2, 0.1),
+    ]
+    table = pd.DataFrame(rows, columns=["token", "g2", "log_ratio", "log_odds_z"])
+    table = table.assign(comparison="2021 vs 2022", target="2021", reference="2022")
+    for column in schema.KEYNESS:
+        if column not in table:
+            table[column] = 0
+    return table.loc[:, schema.KEYNESS]
+
+
+@pytest.mark.parametrize(("by", "expected"), [
+    # Sorted by hand.  g2: over a 10 = h 10 (tie: by token) > g 9; under d 12 > c 6,
+    # listed least extreme first.  log_ratio: b 3 > a 2; c -1 < d -0.5.
+    # log_odds_z: a 3 > e 2; c -2.5 < d -0.8.  f (all 0) is in no list.
+    ("g2", ["a", "h", "c", "d"]),
+    ("log_ratio", ["b", "a", "d", "c"]),
+    ("log_odds_z", ["a", "e", "d", "c"]),
+])
+def test_top_keywords_of_one_comparison_by_each_statistic(by, expected):
+    chosen = kn.top_keywords(one_comparison(), n_over=2, n_under=2, by=by)
+    assert chosen["token"].tolist() == expected
+    assert set(chosen["comparison"]) == {"2021 vs 2022"}
+    signed = chosen["signed_g2"].to_numpy()
+    assert (signed[:2] > 0).all() and (signed[2:] < 0).all()
+    assert chosen.set_index("token").loc["c", "signed_g2"] == -6.0
+
+
+def test_top_keywords_checks_and_edges():
+    table = one_comparison()
+    assert kn.top_keywords(table, n_over=20, n_under=0, by="log_ratio")["token"].tolist() == [
+        "b", "a", "g", "e", "h"]
+    assert kn.top_keywords(table, targets=["2022"]).empty
+    with pytest.raises(ValueError, match="by must be one of g2, log_ratio, log_odds_z; got 'z'"):
+        kn.top_keywords(table, by="z")
+    with pytest.raises(ValueError, match="n_over must be an integer >= 1"):
+        kn.top_keywords(table, n_over=0)
+    with pytest.raises(ValueError, match="n_under must be an integer >= 0"):
+        kn.top_keywords(table, n_under=-1)

@@ -566,3 +566,24 @@ def test_dictionaries_extend_the_shipped_one_and_warn_when_it_is_left_out(tmp_pa
     assert "润心行动" in alone
     with pytest.raises(ValueError, match="extra_terms must be a list of words"):
         tk.user_dict_entries(extra_terms="暖心午餐")
+
+
+def test_content_tokens_keep_one_part_without_stopwords():
+    units = pd.DataFrame({"unit_id": ["u1", "u2", "u3"], "part": ["review", "plan", "plan"]})
+    tokens = pd.DataFrame({
+        "region_id": ["a"] * 6, "unit_id": ["u1", "u1", "u2", "u2", "u3", "u3"],
+        "position": [0, 1, 0, 1, 0, 2], "token": ["教师", "的", "学校", "加强", "的", "课程"]})
+    # By hand: plan units u2, u3; 的 (standard) and 加强 (policy) are stopwords.
+    plan = tk.content_tokens(tokens, units)
+    assert plan[["unit_id", "position", "token"]].values.tolist() == [
+        ["u2", 0, "学校"], ["u3", 2, "课程"]]
+    assert plan.index.tolist() == [0, 1]
+    assert tk.content_tokens(tokens, units, part="review")["token"].tolist() == ["教师"]
+    assert tk.content_tokens(tokens, units, part=None)["token"].tolist() == ["教师", "学校", "课程"]
+    assert tk.content_tokens(tokens, units, stopwords=("standard",))["token"].tolist() == [
+        "学校", "加强", "课程"]
+    assert len(tokens) == 6  # input untouched
+    # The recipe the build used before content_tokens existed.
+    pd.testing.assert_frame_equal(plan, tk.remove_stopwords(tokens, units={"u2", "u3"}))
+    with pytest.raises(ValueError, match="part must be one of review, plan or None; got 'all'"):
+        tk.content_tokens(tokens, units, part="all")

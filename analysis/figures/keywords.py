@@ -10,7 +10,7 @@ text changes with ``lang``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -27,64 +27,14 @@ from analysis.figures.labels import check_lang, order, region_labels, text
 from analysis.figures.regions import MAX_PANELS, attach_subsets, select_regions
 from analysis.figures.style import DIVERGING_CMAP, WIDTH_DOUBLE, figure_style
 
+# The word choice lives with the statistics; these names stay importable from here.
+from analysis.text.keyness import one_vs_rest, top_keywords
+
 #: G² at p = 0.05 with one degree of freedom.
 G2_CRITICAL: float = 3.841458820694124
 OVER_COLOR: str = colormaps[DIVERGING_CMAP](0.9)
 UNDER_COLOR: str = colormaps[DIVERGING_CMAP](0.1)
 WEIGHTS: tuple[str, ...] = ("per_10k", "n")
-
-
-def one_vs_rest(keyness: pd.DataFrame) -> pd.DataFrame:
-    """Rows of ``keyness`` whose reference is every other target pooled.
-
-    A reference is recognised by its members (``reference`` split on ``+``),
-    not by its spelling, so pairwise comparisons in the same table are ignored.
-    """
-    targets = set(keyness["target"].astype(str))
-    reference_sets = keyness["reference"].astype(str).str.split("+").map(frozenset)
-    # Beyond five members keyness labels a reference by its size ("99 region_id values").
-    rest_by_size = f"{len(targets) - 1} region_id values"
-    is_rest = [
-        refs == frozenset(targets - {target}) or reference == rest_by_size
-        for target, refs, reference in zip(keyness["target"].astype(str), reference_sets,
-                                           keyness["reference"].astype(str), strict=True)
-    ]
-    selected = keyness.loc[is_rest]
-    if selected.empty:
-        raise ValueError("keyness has no comparison of a target against all other targets")
-    return selected
-
-
-def top_keywords(
-    keyness: pd.DataFrame,
-    *,
-    n_over: int = 10,
-    n_under: int = 5,
-    targets: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Per target, the ``n_over`` words most over-used and ``n_under`` most under-used by G².
-
-    Only the targets in ``targets`` are kept when it is given (default: all).
-
-    Returns the selected rows with a ``signed_g2`` column (G² with the sign of
-    the log ratio), ordered per target from the most over-used to the most
-    under-used; ties in G² are broken by the token so the choice is stable.
-    """
-    check_positive("n_over", n_over)
-    if not isinstance(n_under, int) or n_under < 0:
-        raise ValueError(f"n_under must be a non-negative integer, got {n_under!r}")
-    table = one_vs_rest(keyness)
-    if targets is not None:
-        table = table.loc[table["target"].astype(str).isin(set(targets))]
-    table = table.assign(signed_g2=lambda d: np.sign(d["log_ratio"]) * d["g2"])
-    table = table.loc[table["g2"] > 0]
-    parts = []
-    for _target, rows in table.groupby("target", sort=True):
-        ranked = rows.sort_values(["g2", "token"], ascending=[False, True], kind="stable")
-        over = ranked.loc[ranked["log_ratio"] > 0].head(n_over)
-        under = ranked.loc[ranked["log_ratio"] < 0].head(n_under)
-        parts.append(pd.concat([over, under.iloc[::-1]]))
-    return pd.concat(parts, ignore_index=True)
 
 
 def _panel_grid(n_panels: int, n_cols: int) -> tuple[int, int]:
@@ -135,7 +85,10 @@ def plot_keyness(
     Parameters
     ----------
     keyness : DataFrame (``schema.KEYNESS``)
-        Only the one-versus-rest comparisons are drawn.
+        One comparison (any :func:`analysis.text.keyness.keyness` result, e.g.
+        2021 against other years) is one panel titled "<target> vs <reference>";
+        of a table of several (:func:`analysis.text.keyness.keyness_by_region`)
+        the one-versus-rest comparisons are drawn, a panel per region.
     lang : {"zh", "en"}, default "zh"
     n_over, n_under : int, default 10 and 5
         Words per region used more / less than in the other regions pooled.
@@ -161,12 +114,16 @@ def plot_keyness(
     """
     check_columns(keyness, schema.KEYNESS, "keyness")
     check_lang(lang)
+    # One comparison is one panel; several are read as one region against the rest each.
+    pairs = keyness.loc[:, ["target", "reference"]].astype(str).drop_duplicates()
+    single = len(pairs) == 1
+    candidates = pairs["target"] if single else one_vs_rest(keyness)["target"].astype(str)
     # Regions are chosen before the words, so the cost does not grow with the corpus.
-    regions, subset = select_regions(one_vs_rest(keyness)["target"].astype(str).unique(),
-                                     cap=max_regions, sizes=region_sizes)
+    regions, subset = select_regions(candidates.unique(), cap=max_regions, sizes=region_sizes)
     selected = top_keywords(keyness, n_over=n_over, n_under=n_under, targets=regions)
     regions = order("region", selected["target"])
-    names = region_labels(regions, lang)
+    names = ({t: f"{t} vs {r}" for t, r in pairs.itertuples(index=False)} if single
+             else region_labels(regions, lang))
     n_rows, n_cols, legend_in_grid = keyness_grid(len(regions))
     max_bars = int(selected.groupby("target").size().max())
     limit = float(selected["signed_g2"].abs().max()) * 1.05

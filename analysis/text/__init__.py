@@ -9,7 +9,8 @@ One module per job, grouped the way the analysis uses them:
 ``dictionary``
     count a researcher's own dictionary of terms (like quanteda's ``dfm_lookup``).
 ``keyness``
-    frequencies, keyness (G², log ratio, weighted log-odds), KWIC, co-occurrence.
+    frequencies, keyness (G², log ratio, weighted log-odds) of any grouping, top
+    keywords, KWIC, co-occurrence.
 ``similarity``
     TF-IDF cosine similarity between regions, overall and per theme.
 ``reuse``
@@ -32,6 +33,7 @@ from analysis.text.keyness import (
     keyness_by_region,
     keyword_frequencies,
     kwic,
+    top_keywords,
 )
 from analysis.text.new_words import candidate_terms
 from analysis.text.reuse import text_reuse
@@ -43,11 +45,17 @@ from analysis.text.similarity import (
     similarity_matrix,
 )
 from analysis.text.term_filters import filter_terms
-from analysis.text.tokens import remove_stopwords, segment_text, tokens_from_units
+from analysis.text.tokens import (
+    content_tokens,
+    remove_stopwords,
+    segment_text,
+    tokens_from_units,
+)
 from analysis.text.topics import fit_topics, topic_k_selection, topic_seed_agreement
 
 __all__ = [
     "candidate_terms",
+    "content_tokens",
     "cooccurrence",
     "count_terms",
     "filter_terms",
@@ -65,6 +73,7 @@ __all__ = [
     "similarity_matrix",
     "text_reuse",
     "tokens_from_units",
+    "top_keywords",
     "topic_k_selection",
     "topic_seed_agreement",
 ]

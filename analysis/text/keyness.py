@@ -1,4 +1,4 @@
-"""Keyword statistics on the token table: frequencies, keyness, KWIC, co-occurrence.
+"""Keyword statistics on the token table: frequencies, keyness, top keywords, KWIC, co-occurrence.
 
 Every function takes the tidy token table of :func:`analysis.text.tokens.tokens_from_units`
 (schema.TOKENS, usually after :func:`analysis.text.tokens.remove_stopwords`) and returns
@@ -183,7 +183,7 @@ def weighted_log_odds(
 
 def _as_values(value: Hashable | Sequence[Hashable]) -> list[Hashable]:
     if isinstance(value, str) or not isinstance(
-        value, Sequence | set | frozenset | pd.Index | np.ndarray
+        value, Sequence | set | frozenset | pd.Index | np.ndarray | pd.api.extensions.ExtensionArray
     ):
         return [value]
     return list(value)
@@ -196,10 +196,91 @@ def _label(values: Sequence[Hashable], group_col: str) -> str:
     return f"{len(shown)} {group_col} values"
 
 
+def _is_mask(value: object) -> bool:
+    """Whether ``value`` is a boolean Series or array (one entry per row), not group values."""
+    return isinstance(
+        value, pd.Series | np.ndarray | pd.api.extensions.ExtensionArray
+    ) and pd.api.types.is_bool_dtype(value.dtype)
+
+
+def _present(column: pd.Series, limit: int = 10) -> str:
+    """The distinct non-missing values of ``column`` (repr, at most ``limit``) and its dtype."""
+    values = sorted(pd.unique(column.dropna()).tolist(), key=str)
+    shown = ", ".join(repr(v) for v in values[:limit])
+    more = f", … ({len(values)} values)" if len(values) > limit else ""
+    return f"its values are {shown}{more} (dtype {column.dtype})"
+
+
+def _check_values(values: list[Hashable], column: pd.Series, present: set, name: str) -> None:
+    if any(v is None or (np.ndim(v) == 0 and bool(pd.isna(v))) for v in values):
+        raise ValueError(f"{name} cannot be a missing value: rows where {column.name!r} is "
+                         "missing belong to neither group")
+    unknown = [v for v in values if v not in present]
+    if unknown:
+        raise ValueError(f"{name} values {unknown} do not occur in column {column.name!r}; "
+                         f"{_present(column)}")
+
+
+def _mask_groups(
+    tokens: pd.DataFrame, mask: pd.Series | np.ndarray, reference: object
+) -> tuple[np.ndarray, np.ndarray]:
+    """Target and reference rows of a boolean ``target``: True, False; missing is neither."""
+    if reference is not None:
+        raise ValueError("with a boolean target leave reference as None: the rows where the "
+                         "target is False form the reference")
+    if len(mask) != len(tokens):
+        raise ValueError(f"a boolean target needs one entry per row of tokens ({len(tokens)}); "
+                         f"got {len(mask)}")
+    if isinstance(mask, pd.Series) and not mask.index.equals(tokens.index):
+        raise ValueError("a boolean target Series must have the index of tokens (it is read "
+                         "row by row); make it from the same table, e.g. "
+                         "tokens['plan_year'] == 2021")
+    values = pd.array(mask, dtype="boolean")
+    in_target = values.fillna(False).to_numpy(dtype=bool)
+    in_reference = (~values).fillna(False).to_numpy(dtype=bool)
+    if not in_target.any():
+        raise ValueError(
+            "the boolean target is False or missing on every row, so the target group is "
+            "empty; when it compares a column with a value, check that column's values and "
+            "dtype (the text '2021' is not the number 2021)"
+        )
+    if not in_reference.any():
+        raise ValueError("the reference group is empty: the boolean target is True or "
+                         "missing on every row")
+    return in_target, in_reference
+
+
+def _value_groups(
+    tokens: pd.DataFrame,
+    target: Hashable | Sequence[Hashable],
+    reference: Hashable | Sequence[Hashable] | None,
+    group_col: str,
+) -> tuple[np.ndarray, np.ndarray, list[Hashable], list[Hashable]]:
+    """Target and reference rows, and their values, of ``group_col`` values."""
+    column = tokens[group_col]
+    # Missing values of the column are in neither group (an unknown year is not "another year").
+    present = set(pd.unique(column.dropna()).tolist())
+    target_values = _as_values(target)
+    _check_values(target_values, column, present, "target")
+    if reference is None:
+        reference_values = sorted(present - set(target_values), key=str)
+    else:
+        reference_values = _as_values(reference)
+        _check_values(reference_values, column, present, "reference")
+    overlap = set(target_values) & set(reference_values)
+    if overlap:
+        raise ValueError(f"target and reference share values {sorted(overlap, key=str)}")
+    if not reference_values:
+        raise ValueError("the reference group is empty: target covers every group")
+    in_target = column.isin(target_values).to_numpy(dtype=bool, na_value=False)
+    in_reference = column.isin(reference_values).to_numpy(dtype=bool, na_value=False)
+    return in_target, in_reference, target_values, reference_values
+
+
 def keyness(
     tokens: pd.DataFrame,
     *,
-    target: Hashable | Sequence[Hashable],
+    target: Hashable | Sequence[Hashable] | pd.Series | np.ndarray,
     reference: Hashable | Sequence[Hashable] | None = None,
     group_col: str = "region_id",
     min_freq: int = 5,
@@ -212,19 +293,38 @@ def keyness(
 ) -> pd.DataFrame:
     """Keyness of the tokens of one group of rows against another.
 
+    The groups are either values of any column of ``tokens`` (text, numbers,
+    nullable ``Int64`` …; metadata joined by :func:`analysis.tables.load_tokens`
+    such as ``part``, ``theme`` or ``plan_year`` included) or a boolean mask
+    (quanteda's ``textstat_keyness(target = docvars(x, "year") == 2021)``)::
+
+        tokens = load_tokens(region_columns=("plan_year",))
+        keyness(tokens, target=2021, group_col="plan_year")          # 2021 vs 2022
+        keyness(tokens, target=tokens["plan_year"] == 2021,
+                labels=("2021", "other years"))                       # the same
+
+    Rows whose group value (or mask entry) is missing belong to neither group,
+    but still count in the prior.  A target or reference that matches no row
+    raises ``ValueError`` naming the values the column holds.
+
     Parameters
     ----------
     tokens : DataFrame
         Token table (schema.TOKENS), possibly after stopword removal, possibly
         with extra columns to group by (e.g. a theme merged in from the units).
-    target : value or list of values of ``group_col``
-        Rows whose ``group_col`` is among these form the target group.
+    target : value or list of values of ``group_col``, or boolean Series / array
+        Rows whose ``group_col`` is among these values form the target group.
+        A boolean Series (with the index of ``tokens``) or array (one entry per
+        row, ``bool`` or nullable ``boolean``) selects the rows directly: True
+        is the target, False the reference, missing neither; ``group_col`` is
+        then not read and ``reference`` must be None.
     reference : value or list of values, or None (default)
-        The reference group; ``None`` means every row not in the target.
+        The reference group; ``None`` means every row not in the target (whose
+        group value is not missing).
     group_col : str, default "region_id"
         Column that defines the groups.  To compare two arbitrary sets of units
         (say theme X in region A against theme X in region B), pass
-        ``group_col="unit_id"`` with the two lists of unit ids.
+        ``group_col="unit_id"`` with the two lists of unit ids, or a boolean target.
     min_freq : int, default 5
         Keep tokens with n_target + n_reference >= min_freq.  Totals and the
         prior always use every token, before this filter.
@@ -233,7 +333,8 @@ def keyness(
         token's share is its relative frequency in the whole ``tokens`` table.
     labels : (str, str) or None
         Names for the target and reference in the output; by default the sorted
-        group values joined with "+" (or "<k> <group_col> values" beyond five).
+        group values joined with "+" (or "<k> <group_col> values" beyond five),
+        and ``("target", "reference")`` for a boolean target.
     regions : DataFrame, optional
         Manifest or regions table: its region names (and their stems without
         县/区/市/省) are place names too.  Default None: the project's manifest
@@ -263,41 +364,35 @@ def keyness(
     ----------
     Dunning (1993); Hardie (2014); Monroe, Colaresi & Quinn (2008) — see the module docstring.
     """
-    _require(tokens, "tokens", [group_col, "token"])
+    _require(tokens, "tokens", ["token"] if _is_mask(target) else [group_col, "token"])
     if not isinstance(min_freq, int | np.integer) or min_freq < 1:
         raise ValueError(f"min_freq must be an int >= 1; got {min_freq!r}")
     if not isinstance(prior, int | float | np.number) or not np.isfinite(prior) or prior <= 0:
         raise ValueError(f"prior must be a positive number (alpha0); got {prior!r}")
-    present = set(tokens[group_col].unique())
-    target_values = _as_values(target)
-    unknown = [v for v in target_values if v not in present]
-    if unknown:
-        raise ValueError(f"target values {unknown} do not occur in column {group_col!r}")
-    if reference is None:
-        reference_values = sorted(present - set(target_values), key=str)
+    if _is_mask(target):
+        in_target, in_reference = _mask_groups(tokens, target, reference)
+        default_labels = ("target", "reference")
     else:
-        reference_values = _as_values(reference)
-        unknown = [v for v in reference_values if v not in present]
-        if unknown:
-            raise ValueError(f"reference values {unknown} do not occur in column {group_col!r}")
-    overlap = set(target_values) & set(reference_values)
-    if overlap:
-        raise ValueError(f"target and reference share values {sorted(overlap, key=str)}")
-    if not reference_values:
-        raise ValueError("the reference group is empty: target covers every group")
-    # Groups are checked against the table as given, then its terms are filtered.
-    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
-                          keep_places=keep_places, keep_single_chars=keep_single_chars)
+        in_target, in_reference, target_values, reference_values = _value_groups(
+            tokens, target, reference, group_col)
+        default_labels = (_label(target_values, group_col), _label(reference_values, group_col))
+    # Groups are checked against the table as given, then its terms are filtered;
+    # only the tokens and each row's side travel through the filter, not the table.
+    side = np.where(in_target, 1, np.where(in_reference, 0, -1)).astype(np.int8)
+    work = pd.DataFrame({"token": tokens["token"], "side": side}, index=tokens.index)
+    work = filter_terms(work, regions=regions, keep_numbers=keep_numbers,
+                        keep_places=keep_places, keep_single_chars=keep_single_chars)
 
-    background = tokens["token"].value_counts()
-    in_target = tokens[group_col].isin(target_values)
-    in_reference = tokens[group_col].isin(reference_values)
-    counts_t = tokens.loc[in_target, "token"].value_counts()
-    counts_r = tokens.loc[in_reference, "token"].value_counts()
+    background = work["token"].value_counts()
+    counts_t = work.loc[work["side"].eq(1), "token"].value_counts()
+    counts_r = work.loc[work["side"].eq(0), "token"].value_counts()
+    for name, counts in (("target", counts_t), ("reference", counts_r)):
+        if counts.empty:
+            raise ValueError(f"the {name} group has no tokens left once numbers, place names "
+                             "and single characters are dropped (keep_numbers, keep_places, "
+                             "keep_single_chars keep them)")
     vocab = counts_t.index.union(counts_r.index)
-    target_label, reference_label = labels or (
-        _label(target_values, group_col), _label(reference_values, group_col)
-    )
+    target_label, reference_label = labels or default_labels
     return _keyness_frame(
         vocab,
         counts_t.reindex(vocab, fill_value=0).to_numpy(dtype="int64"),
@@ -368,6 +463,7 @@ def keyness_by_region(
 
     Returns, for every value g of ``group_col`` in sorted order, the table of
     ``keyness(tokens, target=g, reference=None, ...)``, stacked (schema.KEYNESS).
+    Rows whose group value is missing are in no group (as in :func:`keyness`).
     The prior is the whole table in every comparison.  Counts are taken once
     for all groups, on integer codes, and every comparison is computed in one
     vectorised pass, so the cost grows with the rows returned (groups ×
@@ -419,8 +515,11 @@ def keyness_by_region(
     )
     counts.sum_duplicates()
     group_totals = np.asarray(counts.sum(axis=1)).ravel().astype(np.int64)
-    # a + b is the token's background count, so min_freq filters the vocabulary.
-    frequent = background >= min_freq
+    # Rows whose group is missing are in no reference (as in keyness) but in the prior.
+    grouped = np.asarray(counts.sum(axis=0)).ravel().astype(np.int64)
+    n_grouped = grouped.sum()
+    # a + b is the token's count over all groups, so min_freq filters the vocabulary.
+    frequent = grouped >= min_freq
     if include_absent:
         kept = np.flatnonzero(frequent)
         row = np.repeat(np.arange(len(groups)), len(kept))
@@ -430,9 +529,9 @@ def keyness_by_region(
         coo = counts.tocoo()
         keep = frequent[coo.col]
         row, col, a = coo.row[keep].astype(np.int64), coo.col[keep], coo.data[keep]
-    b = background[col] - a
+    b = grouped[col] - a
     n_t = group_totals[row]
-    n_r = n_all - n_t
+    n_r = n_grouped - n_t
     g2 = g2_statistic(a, b, n_t, n_r)
     delta, z = weighted_log_odds(a, b, n_t, n_r, alpha_all[col], prior)
     order = np.lexsort((col, -z, row))
@@ -455,6 +554,103 @@ def keyness_by_region(
         columns=schema.KEYNESS,
     )
     return out
+
+
+#: Statistics :func:`top_keywords` can rank by (columns of schema.KEYNESS).
+TOP_KEYWORDS_BY: tuple[str, ...] = ("g2", "log_ratio", "log_odds_z")
+
+
+def one_vs_rest(keyness_table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a keyness table whose reference is every other target pooled.
+
+    A reference is recognised by its members (``reference`` split on ``+``),
+    not by its spelling, so pairwise comparisons in the same table are ignored;
+    beyond five members :func:`keyness` labels it by its size
+    ("99 region_id values"), which is recognised too.
+    """
+    _require(keyness_table, "keyness_table", ["target", "reference"])
+    targets = set(keyness_table["target"].astype(str))
+    reference_sets = keyness_table["reference"].astype(str).str.split("+").map(frozenset)
+    size_prefix = f"{len(targets) - 1} "
+    is_rest = [
+        refs == frozenset(targets - {target})
+        or (reference.startswith(size_prefix) and reference.endswith(" values"))
+        for target, refs, reference in zip(keyness_table["target"].astype(str), reference_sets,
+                                           keyness_table["reference"].astype(str), strict=True)
+    ]
+    selected = keyness_table.loc[is_rest]
+    if selected.empty:
+        raise ValueError("keyness has no comparison of a target against all other targets")
+    return selected
+
+
+def top_keywords(
+    keyness_table: pd.DataFrame,
+    *,
+    n_over: int = 10,
+    n_under: int = 5,
+    by: str = "g2",
+    targets: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The ``n_over`` most over-used and ``n_under`` most under-used words of each comparison.
+
+    A table holding one comparison (one target and reference pair, any
+    :func:`keyness` result: 2021 against other years, review against plan …)
+    gives the words of that comparison.  A table of several comparisons (e.g.
+    :func:`keyness_by_region`) gives those of each target against all the other
+    targets pooled (:func:`one_vs_rest`); other pairs in it are ignored.
+
+    Parameters
+    ----------
+    keyness_table : DataFrame (schema.KEYNESS)
+    n_over : int, default 10
+        Words more frequent in the target than in the reference (at least 1).
+    n_under : int, default 5
+        Words less frequent in the target (0 for none).
+    by : {"g2", "log_ratio", "log_odds_z"}, default "g2"
+        The ranking: G² (direction from the sign of ``log_ratio``), Hardie's log
+        ratio, or the weighted log-odds z-score (direction from their sign);
+        over-used words are those with the largest values, under-used those with
+        the most negative (for G², the largest G² with a negative log ratio).
+        Words whose statistic is 0 are in neither list.
+    targets : sequence of str, optional
+        Keep only these target labels (default: all).
+
+    Returns
+    -------
+    DataFrame
+        The selected rows (columns of ``keyness_table``) and ``signed_g2``, G²
+        with the sign of the log ratio; per comparison (targets in sorted order)
+        from the most over-used to the most under-used word, so the under-used
+        come least extreme first.  Ties are broken by the token, so the choice
+        is stable.
+    """
+    if by not in TOP_KEYWORDS_BY:
+        raise ValueError(f"by must be one of {', '.join(TOP_KEYWORDS_BY)}; got {by!r}")
+    for name, value, least in (("n_over", n_over, 1), ("n_under", n_under, 0)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}; got {value!r}")
+    _require(keyness_table, "keyness_table", ["target", "reference", "token", "g2", "log_ratio",
+                                              by])
+    pairs = keyness_table.loc[:, ["target", "reference"]].drop_duplicates()
+    table = keyness_table if len(pairs) == 1 else one_vs_rest(keyness_table)
+    if targets is not None:
+        table = table.loc[table["target"].astype(str).isin({str(t) for t in targets})]
+    direction = np.sign(table["log_ratio"] if by == "g2" else table[by])
+    strength = table[by].abs()
+    table = table.assign(signed_g2=np.sign(table["log_ratio"]) * table["g2"])
+    order = pd.DataFrame({"strength": strength, "token": table["token"]}, index=table.index)
+    parts = []
+    for _pair, rows in table.groupby(["target", "reference"], sort=True):
+        ranked = order.loc[rows.index].sort_values(["strength", "token"], ascending=[False, True],
+                                                   kind="stable")
+        ranked = ranked.loc[ranked["strength"] > 0]
+        over = ranked.index[direction[ranked.index] > 0][:n_over]
+        under = ranked.index[direction[ranked.index] < 0][:n_under]
+        parts.append(table.loc[over.append(under[::-1])])
+    if not parts:
+        return table.iloc[:0].reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _token_offsets(text: str, tokens: Sequence[str], unit_id: str) -> list[tuple[int, int]]:
@@ -579,6 +775,7 @@ def cooccurrence(
     *,
     min_count: int = 3,
     unit_col: str = "unit_id",
+    group_col: str | None = None,
     regions: pd.DataFrame | None = None,
     keep_numbers: bool = False,
     keep_places: bool = False,
@@ -602,6 +799,12 @@ def cooccurrence(
         Keep pairs that share at least this many units.
     unit_col : str, default "unit_id"
         The co-occurrence window; any column of ``tokens`` (e.g. an item id).
+    group_col : str or None, default None
+        One network per value of this column of ``tokens`` (e.g. ``region_id``,
+        or ``part`` or ``theme`` joined by :func:`analysis.tables.load_tokens`),
+        each computed on its own rows only (U, n_a, n_b are the group's); rows
+        whose value is missing are left out.  None: one network of the whole
+        table.  For a subset of units, pass only their tokens.
     regions : DataFrame, optional
         Manifest or regions table: its region names (and their stems without
         县/区/市/省) are place names too.  Default None: the project's manifest
@@ -613,24 +816,43 @@ def cooccurrence(
 
     Returns
     -------
-    DataFrame with columns schema.COOCCURRENCE, one row per pair:
+    DataFrame with columns schema.COOCCURRENCE, one row per pair (preceded by
+    ``group_col``, with its dtype, when one is given: one row per group and pair):
         source, target : str, the two tokens, source < target in code-point order.
         n_units : int, units containing both.
         n_source, n_target : int, units containing each.
-        n_units_total : int, U, units in the table.
+        n_units_total : int, U, units in the table (in the group).
         pmi : float, natural log.
         npmi : float.
-    Sorted by n_units descending, npmi descending, source, target.
+    Sorted by group (ascending) when grouped, then n_units descending, npmi
+    descending, source, target.
 
     References
     ----------
     Bouma (2009) — see the module docstring.
     """
-    _require(tokens, "tokens", [unit_col, "token"])
+    _require(tokens, "tokens", [unit_col, "token"] + ([] if group_col is None else [group_col]))
     if not isinstance(min_count, int | np.integer) or min_count < 1:
         raise ValueError(f"min_count must be an int >= 1; got {min_count!r}")
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
+    if group_col is None:
+        return _cooccurrence_table(tokens, min_count=min_count, unit_col=unit_col)
+    column = tokens[group_col]
+    parts = []
+    for value, rows in tokens.groupby(group_col, sort=True, dropna=True, observed=True):
+        table = _cooccurrence_table(rows, min_count=min_count, unit_col=unit_col)
+        if not table.empty:
+            group = pd.Series([value] * len(table), dtype=column.dtype, name=group_col)
+            parts.append(pd.concat([group, table], axis=1))
+    if not parts:
+        return pd.DataFrame({group_col: pd.Series(dtype=column.dtype),
+                             **{c: pd.Series(dtype="object") for c in schema.COOCCURRENCE}})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _cooccurrence_table(tokens: pd.DataFrame, *, min_count: int, unit_col: str) -> pd.DataFrame:
+    """:func:`cooccurrence` of a table whose terms are already filtered, as one network."""
     # Integer codes throughout: one Python string per distinct token, not per row.
     unit_codes, unit_names = pd.factorize(tokens[unit_col])
     token_codes, token_names = pd.factorize(tokens["token"])

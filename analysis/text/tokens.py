@@ -1,7 +1,7 @@
 """Sentence units to a tidy token table: jieba segmentation with a policy-term dictionary.
 
 One verb does the work, :func:`tokens_from_units`; the rest are its parts and its
-companions (:func:`remove_stopwords`, :func:`tokenizer_info`).
+companions (:func:`remove_stopwords`, :func:`content_tokens`, :func:`tokenizer_info`).
 
 How a unit's text becomes tokens
 --------------------------------
@@ -814,6 +814,46 @@ def remove_stopwords(
     if units is not None:
         keep &= tokens["unit_id"].isin(units)
     return tokens.loc[keep].reset_index(drop=True)
+
+
+# The part of a plan document the shipped statistics describe (see content_tokens).
+CONTENT_PART: str = "plan"
+
+
+def content_tokens(
+    tokens: pd.DataFrame,
+    units: pd.DataFrame,
+    *,
+    part: str | None = CONTENT_PART,
+    stopwords: Sequence[str] = DEFAULT_STOPWORD_LISTS,
+) -> pd.DataFrame:
+    """The content tokens of one part of the plans: the tokens every shipped statistic counts.
+
+    The build's keywords, keyness, co-occurrence, similarity and topics all read
+    ``content_tokens(tokens, units)``: tokens of the plan-part units (a combined
+    review-and-plan document such as 新吴 also has a ``"review"`` part), with the
+    standard and policy-boilerplate stopwords removed (:func:`remove_stopwords`).
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        The token table (schema.TOKENS) of ``units``.
+    units : DataFrame
+        The units table (schema.UNITS; ``unit_id`` and ``part`` are read).
+    part : {"review", "plan"} or None, default "plan"
+        Keep the tokens of the units of this part; None keeps every unit of ``units``.
+    stopwords : sequence of {"standard", "policy"}, default both
+        The stopword lists removed (``()`` removes none); see :func:`remove_stopwords`.
+
+    Returns
+    -------
+    DataFrame with the columns of ``tokens`` (schema.TOKENS), fewer rows, in their
+    order, with a fresh index; ``position`` is kept as it was.
+    """
+    if part is not None and part not in schema.PARTS:
+        raise ValueError(f"part must be one of {', '.join(schema.PARTS)} or None; got {part!r}")
+    kept = units["unit_id"] if part is None else units.loc[units["part"] == part, "unit_id"]
+    return remove_stopwords(tokens, lists=stopwords, units=set(kept))
 
 
 def _file_info(path: Path) -> dict[str, object]:
