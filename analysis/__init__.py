@@ -7,6 +7,7 @@ are importable from here::
     import analysis
     units = analysis.load_units()              # one row per sentence or heading
     themes = analysis.theme_table(level="domain")
+    analysis.save(fig, "fig1.pdf")             # a figure, fonts embedded as TrueType
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ from analysis.text.dictionary import count_terms
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # ``analysis.save`` is imported on first use, so ``import analysis`` does not
+    # load matplotlib for the table verbs.
+    if name == "save":
+        from analysis.figures.save import save
+
+        return save
+    raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+
+
 __all__ = [
     "count_terms",
     "export",
@@ -24,6 +36,7 @@ __all__ = [
     "load_regions",
     "load_table",
     "load_units",
+    "save",
     "theme_table",
     "__version__",
 ]
