@@ -43,6 +43,7 @@ from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
+from analysis.figures.labels import wrap
 from analysis.figures.style import (
     HouseFigure,
     categorical_colors,
@@ -150,6 +151,22 @@ class Sizing:
         if self.scale == 1.0 and self.stretch == 1.0:
             return n
         return max(minimum, round(n * self.stretch / self.scale))
+
+    @property
+    def house(self) -> bool:
+        """True at the house width and font size (the layout of the committed figures)."""
+        return self.scale == 1.0 and self.stretch == 1.0
+
+    @property
+    def narrow(self) -> bool:
+        """True when fewer characters fit across than in the house layout."""
+        return self.stretch / self.scale < 1.0
+
+    def wrap_labels(self, labels: Sequence[str], lang: str, *, width: int) -> list[str]:
+        """``labels`` as given in the house layout; wrapped at ``chars(width)`` when narrow."""
+        if not self.narrow:
+            return list(labels)
+        return [wrap(value, lang, width=self.chars(width, minimum=14)) for value in labels]
 
     def tall(self, rule: float) -> float:
         """The figure height: the given height, else ``rule`` (inches at the house font size)."""
@@ -271,3 +288,26 @@ def _root(ax: Axes) -> Figure:
     # The root figure (the one that is saved), also for an axes of a subfigure.
     fig = ax.figure
     return fig.figure if isinstance(fig, SubFigure) else fig
+
+
+def n_lines(labels: Sequence[str]) -> int:
+    """The most lines of any of ``labels`` (1 for none)."""
+    return max((str(value).count("\n") + 1 for value in labels), default=1)
+
+
+def turn_crowded_ticks(ax: Axes) -> bool:
+    """Turn the x tick labels of ``ax`` by 90 degrees if any two overlap once drawn.
+
+    For layouts narrower than the house width, where upright column labels that
+    fit at the house width may run into each other.  Returns whether it turned them.
+    """
+    fig = _root(ax)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()
+             if t.get_visible() and t.get_text()]
+    boxes.sort(key=lambda box: box.x0)
+    if any(a.x1 > b.x0 for a, b in zip(boxes, boxes[1:], strict=False)):
+        ax.tick_params(axis="x", labelrotation=90)
+        return True
+    return False
