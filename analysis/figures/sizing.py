@@ -303,8 +303,7 @@ def turn_crowded_ticks(ax: Axes) -> bool:
     """
     fig = _root(ax)
     fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
-    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()
+    boxes = [t.get_window_extent() for t in ax.get_xticklabels()
              if t.get_visible() and t.get_text()]
     boxes.sort(key=lambda box: box.x0)
     if any(a.x1 > b.x0 for a, b in zip(boxes, boxes[1:], strict=False)):
