@@ -46,6 +46,7 @@ from analysis.figures.sizing import (
 from analysis.figures.style import (
     SEQUENTIAL_CMAP,
     WIDTH_DOUBLE,
+    categorical_colors,
     sequential_norm,
     text_color_on,
 )
@@ -147,7 +148,8 @@ def plot_theme_shares(
     )
     theme_domain = table.groupby("theme_id")["domain"].first()
     domains = order("domain", table["domain"])
-    colours = sizing.colors(domains)
+    # The domain strip keeps the domain palette; cmap colours the cells.
+    colours = categorical_colors(domains)
     values = matrix.to_numpy(dtype=float)
 
     columns, rotation = column_labels(region_labels(regions, lang).values(), lang,

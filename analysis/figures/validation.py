@@ -22,6 +22,7 @@ from analysis.figures.labels import check_lang, label, order, text
 from analysis.figures.sizing import (
     BASE_FONTSIZE,
     figure_sizing,
+    n_lines,
     new_figure,
     plot_style,
     target_axes,
@@ -115,11 +116,15 @@ def plot_confusion(
     sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
                            default_width=min(WIDTH_DOUBLE, size + 2.4),
                            default_cmap=SEQUENTIAL_CMAP)
+    row_names = sizing.wrap_labels(
+        [f"{i + 1}  {label(level, c, lang)}" for i, c in enumerate(codes)], lang, width=40)
+    # Rows as high as their (wrapped) labels need; 0.2 in each in the house layout.
+    size = 1.6 + max(0.2, 0.125 * n_lines(row_names)) * n
 
     with plot_style(sizing):
         if sizing.ax is None:
             fig = new_figure(sizing, height=sizing.tall(size))
-            grid = fig.add_gridspec(1, 2, width_ratios=[n, 0.35])
+            grid = fig.add_gridspec(1, 2, width_ratios=[n, 0.35 * sizing.stretch])
             ax = fig.add_subplot(grid[0, 0])
         else:
             fig, ax = target_axes(sizing, height=0.0)
@@ -129,8 +134,7 @@ def plot_confusion(
                             missing_color="white")
         for i in range(n):
             ax.add_patch(Rectangle((i, i), 1, 1, fill=False, edgecolor="black", linewidth=0.8))
-        ax.set_yticklabels(sizing.wrap_labels(
-            [f"{i + 1}  {label(level, c, lang)}" for i, c in enumerate(codes)], lang, width=40))
+        ax.set_yticklabels(row_names)
         ax.set_xticklabels([str(i + 1) for i in range(n)])
         ax.xaxis.tick_top()
         ax.xaxis.set_label_position("top")
