@@ -10,6 +10,7 @@ are importable from here::
     tokens = analysis.load_tokens(region_columns=("plan_year",))   # the shipped content tokens
     table = analysis.keyness(tokens, target=tokens["plan_year"] == 2021)
     analysis.top_keywords(table, by="log_odds_z")
+    analysis.save(fig, "fig1.pdf")             # a figure, fonts embedded as TrueType
 """
 
 from __future__ import annotations
@@ -29,6 +30,17 @@ from analysis.text.tokens import content_tokens
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # ``analysis.save`` is imported on first use, so ``import analysis`` does not
+    # load matplotlib for the table verbs.
+    if name == "save":
+        from analysis.figures.save import save
+
+        return save
+    raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+
+
 __all__ = [
     "content_tokens",
     "count_terms",
@@ -39,6 +51,7 @@ __all__ = [
     "load_table",
     "load_tokens",
     "load_units",
+    "save",
     "theme_table",
     "top_keywords",
     "__version__",

@@ -3,7 +3,13 @@
 Every figure is drawn by a function that takes a processed table and returns a
 matplotlib Figure (``lang="zh"`` or ``"en"`` picks the language of every label),
 and is written by :func:`save_figure` as PNG (300 dpi) and PDF (vector, font
-embedded), with one row in ``figures/manifest.csv``.
+embedded), with one row in ``figures/manifest.csv``.  :func:`save` writes any figure the
+same way (TrueType fonts, reproducible bytes) without a manifest row.
+
+Every ``plot_*`` function also takes ``width`` (cm or "single"/"medium"/"double"),
+``height`` (cm), ``cmap``, ``fontsize`` and, for figures of one panel, ``ax``
+(see :mod:`analysis.figures.sizing`); the figures it returns embed TrueType
+fonts however they are saved.
 
 A figure drawn by calling its function directly uses the full CJK font (about
 28 000 glyphs, converted once per cache); to draw with the small font of a
@@ -18,11 +24,12 @@ from analysis.figures.clouds import draw_word_cloud, word_cloud_layout
 from analysis.figures.fonts import cjk_font_path, use_characters
 from analysis.figures.labels import LANGS, label, text, wrap
 from analysis.figures.make import FIGURES, make_all_figures
-from analysis.figures.save import read_manifest, save_figure, write_manifest
+from analysis.figures.save import read_manifest, save, save_figure, write_manifest
+from analysis.figures.sizing import WIDTHS_CM
 from analysis.figures.style import apply_style, figure_style, style_rc
 
 __all__ = [
     "FIGURES", "LANGS", "apply_style", "cjk_font_path", "draw_word_cloud", "figure_characters",
-    "figure_style", "label", "make_all_figures", "read_manifest", "save_figure", "style_rc",
-    "text", "use_characters", "word_cloud_layout", "wrap", "write_manifest",
+    "figure_style", "label", "make_all_figures", "read_manifest", "save", "save_figure", "style_rc",
+    "text", "use_characters", "WIDTHS_CM", "word_cloud_layout", "wrap", "write_manifest",
 ]

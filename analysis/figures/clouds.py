@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.colors import Colormap
 from PIL import ImageFont
 from wordcloud import WordCloud
 
@@ -139,7 +140,7 @@ def draw_word_cloud(
     *,
     width: int = 800,
     height: int = 500,
-    cmap: str = SEQUENTIAL_CMAP,
+    cmap: str | Colormap = SEQUENTIAL_CMAP,
     color_range: tuple[float, float] = (0.55, 1.0),
 ) -> Axes:
     """Draw a :func:`word_cloud_layout` on ``ax`` as text, coloured by weight.
@@ -168,7 +169,7 @@ def draw_word_cloud(
     ax.set_axis_off()
     if layout.empty:
         return ax
-    colormap = colormaps[cmap]
+    colormap = cmap if isinstance(cmap, Colormap) else colormaps[cmap]
     weights = layout["weight"].to_numpy(dtype=float)
     span = weights.max() - weights.min()
     scaled = (weights - weights.min()) / span if span > 0 else np.ones_like(weights)

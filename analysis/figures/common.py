@@ -44,7 +44,7 @@ def draw_heatmap(
     ax: Axes,
     values: np.ndarray,
     *,
-    cmap: str,
+    cmap: str | mcolors.Colormap,
     norm: mcolors.Normalize,
     annotations: np.ndarray | None = None,
     fontsize: float = 6.5,
@@ -54,7 +54,8 @@ def draw_heatmap(
     """Draw a matrix as coloured cells, row 0 at the top, NaN cells grey.
 
     ``annotations`` (same shape, strings; empty string for none) are written in
-    each cell in black or white, whichever reads better on the cell's colour.
+    each cell in black or white, whichever reads better on the cell's colour
+    under ``cmap`` (a name or a Colormap).
     ``color_by`` colours the cells by another matrix than ``values`` (for
     example counts coloured by row share).  NaN cells take ``missing_color``.
     Returns the mesh for a colour bar.
@@ -63,7 +64,8 @@ def draw_heatmap(
     colours = values if color_by is None else np.asarray(color_by, dtype=float)
     if colours.shape != values.shape:
         raise ValueError(f"color_by has shape {colours.shape}, values {values.shape}")
-    colormap = colormaps[cmap].with_extremes(bad=missing_color)
+    base = cmap if isinstance(cmap, mcolors.Colormap) else colormaps[cmap]
+    colormap = base.with_extremes(bad=missing_color)
     n_rows, n_cols = values.shape
     mesh = ax.pcolormesh(
         np.arange(n_cols + 1), np.arange(n_rows + 1), np.ma.masked_invalid(colours),

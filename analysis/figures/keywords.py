@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib import pyplot as plt
+from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -25,7 +26,8 @@ from analysis.figures.clouds import draw_word_cloud, word_cloud_layout
 from analysis.figures.common import check_choice, check_columns, check_positive
 from analysis.figures.labels import check_lang, order, region_labels, text
 from analysis.figures.regions import MAX_PANELS, attach_subsets, select_regions
-from analysis.figures.style import DIVERGING_CMAP, WIDTH_DOUBLE, figure_style
+from analysis.figures.sizing import BASE_FONTSIZE, figure_sizing, new_figure, plot_style
+from analysis.figures.style import DIVERGING_CMAP, SEQUENTIAL_CMAP, WIDTH_DOUBLE
 
 # The word choice lives with the statistics; these names stay importable from here.
 from analysis.text.keyness import one_vs_rest, top_keywords
@@ -35,6 +37,11 @@ G2_CRITICAL: float = 3.841458820694124
 OVER_COLOR: str = colormaps[DIVERGING_CMAP](0.9)
 UNDER_COLOR: str = colormaps[DIVERGING_CMAP](0.1)
 WEIGHTS: tuple[str, ...] = ("per_10k", "n")
+
+
+def _ends(cmap: Colormap) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    # Over-used words take the top end of the diverging map, under-used the bottom.
+    return cmap(0.9), cmap(0.1)
 
 
 def _panel_grid(n_panels: int, n_cols: int) -> tuple[int, int]:
@@ -79,6 +86,11 @@ def plot_keyness(
     n_under: int = 5,
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_PANELS,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: None = None,
 ) -> Figure:
     """Bars of signed G² for each region's most over- and under-used words.
 
@@ -98,6 +110,18 @@ def plot_keyness(
     max_regions : int, default :data:`analysis.figures.regions.MAX_PANELS`
         Most panels drawn.
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
+    height : float or None, default None
+        Centimetres; None: a row of bars per word at the chosen font size.
+    cmap : str or Colormap, optional
+        Diverging map whose ends colour over- and under-used words (default
+        :data:`analysis.figures.style.DIVERGING_CMAP`).
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : None
+        Must be None: one panel per region needs a figure of its own.
     Returns
     -------
     Figure
@@ -127,19 +151,22 @@ def plot_keyness(
     n_rows, n_cols, legend_in_grid = keyness_grid(len(regions))
     max_bars = int(selected.groupby("target").size().max())
     limit = float(selected["signed_g2"].abs().max()) * 1.05
-    height = 0.6 + n_rows * (0.45 + 0.14 * max_bars) + (0.0 if legend_in_grid else _LEGEND_STRIP)
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_DOUBLE, default_cmap=DIVERGING_CMAP,
+                           panels="one panel per region")
+    over_color, under_color = _ends(sizing.cmap)
+    fig_height = sizing.tall(
+        0.6 + n_rows * (0.45 + 0.14 * max_bars) + (0.0 if legend_in_grid else _LEGEND_STRIP))
 
-    with figure_style():
-        fig, axes = plt.subplots(
-            n_rows, n_cols, figsize=(WIDTH_DOUBLE, height),
-            sharex=True, layout="constrained", squeeze=False,
-        )
+    with plot_style(sizing):
+        fig = new_figure(sizing, height=fig_height)
+        axes = fig.subplots(n_rows, n_cols, sharex=True, squeeze=False)
         flat = axes.ravel()
         for index, (ax, region) in enumerate(zip(flat, regions, strict=False)):
             rows = selected.loc[selected["target"] == region]
             y = np.arange(len(rows))
             significant = rows["g2"].to_numpy() >= G2_CRITICAL
-            colours = [OVER_COLOR if v > 0 else UNDER_COLOR for v in rows["signed_g2"]]
+            colours = [over_color if v > 0 else under_color for v in rows["signed_g2"]]
             ax.barh(y, rows["signed_g2"], color=colours, height=0.75,
                     alpha=None, edgecolor="none")
             for patch, sig in zip(ax.patches, significant, strict=True):
@@ -154,8 +181,8 @@ def plot_keyness(
             ax.xaxis.set_tick_params(labelbottom=index + n_cols >= len(regions))
             ax.tick_params(axis="y", length=0)
             ax.spines["left"].set_visible(False)
-        handles = [Patch(color=OVER_COLOR, label=text("overused", lang)),
-                   Patch(color=UNDER_COLOR, label=text("underused", lang)),
+        handles = [Patch(color=over_color, label=text("overused", lang)),
+                   Patch(color=under_color, label=text("underused", lang)),
                    plt.Line2D([], [], color="0.35", linestyle=(0, (3, 2)), linewidth=0.6,
                               label=text("p05", lang))]
         if legend_in_grid:
@@ -170,7 +197,7 @@ def plot_keyness(
             # Above the panels: below them, constrained layout would set it on
             # the shared x label.
             fig.legend(handles=handles, loc="outside upper center", ncol=3, frameon=False)
-        fig.supxlabel(text("signed_g2", lang), fontsize=8)
+        fig.supxlabel(text("signed_g2", lang), fontsize=sizing.pt(8))
     return attach_subsets(fig, subset)
 
 
@@ -183,6 +210,11 @@ def plot_word_clouds(
     random_state: int = RANDOM_STATE,
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_PANELS,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: None = None,
 ) -> Figure:
     """One word cloud per region, word size by frequency.
 
@@ -203,6 +235,18 @@ def plot_word_clouds(
     max_regions : int, default :data:`analysis.figures.regions.MAX_PANELS`
         Most clouds drawn.
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
+    height : float or None, default None
+        Centimetres; None: the clouds keep their aspect ratio at the chosen width.
+    cmap : str or Colormap, optional
+        Colour map of the words by weight (default
+        :data:`analysis.figures.style.SEQUENTIAL_CMAP`).
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : None
+        Must be None: one panel per region needs a figure of its own.
     Returns
     -------
     Figure
@@ -215,16 +259,23 @@ def plot_word_clouds(
     check_choice("weight", weight, WEIGHTS)
     regions, subset = select_regions(keywords["region_id"].astype(str).unique(),
                                      cap=max_regions, sizes=region_sizes)
-    n_rows, n_cols = _panel_grid(len(regions), 3)
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_DOUBLE, default_cmap=SEQUENTIAL_CMAP,
+                           panels="one panel per region")
+    # Two clouds a row when three would print the smallest words below 2.5 pt.
+    n_rows, n_cols = _panel_grid(len(regions), 3 if sizing.stretch > 0.7 else 2)
     names = region_labels(regions, lang)
     canvas_w, canvas_h = 800, 560
-    panel_w = WIDTH_DOUBLE / n_cols
+    fig_w = sizing.width
+    panel_w = fig_w / n_cols
+    title_h = 0.25 * sizing.scale
     cloud_h = panel_w * canvas_h / canvas_w
-    title_h = 0.25
+    if sizing.height is not None:
+        cloud_h = min(cloud_h, sizing.height / n_rows - title_h)
     fig_h = n_rows * (cloud_h + title_h)
 
-    with figure_style():
-        fig = plt.figure(figsize=(WIDTH_DOUBLE, fig_h))
+    with plot_style(sizing):
+        fig = new_figure(sizing, height=fig_h, layout=None)
         for i, region in enumerate(regions):
             rows = keywords.loc[(keywords["region_id"] == region) & (keywords[weight] > 0)]
             frequencies = rows.groupby("token")[weight].sum()
@@ -237,9 +288,9 @@ def plot_word_clouds(
             bottom = fig_h - (row + 1) * (cloud_h + title_h)
             # Fixed axes positions (no layout engine): the cloud's font sizes are
             # computed from the axes' final size.
-            ax = fig.add_axes([col * panel_w / WIDTH_DOUBLE + 0.01, bottom / fig_h,
-                               panel_w / WIDTH_DOUBLE - 0.02, cloud_h / fig_h])
-            draw_word_cloud(ax, layout, width=canvas_w, height=canvas_h)
-            fig.text((col + 0.5) * panel_w / WIDTH_DOUBLE, (bottom + cloud_h + 0.04) / fig_h,
-                     names[region], ha="center", va="bottom", fontsize=9)
+            ax = fig.add_axes([col * panel_w / fig_w + 0.01, bottom / fig_h,
+                               panel_w / fig_w - 0.02, cloud_h / fig_h])
+            draw_word_cloud(ax, layout, width=canvas_w, height=canvas_h, cmap=sizing.cmap)
+            fig.text((col + 0.5) * panel_w / fig_w, (bottom + cloud_h + 0.04) / fig_h,
+                     names[region], ha="center", va="bottom", fontsize=sizing.pt(9))
     return attach_subsets(fig, subset)

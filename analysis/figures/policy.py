@@ -51,7 +51,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
-from matplotlib.colors import to_rgba
+from matplotlib.colors import Colormap, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -83,13 +83,21 @@ from analysis.figures.regions import (
     with_note,
 )
 from analysis.figures.save import save_figure
+from analysis.figures.sizing import (
+    BASE_FONTSIZE,
+    Sizing,
+    figure_sizing,
+    new_figure,
+    plot_style,
+    target_axes,
+    turn_crowded_ticks,
+)
 from analysis.figures.style import (
     QUALITATIVE,
     SEQUENTIAL_CMAP,
     WIDTH_DOUBLE,
     WIDTH_MEDIUM,
     categorical_colors,
-    figure_style,
     sequential_norm,
     text_color_on,
 )
@@ -179,22 +187,24 @@ def _modality_names(lang: str) -> dict[str, str]:
     return names
 
 
-def _instrument_colors() -> dict[str, str]:
-    colors = categorical_colors([t for t in schema.INSTRUMENT_TYPES if t != "none"])
+def _instrument_colors(sizing: Sizing | None = None) -> dict[str, str]:
+    types = [t for t in schema.INSTRUMENT_TYPES if t != "none"]
+    colors = categorical_colors(types) if sizing is None else sizing.colors(types)
     colors["none"] = _GREY
     return colors
 
 
-def _modality_colors() -> dict[str, str]:
-    cmap = colormaps[SEQUENTIAL_CMAP]
+def _modality_colors(cmap: Colormap | None = None) -> dict[str, str]:
+    cmap = colormaps[SEQUENTIAL_CMAP] if cmap is None else cmap
     levels = [lv for lv in schema.MODALITY_LEVELS if lv != "none"]
     colors = {lv: _hex(cmap(x)) for lv, x in zip(levels, _MODALITY_SHADES, strict=True)}
     colors["none"] = "#d9d9d9"
     return colors
 
 
-def _level_colors() -> dict[str, str]:
-    colors = categorical_colors([lv for lv in schema.CITATION_LEVELS if lv != "unknown"])
+def _level_colors(sizing: Sizing | None = None) -> dict[str, str]:
+    levels = [lv for lv in schema.CITATION_LEVELS if lv != "unknown"]
+    colors = categorical_colors(levels) if sizing is None else sizing.colors(levels)
     colors["unknown"] = _GREY
     return colors
 
@@ -378,7 +388,8 @@ def _cap_regions(order: list[str], max_regions: int,
 
 
 def _stacked_bars(ax: Axes, shares: pd.DataFrame, key: str, category: str, order: list[str],
-                  tick_labels: list[str], colors: dict[str, str]) -> None:
+                  tick_labels: list[str], colors: dict[str, str], *, fontsize: float = 6.5
+                  ) -> None:
     """Horizontal bars of ``shares`` (one per ``order`` entry, top to bottom), 100 % wide."""
     levels = list(colors)
     wide = (shares.pivot(index=key, columns=category, values="share")
@@ -393,7 +404,7 @@ def _stacked_bars(ax: Axes, shares: pd.DataFrame, key: str, category: str, order
         for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
             if w >= MIN_SHARE_LABELLED:
                 ax.text(x0 + w / 2, yi, f"{100 * w:.0f}", ha="center", va="center",
-                        fontsize=6.5, color=ink)
+                        fontsize=fontsize, color=ink)
         left += widths
     ax.set_yticks(y, tick_labels)
     ax.set_ylim(len(order) - 0.5, -0.5)
@@ -401,6 +412,18 @@ def _stacked_bars(ax: Axes, shares: pd.DataFrame, key: str, category: str, order
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0, symbol=""))
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
+
+
+def _category_legend(fig: Figure, ax: Axes, sizing: Sizing, handles: list[Patch],
+                     title: str) -> None:
+    # One row above the bars; two when the figure is narrower than the house width.
+    ncols = len(handles) if not sizing.narrow else math.ceil(len(handles) / 2)
+    if sizing.ax is None:
+        fig.legend(handles=handles, loc="outside upper center", ncols=ncols, frameon=False,
+                   title=title)
+    else:
+        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=ncols,
+                  frameon=False, title=title)
 
 
 def _legend_handles(colors: dict[str, str], names: dict[str, str]) -> list[Patch]:
@@ -414,6 +437,11 @@ def plot_instrument_mix(
     regions: Sequence[str] | None = None,
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_ROWS,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: Axes | None = None,
 ) -> Figure:
     """Stacked bars: each region's plan sentences by primary instrument type.
 
@@ -430,6 +458,18 @@ def plot_instrument_mix(
     max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
         Most bars drawn.
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_MEDIUM`).
+    height : float or None, default None
+        Centimetres; None: a row per region at the chosen font size.
+    cmap : str or Colormap, optional
+        Colours of the categories: a qualitative map gives its colours in order, a
+        continuous one is sampled evenly (default: the house palette).
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : Axes, optional
+        Draw into this axes (the legend goes above it) and return its figure.
     Returns
     -------
     Figure
@@ -444,15 +484,18 @@ def plot_instrument_mix(
     order, subset = _cap_regions(order, max_regions, region_sizes)
     totals = shares.groupby("region_id")["n_total"].first()
     region_names = region_labels(order, lang)
-    ticks = [_with_n(region_names[r], int(totals[r]), lang, width=40) for r in order]
-    colors, names = _instrument_colors(), _instrument_names(lang)
-    with figure_style():
-        fig = Figure(figsize=(WIDTH_MEDIUM, 0.32 * len(order) + 1.0), layout="constrained")
-        ax = fig.add_subplot()
-        _stacked_bars(ax, shares, "region_id", "instrument", order, ticks, colors)
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_MEDIUM, default_cmap=None)
+    ticks = [_with_n(region_names[r], int(totals[r]), lang, width=sizing.chars(40))
+             for r in order]
+    colors, names = _instrument_colors(sizing), _instrument_names(lang)
+    with plot_style(sizing):
+        fig, ax = target_axes(sizing, height=sizing.tall(0.32 * len(order) + 1.0), pyplot=False)
+        _stacked_bars(ax, shares, "region_id", "instrument", order, ticks, colors,
+                      fontsize=sizing.pt(6.5))
         ax.set_xlabel(_text("policy.share_sentences_pct", lang))
-        fig.legend(handles=_legend_handles(colors, names), loc="outside upper center",
-                   ncols=len(colors), frameon=False, title=_text("policy.instrument", lang))
+        _category_legend(fig, ax, sizing, _legend_handles(colors, names),
+                         _text("policy.instrument", lang))
     return attach_subsets(fig, subset)
 
 
@@ -483,6 +526,11 @@ def plot_theme_instrument_heatmap(
     *,
     lang: str = "zh",
     level: str = "domain",
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: Axes | None = None,
 ) -> Figure:
     """Heatmap of policy area (rows) by primary instrument (columns), regions pooled.
 
@@ -496,6 +544,18 @@ def plot_theme_instrument_heatmap(
         with no sentence are left out).  Themes of different domains are
         separated by a thin line.
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_MEDIUM`).
+    height : float or None, default None
+        Centimetres; None: a row per area at the chosen font size.
+    cmap : str or Colormap, optional
+        Colour map of the cells (default :data:`analysis.figures.style.SEQUENTIAL_CMAP`);
+        cell labels are black or white, whichever reads better on each cell.
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : Axes, optional
+        Draw into this axes (the colour bar takes room below it) and return its figure.
     Returns
     -------
     Figure
@@ -511,13 +571,16 @@ def plot_theme_instrument_heatmap(
     matrix = (shares.pivot(index=level, columns="instrument", values="share")
               .reindex(index=order, columns=columns).to_numpy(dtype=float))
     names = _instrument_names(lang)
-    col_names = [wrap(names[c], lang, width=17) for c in columns]
-    height = max(0.15 * _n_lines(row_names), 0.22 * len(order)) + 1.3
-    with figure_style():
-        fig = Figure(figsize=(WIDTH_MEDIUM, height), layout="constrained")
-        ax = fig.add_subplot()
-        image = draw_heatmap(ax, matrix, cmap=SEQUENTIAL_CMAP, norm=sequential_norm(matrix),
-                             annotations=percent_labels(matrix, decimals=0))
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_MEDIUM, default_cmap=SEQUENTIAL_CMAP)
+    col_names = [wrap(names[c], lang, width=sizing.chars(17)) for c in columns]
+    row_names = sizing.wrap_labels(row_names, lang, width=30)
+    fig_height = sizing.tall(max(0.15 * _n_lines(row_names), 0.22 * len(order)) + 1.3)
+    with plot_style(sizing):
+        fig, ax = target_axes(sizing, height=fig_height, pyplot=False)
+        image = draw_heatmap(ax, matrix, cmap=sizing.cmap, norm=sequential_norm(matrix),
+                             annotations=percent_labels(matrix, decimals=0),
+                             fontsize=sizing.pt(6.5))
         ax.set_xticklabels(col_names)
         ax.set_yticklabels(row_names)
         ax.xaxis.tick_top()
@@ -528,6 +591,8 @@ def plot_theme_instrument_heatmap(
                 if domains[i] != domains[i - 1]:
                     ax.axhline(i, color="#333333", linewidth=0.8)
         _share_colorbar(fig, image, ax, lang)
+        if not sizing.house:
+            turn_crowded_ticks(ax)
     return fig
 
 
@@ -538,6 +603,11 @@ def plot_instrument_subtypes(
     regions: Sequence[str] | None = None,
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_COLUMNS,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: Axes | None = None,
 ) -> Figure:
     """Heatmap of instrument sub-types (rows, grouped by type) by region (columns).
 
@@ -555,6 +625,18 @@ def plot_instrument_subtypes(
     max_regions : int, default :data:`analysis.figures.regions.MAX_COLUMNS`
         Most columns drawn.
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_MEDIUM`).
+    height : float or None, default None
+        Centimetres; None: a row per sub-type at the chosen font size.
+    cmap : str or Colormap, optional
+        Colour map of the cells (default :data:`analysis.figures.style.SEQUENTIAL_CMAP`);
+        cell labels are black or white, whichever reads better on each cell.
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : Axes, optional
+        Draw into this axes (the colour bar takes room below it) and return its figure.
     Returns
     -------
     Figure
@@ -580,28 +662,30 @@ def plot_instrument_subtypes(
                        for _, sid in rows])
     totals = shares.groupby("region_id")["n_total"].first()
     region_names = region_labels(order, lang)
-    width = 18 if lang == "zh" else 10
-    col_names = [_with_n(region_names[r], int(totals[r]), lang, width=width) for r in order]
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_MEDIUM, default_cmap=SEQUENTIAL_CMAP)
+    label_width = sizing.chars(18 if lang == "zh" else 10, minimum=4)
+    col_names = [_with_n(region_names[r], int(totals[r]), lang, width=label_width)
+                 for r in order]
     rotation = 0
     header = 0.15 * _n_lines(col_names)
     if max(_display_width(line) for name in col_names for line in name.split("\n")) > (
-            _COLUMN_ROOM // max(len(order), 1)):
+            sizing.chars(_COLUMN_ROOM) // max(len(order), 1)):
         # Too long for their columns (many regions, or names told apart by their
         # ids): on one line each, turned, with the figure that much taller.
         col_names = [_text("policy.with_n", lang, name=region_names[r], n=int(totals[r]))
                      for r in order]
         rotation, header = 90, turned_length(col_names, fontsize=7)
-    with figure_style():
-        fig = Figure(figsize=(WIDTH_MEDIUM, 0.19 * len(rows) + header + 0.6),
-                     layout="constrained")
-        ax = fig.add_subplot()
+    with plot_style(sizing):
+        fig, ax = target_axes(sizing, height=sizing.tall(0.19 * len(rows) + header + 0.6),
+                              pyplot=False)
         # Heading rows are NaN: drawn white, with the type's name written across them.
-        image = draw_heatmap(ax, matrix, cmap=SEQUENTIAL_CMAP, norm=sequential_norm(matrix),
-                             annotations=percent_labels(matrix, decimals=0), fontsize=6,
-                             missing_color="white")
+        image = draw_heatmap(ax, matrix, cmap=sizing.cmap, norm=sequential_norm(matrix),
+                             annotations=percent_labels(matrix, decimals=0),
+                             fontsize=sizing.pt(6), missing_color="white")
         for i, (name, sid) in enumerate(rows):
             if sid is None:
-                ax.text(0.05, i + 0.6, name, ha="left", va="center", fontsize=8)
+                ax.text(0.05, i + 0.6, name, ha="left", va="center", fontsize=sizing.pt(8))
         ax.set_xticklabels(col_names, multialignment="center", rotation=rotation)
         ax.set_yticklabels([name if sid else "" for name, sid in rows])
         ax.xaxis.tick_top()
@@ -617,6 +701,11 @@ def plot_modality(
     level: str = "domain",
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_ROWS,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: None = None,
 ) -> Figure:
     """Stacked bars of commitment strength: (a) by region, (b) by domain or theme.
 
@@ -637,6 +726,18 @@ def plot_modality(
     max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
         Most bars of panel (a).
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_MEDIUM`).
+    height : float or None, default None
+        Centimetres; None: a row per bar at the chosen font size.
+    cmap : str or Colormap, optional
+        Colours of the categories: a qualitative map gives its colours in order, a
+        continuous one is sampled evenly (default: shades of the sequential scale).
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : None
+        Must be None: the two panels need a figure of their own.
     Returns
     -------
     Figure
@@ -650,23 +751,30 @@ def plot_modality(
     order, subset = _cap_regions(order, max_regions, region_sizes)
     totals = by_region.groupby("region_id")["n_total"].first()
     region_names = region_labels(order, lang)
-    region_ticks = [_with_n(region_names[r], int(totals[r]), lang, width=40) for r in order]
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_MEDIUM, default_cmap=None,
+                           panels="two panels (by region, by area)")
+    region_ticks = [_with_n(region_names[r], int(totals[r]), lang, width=sizing.chars(40))
+                    for r in order]
     by_area = pooled_shares(modality_table, by=level)
     area_order, area_ticks = _area_rows(by_area, level, lang)
-    colors, names = _modality_colors(), _modality_names(lang)
+    area_ticks = sizing.wrap_labels(area_ticks, lang, width=30)
+    colors, names = _modality_colors(sizing.cmap), _modality_names(lang)
     # Rows with two-line labels need more room than one bar's height.
     rows_b = max(len(area_order), 0.62 * _n_lines(area_ticks))
-    with figure_style():
-        fig = Figure(figsize=(WIDTH_MEDIUM, 0.3 * (len(order) + rows_b) + 1.5),
-                     layout="constrained")
+    with plot_style(sizing):
+        fig = new_figure(sizing, height=sizing.tall(0.3 * (len(order) + rows_b) + 1.5),
+                         pyplot=False)
         top, bottom = fig.subplots(2, 1, height_ratios=[len(order), rows_b])
-        _stacked_bars(top, by_region, "region_id", "modality", order, region_ticks, colors)
-        _stacked_bars(bottom, by_area, level, "modality", area_order, area_ticks, colors)
+        _stacked_bars(top, by_region, "region_id", "modality", order, region_ticks, colors,
+                      fontsize=sizing.pt(6.5))
+        _stacked_bars(bottom, by_area, level, "modality", area_order, area_ticks, colors,
+                      fontsize=sizing.pt(6.5))
         top.set_title(_text("policy.by_region", lang), loc="left")
         bottom.set_title(_text(f"policy.by_{level}", lang), loc="left")
         bottom.set_xlabel(_text("policy.share_sentences_pct", lang))
-        fig.legend(handles=_legend_handles(colors, names), loc="outside upper center",
-                   ncols=len(colors), frameon=False, title=_text("policy.modality", lang))
+        _category_legend(fig, top, sizing, _legend_handles(colors, names),
+                         _text("policy.modality", lang))
     return attach_subsets(fig, subset)
 
 
@@ -755,6 +863,11 @@ def plot_citation_network(
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_ROWS,
     max_documents: int = MAX_DOCUMENTS,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: None = None,
 ) -> Figure:
     """Bipartite drawing: plans (left) linked to the documents they cite (right).
 
@@ -783,6 +896,18 @@ def plot_citation_network(
         the most of them, then with the most mentions, then by issuing level
         and title (:func:`cap_documents`).
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
+    height : float or None, default None
+        Centimetres; None: a row per document at the chosen font size.
+    cmap : str or Colormap, optional
+        Colours of the categories: a qualitative map gives its colours in order, a
+        continuous one is sampled evenly (default: the house palette).
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : None
+        Must be None: the labels hang outside a fixed axes placed in a figure of its own.
     Returns
     -------
     Figure
@@ -806,7 +931,10 @@ def plot_citation_network(
                         "most_cited")
     plans, docs = citation_layout(citation_network, regions=shown)
     titles = _display_titles(citation_network, citations)
-    colors = _level_colors()
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_DOUBLE, default_cmap=None,
+                           panels="labels outside a fixed axes")
+    colors = _level_colors(sizing)
     plan_y = dict(zip(plans["region_id"], plans["y"], strict=True))
     doc_y = dict(zip(docs["title_norm"], docs["y"], strict=True))
     doc_level = dict(zip(docs["title_norm"], docs["level"], strict=True))
@@ -816,12 +944,12 @@ def plot_citation_network(
     edge_colors = [colors[doc_level[t]] for t in edges["title_norm"]]
     widths = [0.6 + 0.5 * (int(n) - 1) for n in edges["n_mentions"]]
     n_rows = max(len(docs), len(plans))
-    height = 0.16 * n_rows + 1.0
-    with figure_style():
-        fig = Figure(figsize=(WIDTH_DOUBLE, height))
+    fig_height = sizing.tall(0.16 * n_rows + 1.0)
+    with plot_style(sizing):
+        fig = new_figure(sizing, height=fig_height, layout=None, pyplot=False)
         # Fixed axes (no automatic layout): labels hang outside it on both sides and
         # the saved file is cropped to the ink (bbox_inches="tight").
-        legend_room = 0.55 / height
+        legend_room = 0.55 * sizing.scale / fig_height
         ax = fig.add_axes((0.2, legend_room, 0.36, 1 - legend_room - 0.02))
         ax.add_collection(LineCollection(segments, colors=edge_colors, linewidths=widths,
                                          alpha=0.75, zorder=1))
@@ -829,10 +957,10 @@ def plot_citation_network(
         plan_names = region_labels(plans["region_id"], lang)
         for row in plans.itertuples(index=False):
             ax.text(-0.04, row.y, plan_names[row.region_id], ha="right",
-                    va="center", fontsize=7.5)
+                    va="center", fontsize=sizing.pt(7.5))
             if row.n_documents == 0:
                 ax.text(-0.04, row.y + 0.8, _text("policy.cites_nothing", lang), ha="right",
-                        va="center", fontsize=6, color="#555555")
+                        va="center", fontsize=sizing.pt(6), color="#555555")
         ax.scatter(np.ones(len(docs)), docs["y"], s=10 + 14 * docs["n_regions"].to_numpy(),
                    color=[colors[lv] for lv in docs["level"]], zorder=2, linewidths=0)
         for row in docs.itertuples(index=False):
@@ -842,12 +970,13 @@ def plot_citation_network(
                 note = _text("policy.cited_by_n", lang, n=row.n_regions)
                 shown += f"（{note}）" if lang == "zh" else f" ({note})"
                 highlight = {"facecolor": "#fde9a9", "edgecolor": "none", "pad": 1.2}
-            ax.text(1.03, row.y, shown, ha="left", va="center", fontsize=6.5, bbox=highlight)
+            ax.text(1.03, row.y, shown, ha="left", va="center", fontsize=sizing.pt(6.5),
+                    bbox=highlight)
         header_y = -1.3
         ax.text(0.0, header_y, _text("policy.plans", lang), ha="right", va="bottom",
-                fontsize=8.5)
+                fontsize=sizing.pt(8.5))
         ax.text(1.0, header_y, _text("policy.cited_documents", lang), ha="left", va="bottom",
-                fontsize=8.5)
+                fontsize=sizing.pt(8.5))
         ax.set_xlim(-0.02, 1.02)
         ax.set_ylim(n_rows - 0.5, header_y - 0.1)
         ax.set_axis_off()

@@ -119,26 +119,13 @@ def save_figure(
     paths = {"png": out_dir / f"{fig_id}.png", "pdf": out_dir / f"{fig_id}.pdf"}
     if svg:
         paths["svg"] = out_dir / f"{fig_id}.svg"
-    # The house style is re-applied for saving because pdf.fonttype, svg.hashsalt
-    # and the like are read when a file is written, not when the figure is drawn.
-    with figure_style():
-        common = {"bbox_inches": "tight", "pad_inches": 0.03}
-        fig.savefig(paths["png"], format="png", dpi=dpi,
-                    metadata={"Software": None, "Title": title}, **common)
-        # Checked once drawn, when tick labels and legends hold their final text.
-        try:
-            check_characters(drawn_texts(fig), active_font())
-        except MissingCharactersError:
-            paths["png"].unlink()
-            raise
-        fig.savefig(paths["pdf"], format="pdf",
-                    metadata={"Title": title, "Subject": caption, "Creator": command,
-                              "Keywords": ";".join(sources),
-                              "CreationDate": date, "ModDate": date}, **common)
-        if svg:
-            fig.savefig(paths["svg"], format="svg",
-                        metadata={"Title": title, "Description": caption,
-                                  "Date": date.strftime("%Y-%m-%dT%H:%M:%SZ")}, **common)
+    write_files(fig, paths, dpi=dpi, metadata={
+        "png": {"Software": None, "Title": title},
+        "pdf": {"Title": title, "Subject": caption, "Creator": command,
+                "Keywords": ";".join(sources), "CreationDate": date, "ModDate": date},
+        "svg": {"Title": title, "Description": caption,
+                "Date": date.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    })
     return {
         "figure_id": fig_id,
         "title": title,
@@ -149,6 +136,110 @@ def save_figure(
         "pdf_sha256": sha256_file(paths["pdf"]),
         "svg_sha256": sha256_file(paths["svg"]) if svg else "",
     }
+
+
+#: Formats :func:`save` and :func:`write_files` write.
+FORMATS: tuple[str, ...] = ("png", "pdf", "svg")
+
+
+def write_files(
+    fig: Figure,
+    paths: Mapping[str, Path],
+    *,
+    dpi: int = DPI,
+    metadata: Mapping[str, Mapping[str, object]],
+) -> None:
+    """Write ``fig`` once per format of ``paths`` (``{"png": path, ...}``), reproducibly.
+
+    The shared writer of :func:`save_figure` and :func:`save`: PNG first, then
+    the characters are checked against the active font, then PDF and SVG, all
+    in the house style (``pdf.fonttype = 42``: the CJK font embedded as
+    TrueType, never Type 3), cropped to the ink.  ``metadata`` gives each
+    format's metadata (``{}`` for none).
+    """
+    # The house style is re-applied for saving because pdf.fonttype, svg.hashsalt
+    # and the like are read when a file is written, not when the figure is drawn.
+    with figure_style():
+        common = {"bbox_inches": "tight", "pad_inches": 0.03}
+        written = []
+        if "png" in paths:
+            fig.savefig(paths["png"], format="png", dpi=dpi, metadata=dict(metadata["png"]),
+                        **common)
+            written.append(paths["png"])
+        # Checked once drawn, when tick labels and legends hold their final text.
+        try:
+            check_characters(drawn_texts(fig), active_font())
+        except MissingCharactersError:
+            for path in written:
+                path.unlink()
+            raise
+        for fmt in ("pdf", "svg"):
+            if fmt in paths:
+                fig.savefig(paths[fmt], format=fmt, metadata=dict(metadata[fmt]), **common)
+
+
+def save(
+    fig: Figure,
+    path: str | Path,
+    *,
+    formats: Sequence[str] | None = None,
+    dpi: int = DPI,
+) -> list[Path]:
+    """Save ``fig`` for publication: CJK font embedded as TrueType, same bytes on every run.
+
+    Unlike ``fig.savefig``, this works for any figure (also one a plot was
+    drawn into with ``ax=``, or one made outside the house style): it is
+    written in the house style, so PDFs embed TrueType (``pdf.fonttype = 42``),
+    never the Type 3 fonts journals reject.  Files are reproducible like those
+    of :func:`save_figure` (dates from ``SOURCE_DATE_EPOCH``, no software stamp)
+    but get no manifest row.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or Path
+        The file to write; its suffix (``.png``, ``.pdf``, ``.svg``) gives the
+        format when ``formats`` is None.  The folder is created if missing.
+    formats : sequence of {"png", "pdf", "svg"}, optional
+        Write these formats instead, each to ``path`` with that suffix.
+    dpi : int, default 300
+        Resolution of a PNG.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``formats`` (PNG first when both).
+
+    Raises
+    ------
+    analysis.figures.fonts.MissingCharactersError
+        As :func:`save_figure` (inside :func:`analysis.figures.fonts.use_characters`).
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    path = Path(path)
+    if formats is None:
+        chosen = [path.suffix.lower().lstrip(".")]
+        if chosen[0] not in FORMATS:
+            raise ValueError(f"path must end in one of {tuple('.' + f for f in FORMATS)} "
+                             f"or formats be given, got {str(path)!r}")
+    else:
+        chosen = list(dict.fromkeys(formats)) if not isinstance(formats, str) else [formats]
+        bad = [f for f in chosen if f not in FORMATS]
+        if bad or not chosen:
+            raise ValueError(f"formats must be drawn from {FORMATS}, got {formats!r}")
+    if dpi <= 0:
+        raise ValueError(f"dpi must be positive, got {dpi}")
+    paths = {fmt: path if formats is None else path.with_suffix(f".{fmt}")
+             for fmt in sorted(chosen, key=FORMATS.index)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    date = source_date()
+    write_files(fig, paths, dpi=dpi, metadata={
+        "png": {"Software": None},
+        "pdf": {"CreationDate": date, "ModDate": date},
+        "svg": {"Date": date.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    })
+    return list(paths.values())
 
 
 def drawn_texts(fig: Figure) -> list[str]:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
 from matplotlib import pyplot as plt
+from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from scipy.cluster import hierarchy
 
@@ -42,7 +43,14 @@ from analysis.figures.regions import (
     induced_linkage,
     select_regions,
 )
-from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE, WIDTH_MEDIUM, figure_style
+from analysis.figures.sizing import (
+    BASE_FONTSIZE,
+    figure_sizing,
+    new_figure,
+    plot_style,
+    turn_crowded_ticks,
+)
+from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE, WIDTH_MEDIUM
 
 _PAIR_COLUMNS = ["region_a", "region_b", "cosine"]
 
@@ -125,6 +133,11 @@ def plot_region_similarity(
     lang: str = "zh",
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_MATRIX,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: None = None,
 ) -> Figure:
     """Heatmap of plan-to-plan cosine similarity under its clustering dendrogram.
 
@@ -143,6 +156,18 @@ def plot_region_similarity(
         (:func:`analysis.figures.regions.induced_linkage`): same merge heights.
     max_regions : int, default :data:`analysis.figures.regions.MAX_MATRIX`
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_MEDIUM`).
+    height : float or None, default None
+        Centimetres; None: cells about square at the chosen width, plus the dendrogram.
+    cmap : str or Colormap, optional
+        Colour map of the cells (default :data:`analysis.figures.style.SEQUENTIAL_CMAP`);
+        cell labels are black or white, whichever reads better on each cell.
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : None
+        Must be None: the dendrogram, heatmap and colour bar need a figure of their own.
     Returns
     -------
     Figure
@@ -177,33 +202,39 @@ def plot_region_similarity(
     notes = np.where(np.isfinite(values), np.vectorize(lambda v: f"{v:.2f}")(values), "")
     np.fill_diagonal(notes, "–")
     n = len(regions)
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_MEDIUM, default_cmap=SEQUENTIAL_CMAP,
+                           panels="a dendrogram above a heatmap with a colour bar")
     # Rows are 0.62 in high for a few regions; with more, about as high as the
     # cells are wide (3.8 in of heatmap shared by n columns), so it stays square-ish.
-    row_height = min(0.62, 3.8 / n)
+    row_height = min(0.62, 3.8 / n) * sizing.stretch
     names = list(region_labels(regions, lang).values())
-    columns, rotation = column_labels(names, lang, width=12)
-    extra = turned_length(columns, fontsize=7) if rotation else 0.0
+    columns, rotation = column_labels(names, lang, width=sizing.chars(12))
+    extra = turned_length(columns, fontsize=sizing.pt(7)) if rotation else 0.0
+    fig_height = (sizing.height if sizing.height is not None
+                  else 1.8 * sizing.scale + row_height * n + extra)
 
-    with figure_style():
-        fig = plt.figure(figsize=(WIDTH_MEDIUM, 1.8 + row_height * n + extra),
-                         layout="constrained")
+    with plot_style(sizing):
+        fig = new_figure(sizing, height=fig_height)
         grid = fig.add_gridspec(2, 2, width_ratios=[n, 0.22], height_ratios=[1.3, n])
         tree_ax = fig.add_subplot(grid[0, 0])
         hierarchy.dendrogram(z, ax=tree_ax, no_labels=True, color_threshold=0,
                              above_threshold_color="0.2")
         tree_ax.set_xlim(0, 10 * n)
-        tree_ax.set_ylabel(text("distance", lang), fontsize=7)
+        tree_ax.set_ylabel(text("distance", lang), fontsize=sizing.pt(7))
         tree_ax.spines[["top", "right", "bottom"]].set_visible(False)
         tree_ax.tick_params(axis="x", length=0)
         ax = fig.add_subplot(grid[1, 0])
-        mesh = draw_heatmap(ax, values, cmap=SEQUENTIAL_CMAP, norm=norm, annotations=notes,
-                            fontsize=7, missing_color="white")
-        ax.set_yticklabels([wrap(name, lang, width=22) for name in names])
+        mesh = draw_heatmap(ax, values, cmap=sizing.cmap, norm=norm, annotations=notes,
+                            fontsize=sizing.pt(7), missing_color="white")
+        ax.set_yticklabels([wrap(name, lang, width=sizing.chars(22)) for name in names])
         ax.set_xticklabels(columns, rotation=rotation)
         cax = fig.add_subplot(grid[1, 1])
         bar = fig.colorbar(mesh, cax=cax)
         bar.set_label(text("cosine", lang))
         bar.outline.set_visible(False)
+        if not sizing.house and not rotation:
+            turn_crowded_ticks(ax)
     return attach_subsets(fig, subset)
 
 
@@ -211,9 +242,14 @@ def plot_theme_similarity(
     similarity_by_theme: pd.DataFrame,
     *,
     lang: str = "zh",
-    n_cols: int = 4,
+    n_cols: int | None = None,
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_THEME_MATRIX,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: None = None,
 ) -> Figure:
     """Small multiples: within each theme, the cosine similarity of every pair of plans.
 
@@ -221,13 +257,25 @@ def plot_theme_similarity(
     ----------
     similarity_by_theme : DataFrame (``schema.SIMILARITY_BY_THEME``)
     lang : {"zh", "en"}, default "zh"
-    n_cols : int, default 4
-        Panels per row.
+    n_cols : int, optional
+        Panels per row (default 4; 2 when the figure is narrower than the house width).
     region_sizes : mapping of region_id -> plan size, optional
         With more than ``max_regions`` regions, the largest are drawn; without
         sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
     max_regions : int, default :data:`analysis.figures.regions.MAX_THEME_MATRIX`
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
+    height : float or None, default None
+        Centimetres; None: cells of a size for their labels at the chosen font size.
+    cmap : str or Colormap, optional
+        Colour map of the cells (default :data:`analysis.figures.style.SEQUENTIAL_CMAP`);
+        cell labels are black or white, whichever reads better on each cell.
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : None
+        Must be None: one panel per theme needs a figure of its own.
     Returns
     -------
     Figure
@@ -238,6 +286,11 @@ def plot_theme_similarity(
     """
     check_columns(similarity_by_theme, ["theme", *_PAIR_COLUMNS], "similarity_by_theme")
     check_lang(lang)
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_DOUBLE, default_cmap=SEQUENTIAL_CMAP,
+                           panels="one panel per theme")
+    if n_cols is None:
+        n_cols = 2 if sizing.narrow else 4
     if not isinstance(n_cols, int) or n_cols < 1:
         raise ValueError(f"n_cols must be a positive integer, got {n_cols!r}")
     pairs = similarity_by_theme.loc[similarity_by_theme["cosine"].notna()]
@@ -260,11 +313,9 @@ def plot_theme_similarity(
         columns, rotation = short, 90
     extra = turned_length(columns, fontsize=6) if rotation and lang == "zh" else 0.0
 
-    with figure_style():
-        fig, axes = plt.subplots(
-            n_rows, n_cols, figsize=(WIDTH_DOUBLE, 1.0 + n_rows * (0.3 + 0.24 * n) + extra),
-            layout="constrained", squeeze=False,
-        )
+    with plot_style(sizing):
+        fig = new_figure(sizing, height=sizing.tall(1.0 + n_rows * (0.3 + 0.24 * n) + extra))
+        axes = fig.subplots(n_rows, n_cols, squeeze=False)
         mesh = None
         for index, ax in enumerate(axes.ravel()):
             if index >= len(themes):
@@ -279,12 +330,13 @@ def plot_theme_similarity(
             grey = lower & ~np.isfinite(values)
             notes = np.where(lower & np.isfinite(values),
                              np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(values)), "")
-            mesh = draw_heatmap(ax, shown, cmap=SEQUENTIAL_CMAP, norm=norm, annotations=notes,
-                                fontsize=5.5, missing_color="white")
+            mesh = draw_heatmap(ax, shown, cmap=sizing.cmap, norm=norm, annotations=notes,
+                                fontsize=sizing.pt(5.5), missing_color="white")
             for i, j in zip(*np.nonzero(grey), strict=True):
                 ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor="#d9d9d9",
                                            edgecolor="white", linewidth=0.6))
-            ax.set_title(wrap(label("theme", theme, lang), lang, width=28), fontsize=7.5)
+            ax.set_title(wrap(label("theme", theme, lang), lang, width=28),
+                         fontsize=sizing.pt(7.5))
             row, col = divmod(index, n_cols)
             last_in_column = index + n_cols >= len(themes)
             ax.set_yticks(np.arange(1, n) + 0.5, short[1:] if col == 0 else [])
@@ -292,7 +344,7 @@ def plot_theme_similarity(
                           rotation=rotation)
             ax.set_ylim(n, 1)
             ax.set_xlim(0, n - 1)
-            ax.tick_params(labelsize=6)
+            ax.tick_params(labelsize=sizing.pt(6))
         bar = fig.colorbar(mesh, ax=axes, orientation="horizontal", shrink=0.5, aspect=40,
                            location="bottom")
         bar.set_label(text("cosine", lang))

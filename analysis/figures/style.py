@@ -34,6 +34,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib import colors as mcolors
 from matplotlib import font_manager
+from matplotlib.figure import Figure
 
 from analysis.config import CACHE_DIR
 from analysis.figures.fonts import active_font
@@ -144,6 +145,24 @@ def figure_style(*, cache_dir: Path = CACHE_DIR) -> Iterator[None]:
                 session = {key: mpl.rcParams[key] for key in SESSION_RC}
     finally:
         mpl.rcParams.update(session)
+
+
+class HouseFigure(Figure):
+    """A Figure that saves with the rcParams it was drawn with (the house style).
+
+    ``pdf.fonttype``, ``svg.hashsalt`` and the like are read when a file is
+    written, not when the figure is drawn, so a figure drawn inside
+    :func:`figure_style` but saved outside it would embed its CJK font as
+    Type 3 (which journals reject).  ``savefig`` re-applies :attr:`house_rc`
+    (the style captured when the figure was made; :func:`style_rc` when unset),
+    so ``fig.savefig("x.pdf")`` embeds TrueType wherever it is called.
+    """
+
+    house_rc: dict[str, object] | None = None
+
+    def savefig(self, fname, *args, **kwargs):  # Figure.savefig's own signature
+        with mpl.rc_context(self.house_rc if self.house_rc is not None else style_rc()):
+            return super().savefig(fname, *args, **kwargs)
 
 
 def categorical_colors(ids: Sequence[str]) -> dict[str, str]:

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -33,11 +34,19 @@ from analysis.figures.labels import (
     wrap,
 )
 from analysis.figures.regions import MAX_COLUMNS, MAX_ROWS, attach_subsets, select_regions
+from analysis.figures.sizing import (
+    BASE_FONTSIZE,
+    figure_sizing,
+    n_lines,
+    new_figure,
+    plot_style,
+    target_axes,
+    turn_crowded_ticks,
+)
 from analysis.figures.style import (
     SEQUENTIAL_CMAP,
     WIDTH_DOUBLE,
     categorical_colors,
-    figure_style,
     sequential_norm,
     text_color_on,
 )
@@ -78,6 +87,11 @@ def plot_theme_shares(
     value: str = "share_chars",
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_COLUMNS,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: None = None,
 ) -> Figure:
     """Heatmap of each theme's share of each region's text, themes grouped by domain.
 
@@ -93,6 +107,19 @@ def plot_theme_shares(
         sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
     max_regions : int, default :data:`analysis.figures.regions.MAX_COLUMNS`
         Most region columns drawn.
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
+    height : float or None, default None
+        Centimetres; None: a row per theme at the chosen font size.
+    cmap : str or Colormap, optional
+        Colour map of the cells (default :data:`analysis.figures.style.SEQUENTIAL_CMAP`);
+        cell labels are black or white, whichever reads better on each cell's colour.
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : None
+        Must be None: the heatmap has a domain strip, domain names and a colour
+        bar beside it, so it needs a figure of its own.
 
     Returns
     -------
@@ -107,6 +134,9 @@ def plot_theme_shares(
     check_columns(theme_by_region, schema.THEME_BY_REGION, "theme_by_region")
     check_lang(lang)
     check_choice("value", value, SHARE_COLUMNS)
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_DOUBLE, default_cmap=SEQUENTIAL_CMAP,
+                           panels="a heatmap with a domain strip, domain names and a colour bar")
     table = _select_part(theme_by_region, part, "theme_by_region")
     regions, subset = select_regions(table["region_id"].astype(str).unique(), cap=max_regions,
                                      sizes=region_sizes)
@@ -118,19 +148,26 @@ def plot_theme_shares(
     )
     theme_domain = table.groupby("theme_id")["domain"].first()
     domains = order("domain", table["domain"])
+    # The domain strip keeps the domain palette; cmap colours the cells.
     colours = categorical_colors(domains)
     values = matrix.to_numpy(dtype=float)
 
-    columns, rotation = column_labels(region_labels(regions, lang).values(), lang, width=12)
-    with figure_style():
-        height = 1.4 + 0.19 * len(themes) + (turned_length(columns, fontsize=7) if rotation else 0)
-        fig = plt.figure(figsize=(WIDTH_DOUBLE, height), layout="constrained")
+    columns, rotation = column_labels(region_labels(regions, lang).values(), lang,
+                                      width=sizing.chars(12))
+    theme_names = sizing.wrap_labels([label("theme", t, lang) for t in themes], lang, width=52)
+    # Rows as high as their labels need (one line in the house layout).
+    row_height = max(0.19, 0.125 * n_lines(theme_names))
+    with plot_style(sizing):
+        fig_height = sizing.tall(
+            1.4 + row_height * len(themes)
+            + (turned_length(columns, fontsize=7) if rotation else 0))
+        fig = new_figure(sizing, height=fig_height)
         grid = fig.add_gridspec(2, 3, width_ratios=[len(regions), 0.18, 2.6],
                                 height_ratios=[len(themes), 0.35])
         ax = fig.add_subplot(grid[0, 0])
-        mesh = draw_heatmap(ax, values, cmap=SEQUENTIAL_CMAP, norm=sequential_norm(values),
-                            annotations=percent_labels(values))
-        ax.set_yticklabels([label("theme", t, lang) for t in themes])
+        mesh = draw_heatmap(ax, values, cmap=sizing.cmap, norm=sequential_norm(values),
+                            annotations=percent_labels(values), fontsize=sizing.pt(6.5))
+        ax.set_yticklabels(theme_names)
         ax.set_xticklabels(columns, rotation=rotation)
         ax.xaxis.tick_top()
 
@@ -147,14 +184,16 @@ def plot_theme_shares(
             rows = [i for i, t in enumerate(themes) if theme_domain[t] == domain]
             if rows:
                 names.text(0.02, (rows[0] + rows[-1] + 1) / 2,
-                           wrap(label("domain", domain, lang), lang, width=34),
-                           va="center", ha="left", fontsize=6.5, color="black")
+                           wrap(label("domain", domain, lang), lang, width=sizing.chars(34)),
+                           va="center", ha="left", fontsize=sizing.pt(6.5), color="black")
         cax = fig.add_subplot(grid[1, 0])
         bar = fig.colorbar(mesh, cax=cax, orientation="horizontal")
         bar.ax.xaxis.set_major_formatter(lambda x, _pos: f"{100 * x:.0f}")
         bar.set_label(text("share_chars_pct" if value == "share_chars" else "share_sentences_pct",
                            lang))
         bar.outline.set_visible(False)
+        if not sizing.house and not rotation:
+            turn_crowded_ticks(ax)
     return attach_subsets(fig, subset)
 
 
@@ -166,6 +205,11 @@ def plot_domain_shares(
     value: str = "share_chars",
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_ROWS,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: Axes | None = None,
 ) -> Figure:
     """Stacked horizontal bars: how each region's text divides among the domains.
 
@@ -180,6 +224,18 @@ def plot_domain_shares(
         sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
     max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
         Most bars drawn.
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
+    height : float or None, default None
+        Centimetres; None: a row per region at the chosen font size.
+    cmap : str or Colormap, optional
+        Colours of the domains: a qualitative map gives its colours in order, a
+        continuous one is sampled evenly (default: the Okabe-Ito palette).
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : Axes, optional
+        Draw into this axes (the legend goes below it) and return its figure.
 
     Returns
     -------
@@ -201,22 +257,25 @@ def plot_domain_shares(
         table.pivot_table(index="region_id", columns="domain", values=value, aggfunc="sum")
         .reindex(index=regions, columns=domains).fillna(0.0)
     )
-    colours = categorical_colors(domains)
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_DOUBLE, default_cmap=None)
+    colours = sizing.colors(domains)
+    label_width = sizing.chars(36)
 
-    with figure_style():
-        fig, ax = plt.subplots(figsize=(WIDTH_DOUBLE, 1.2 + 0.42 * len(regions)),
-                               layout="constrained")
+    with plot_style(sizing):
+        fig, ax = target_axes(sizing, height=sizing.tall(1.2 + 0.42 * len(regions)))
         left = np.zeros(len(regions))
         y = np.arange(len(regions))
         for domain in domains:
             widths = matrix[domain].to_numpy(dtype=float)
             bars = ax.barh(y, widths, left=left, height=0.7, color=colours[domain],
                            edgecolor="white", linewidth=0.5,
-                           label=wrap(label("domain", domain, lang), lang, width=36))
-            for rect, width in zip(bars, widths, strict=True):
-                if width >= 0.04:
-                    ax.text(rect.get_x() + width / 2, rect.get_y() + rect.get_height() / 2,
-                            f"{100 * width:.0f}", ha="center", va="center", fontsize=6.5,
+                           label=wrap(label("domain", domain, lang), lang, width=label_width))
+            for rect, share in zip(bars, widths, strict=True):
+                if share >= 0.04:
+                    ax.text(rect.get_x() + share / 2, rect.get_y() + rect.get_height() / 2,
+                            f"{100 * share:.0f}", ha="center", va="center",
+                            fontsize=sizing.pt(6.5),
                             color=text_color_on(rect.get_facecolor()))
             left += widths
         ax.set_yticks(y, list(region_labels(regions, lang).values()))
@@ -228,7 +287,14 @@ def plot_domain_shares(
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         handles = [Patch(facecolor=colours[d], label=wrap(label("domain", d, lang), lang,
-                                                            width=36)) for d in domains]
-        fig.legend(handles=handles, loc="outside lower center", ncol=4 if lang == "zh" else 3,
-                   frameon=False, title=text("domain", lang))
+                                                            width=label_width)) for d in domains]
+        n_cols = 4 if lang == "zh" else 3
+        if sizing.stretch / sizing.scale < 0.75:
+            n_cols = 2 if lang == "zh" else 1
+        if sizing.ax is None:
+            fig.legend(handles=handles, loc="outside lower center", ncol=n_cols,
+                       frameon=False, title=text("domain", lang))
+        else:
+            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.15),
+                      ncol=n_cols, frameon=False, title=text("domain", lang))
     return attach_subsets(fig, subset)

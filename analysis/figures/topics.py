@@ -16,7 +16,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 
 from analysis import schema
@@ -29,11 +30,17 @@ from analysis.figures.common import (
 )
 from analysis.figures.labels import check_lang, region_labels, text, wrap
 from analysis.figures.regions import MAX_ROWS, attach_subsets, select_regions
+from analysis.figures.sizing import (
+    BASE_FONTSIZE,
+    figure_sizing,
+    new_figure,
+    plot_style,
+    target_axes,
+)
 from analysis.figures.style import (
     QUALITATIVE,
     SEQUENTIAL_CMAP,
     WIDTH_DOUBLE,
-    figure_style,
     sequential_norm,
 )
 
@@ -70,7 +77,12 @@ def plot_topic_terms(
     lang: str = "zh",
     model: str = "nmf",
     n_terms: int = 8,
-    n_cols: int = 4,
+    n_cols: int | None = None,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: None = None,
 ) -> Figure:
     """Small multiples of bar charts: each topic's top terms by weight.
 
@@ -81,8 +93,21 @@ def plot_topic_terms(
     model : str, default "nmf"
         One of the models in the table.
     n_terms : int, default 8
-    n_cols : int, default 4
+    n_cols : int, optional
+        Panels per row (default 4; 2 when the figure is narrower than the house width).
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
+    height : float or None, default None
+        Centimetres; None: a row of bars per term at the chosen font size.
+    cmap : str or Colormap, optional
+        The bars take the colour of the map's middle (default: the first
+        Okabe-Ito colour).
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : None
+        Must be None: one panel per topic needs a figure of its own.
     Returns
     -------
     Figure
@@ -99,24 +124,28 @@ def plot_topic_terms(
     Learning, Visualization, and Interfaces, 63-70.
     """
     check_lang(lang)
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=WIDTH_DOUBLE, default_cmap=None,
+                           panels="one panel per topic")
+    if n_cols is None:
+        n_cols = 2 if sizing.narrow else 4
     check_positive("n_cols", n_cols)
     terms = top_terms(topics_terms, model=model, n_terms=n_terms)
     topics = sorted(int(t) for t in terms["topic"].unique())
     n_rows = math.ceil(len(topics) / n_cols)
     limit = float(terms["weight"].max()) * 1.08
+    bar_color = QUALITATIVE[0] if sizing.cmap is None else sizing.cmap(0.6)
 
-    with figure_style():
-        fig, axes = plt.subplots(
-            n_rows, n_cols, figsize=(WIDTH_DOUBLE, 0.5 + n_rows * (0.35 + 0.15 * n_terms)),
-            sharex=True, layout="constrained", squeeze=False,
-        )
+    with plot_style(sizing):
+        fig = new_figure(sizing, height=sizing.tall(0.5 + n_rows * (0.35 + 0.15 * n_terms)))
+        axes = fig.subplots(n_rows, n_cols, sharex=True, squeeze=False)
         for index, ax in enumerate(axes.ravel()):
             if index >= len(topics):
                 ax.set_axis_off()
                 continue
             rows = terms.loc[terms["topic"] == topics[index]]
             y = np.arange(len(rows))
-            ax.barh(y, rows["weight"], color=QUALITATIVE[0], height=0.7)
+            ax.barh(y, rows["weight"], color=bar_color, height=0.7)
             ax.set_yticks(y, rows["term"].tolist())
             ax.set_ylim(n_terms - 0.5, -0.5)
             ax.set_xlim(0, limit)
@@ -129,7 +158,7 @@ def plot_topic_terms(
                 "n": topics[index], "coverage": f"{100 * coverage:.0f}"}), loc="left")
             ax.tick_params(axis="y", length=0)
             ax.spines["left"].set_visible(False)
-        fig.supxlabel(text("term_weight_pct", lang), fontsize=8)
+        fig.supxlabel(text("term_weight_pct", lang), fontsize=sizing.pt(8))
     return fig
 
 
@@ -141,6 +170,11 @@ def plot_topic_regions(
     model: str = "nmf",
     region_sizes: Mapping[str, float] | None = None,
     max_regions: int = MAX_ROWS,
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: Axes | None = None,
 ) -> Figure:
     """Heatmap of each region's mean topic share, topics labelled by their top terms.
 
@@ -157,6 +191,19 @@ def plot_topic_regions(
     max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
         Most rows drawn.
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
+    height : float or None, default None
+        Centimetres; None: a row per region at the chosen font size.
+    cmap : str or Colormap, optional
+        Colour map of the cells (default :data:`analysis.figures.style.SEQUENTIAL_CMAP`);
+        cell labels are black or white, whichever reads better on each cell.
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : Axes, optional
+        Draw the heatmap into this axes (its colour bar takes room beside it) and
+        return its figure.
     Returns
     -------
     Figure
@@ -178,20 +225,27 @@ def plot_topic_regions(
         .reindex(index=regions, columns=topics)
     )
     values = matrix.to_numpy(dtype=float)
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=min(WIDTH_DOUBLE, 2.4 + 0.75 * len(topics)),
+                           default_cmap=SEQUENTIAL_CMAP)
 
-    with figure_style():
-        width = min(WIDTH_DOUBLE, 2.4 + 0.75 * len(topics))
-        fig = plt.figure(figsize=(width, 1.6 + 0.42 * len(regions)), layout="constrained")
-        grid = fig.add_gridspec(1, 2, width_ratios=[len(topics), 0.25])
-        ax = fig.add_subplot(grid[0, 0])
-        mesh = draw_heatmap(ax, values, cmap=SEQUENTIAL_CMAP, norm=sequential_norm(values),
-                            annotations=percent_labels(values), fontsize=7)
-        ax.set_yticklabels([wrap(name, lang, width=22)
+    with plot_style(sizing):
+        if sizing.ax is None:
+            fig = new_figure(sizing, height=sizing.tall(1.6 + 0.42 * len(regions)))
+            grid = fig.add_gridspec(1, 2, width_ratios=[len(topics), 0.25])
+            ax = fig.add_subplot(grid[0, 0])
+        else:
+            fig, ax = target_axes(sizing, height=0.0)
+        mesh = draw_heatmap(ax, values, cmap=sizing.cmap, norm=sequential_norm(values),
+                            annotations=percent_labels(values), fontsize=sizing.pt(7))
+        ax.set_yticklabels([wrap(name, lang, width=sizing.chars(22))
                             for name in region_labels(regions, lang).values()])
-        ax.set_xticklabels([names[t] for t in topics], fontsize=6.5)
+        ax.set_xticklabels([names[t] for t in topics], fontsize=sizing.pt(6.5))
         ax.xaxis.tick_top()
-        cax = fig.add_subplot(grid[0, 1])
-        bar = fig.colorbar(mesh, cax=cax)
+        if sizing.ax is None:
+            bar = fig.colorbar(mesh, cax=fig.add_subplot(grid[0, 1]))
+        else:
+            bar = fig.colorbar(mesh, ax=ax)
         bar.ax.yaxis.set_major_formatter(lambda x, _pos: f"{100 * x:.0f}")
         bar.set_label(text("topic_share_pct", lang))
         bar.outline.set_visible(False)

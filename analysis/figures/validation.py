@@ -11,14 +11,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
-from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from analysis import schema
 from analysis.figures.common import check_choice, check_columns, draw_heatmap
 from analysis.figures.labels import check_lang, label, order, text
-from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE, figure_style
+from analysis.figures.sizing import (
+    BASE_FONTSIZE,
+    figure_sizing,
+    n_lines,
+    new_figure,
+    plot_style,
+    target_axes,
+)
+from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE
 
 LEVELS: tuple[str, ...] = ("theme", "domain")
 
@@ -51,6 +60,11 @@ def plot_confusion(
     lang: str = "zh",
     half: str = "heldout",
     level: str = "theme",
+    width: float | str | None = None,
+    height: float | None = None,
+    cmap: str | Colormap | None = None,
+    fontsize: float = BASE_FONTSIZE,
+    ax: Axes | None = None,
 ) -> Figure:
     """Heatmap of gold (rows) against predicted (columns) codes, counts in the cells.
 
@@ -63,6 +77,19 @@ def plot_confusion(
         the held-out half was not used to tune the codebook.
     level : {"theme", "domain"}, default "theme"
 
+    width : float, {"single", "medium", "double"} or None, default None
+        Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
+        None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
+    height : float or None, default None
+        Centimetres; None: a row per category at the chosen font size.
+    cmap : str or Colormap, optional
+        Colour map of the cells (default :data:`analysis.figures.style.SEQUENTIAL_CMAP`);
+        cell labels are black or white, whichever reads better on each cell.
+    fontsize : float, default 8
+        Base font size in points; every other text keeps its ratio to it.
+    ax : Axes, optional
+        Draw the heatmap into this axes (its colour bar takes room beside it) and
+        return its figure.
     Returns
     -------
     Figure
@@ -85,26 +112,38 @@ def plot_confusion(
     notes = np.where(counts > 0, counts.astype(int).astype(str), "")
     codes = list(matrix.index)
     n = len(codes)
+    size = 1.6 + 0.2 * n
+    sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
+                           default_width=min(WIDTH_DOUBLE, size + 2.4),
+                           default_cmap=SEQUENTIAL_CMAP)
+    row_names = sizing.wrap_labels(
+        [f"{i + 1}  {label(level, c, lang)}" for i, c in enumerate(codes)], lang, width=40)
+    # Rows as high as their (wrapped) labels need; 0.2 in each in the house layout.
+    size = 1.6 + max(0.2, 0.125 * n_lines(row_names)) * n
 
-    with figure_style():
-        size = 1.6 + 0.2 * n
-        fig = plt.figure(figsize=(min(WIDTH_DOUBLE, size + 2.4), size), layout="constrained")
-        grid = fig.add_gridspec(1, 2, width_ratios=[n, 0.35])
-        ax = fig.add_subplot(grid[0, 0])
-        mesh = draw_heatmap(ax, counts, cmap=SEQUENTIAL_CMAP,
+    with plot_style(sizing):
+        if sizing.ax is None:
+            fig = new_figure(sizing, height=sizing.tall(size))
+            grid = fig.add_gridspec(1, 2, width_ratios=[n, 0.35 * sizing.stretch])
+            ax = fig.add_subplot(grid[0, 0])
+        else:
+            fig, ax = target_axes(sizing, height=0.0)
+        mesh = draw_heatmap(ax, counts, cmap=sizing.cmap,
                             norm=mcolors.Normalize(vmin=0.0, vmax=1.0),
-                            annotations=notes, color_by=shares, fontsize=6,
+                            annotations=notes, color_by=shares, fontsize=sizing.pt(6),
                             missing_color="white")
         for i in range(n):
             ax.add_patch(Rectangle((i, i), 1, 1, fill=False, edgecolor="black", linewidth=0.8))
-        ax.set_yticklabels([f"{i + 1}  {label(level, c, lang)}" for i, c in enumerate(codes)])
+        ax.set_yticklabels(row_names)
         ax.set_xticklabels([str(i + 1) for i in range(n)])
         ax.xaxis.tick_top()
         ax.xaxis.set_label_position("top")
         ax.set_xlabel(text("predicted", lang))
         ax.set_ylabel(text("gold", lang))
-        cax = fig.add_subplot(grid[0, 1])
-        bar = fig.colorbar(mesh, cax=cax)
+        if sizing.ax is None:
+            bar = fig.colorbar(mesh, cax=fig.add_subplot(grid[0, 1]))
+        else:
+            bar = fig.colorbar(mesh, ax=ax)
         bar.ax.yaxis.set_major_formatter(lambda x, _pos: f"{100 * x:.0f}")
         bar.set_label(text("row_share_pct", lang))
         bar.outline.set_visible(False)

@@ -1,0 +1,233 @@
+"""Journal sizing of every plot: width presets, height, cmap, fontsize, ax, and TrueType PDFs."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import ListedColormap
+from matplotlib.text import Text
+
+import analysis
+from analysis.figures import keywords, policy, similarity, themes, topics, validation
+from analysis.figures.save import save
+from analysis.figures.sizing import WIDTHS_CM, size_inches
+from analysis.figures.style import HouseFigure
+from analysis.tables import load_table
+
+CM = 2.54
+
+
+def _draw(name, **kwargs):
+    t = load_table
+    draw = {
+        "theme_shares": lambda: themes.plot_theme_shares(t("theme_by_region"), **kwargs),
+        "domain_shares": lambda: themes.plot_domain_shares(t("domain_by_region"), **kwargs),
+        "keyness": lambda: keywords.plot_keyness(t("keyness"), **kwargs),
+        "word_clouds": lambda: keywords.plot_word_clouds(t("keywords"), n_words=15, **kwargs),
+        "region_similarity": lambda: similarity.plot_region_similarity(
+            t("similarity_regions"), t("region_linkage"), **kwargs),
+        "theme_similarity": lambda: similarity.plot_theme_similarity(
+            t("similarity_by_theme"), **kwargs),
+        "topic_terms": lambda: topics.plot_topic_terms(t("topics_terms"), **kwargs),
+        "topic_regions": lambda: topics.plot_topic_regions(t("topics_regions"),
+                                                           t("topics_terms"), **kwargs),
+        "confusion": lambda: validation.plot_confusion(t("theme_confusion"), **kwargs),
+        "instrument_mix": lambda: policy.plot_instrument_mix(t("instrument_table"), **kwargs),
+        "theme_instrument": lambda: policy.plot_theme_instrument_heatmap(
+            t("instrument_table"), **kwargs),
+        "modality": lambda: policy.plot_modality(t("modality_table"), **kwargs),
+        "citations": lambda: policy.plot_citation_network(t("citation_network"), **kwargs),
+    }[name]
+    return draw()
+
+
+ALL = ["theme_shares", "domain_shares", "keyness", "word_clouds", "region_similarity",
+       "theme_similarity", "topic_terms", "topic_regions", "confusion", "instrument_mix",
+       "theme_instrument", "modality", "citations"]
+ONE_PANEL = ["domain_shares", "topic_regions", "confusion", "instrument_mix", "theme_instrument"]
+MULTI_PANEL = ["theme_shares", "keyness", "word_clouds", "region_similarity",
+               "theme_similarity", "topic_terms", "modality", "citations"]
+# Laid out at 8.5 cm with no label overlapping another and nothing outside the figure
+# (the other figures and languages do not pass this check yet).
+FIT_SINGLE = [("theme_shares", "zh"), ("domain_shares", "zh"), ("topic_regions", "zh")]
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def test_presets_and_centimetres_become_inches():
+    assert size_inches("single", None, default_width=7.2) == (8.5 / CM, None)
+    assert size_inches("double", 10, default_width=7.2) == (17.5 / CM, 10 / CM)
+    assert size_inches(12.0, None, default_width=7.2) == (12.0 / CM, None)
+    assert size_inches(None, None, default_width=5.5) == (5.5, None)
+    assert WIDTHS_CM == {"single": 8.5, "medium": 14.0, "double": 17.5}
+
+
+@pytest.mark.parametrize("width", ["narrow", 0, -3, float("nan"), True])
+def test_bad_width_raises_one_message(width):
+    with pytest.raises(ValueError, match=r"width must be a positive number of centimetres or "
+                                         r"one of \('single', 'medium', 'double'\)"):
+        size_inches(width, None, default_width=7.2)
+
+
+def test_bad_height_cmap_fontsize_raise_clear_messages():
+    with pytest.raises(ValueError, match="height must be a positive number of centimetres"):
+        _draw("domain_shares", height=-1)
+    with pytest.raises(ValueError, match="cmap must be a matplotlib Colormap or the name"):
+        _draw("domain_shares", cmap="no_such_map")
+    with pytest.raises(ValueError, match="fontsize must be a number of points"):
+        _draw("domain_shares", fontsize=0)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_single_width_is_8_5_cm_and_height_is_kept(name):
+    fig = _draw(name, width="single")
+    assert isinstance(fig, HouseFigure)
+    assert fig.get_figwidth() * CM == pytest.approx(8.5, abs=0.01)
+    fig = _draw(name, width=12, height=9)
+    assert fig.get_figwidth() * CM == pytest.approx(12.0, abs=0.01)
+    if name != "word_clouds":  # clouds keep their aspect ratio within the height
+        assert fig.get_figheight() * CM == pytest.approx(9.0, abs=0.01)
+
+
+def test_default_width_is_the_house_width():
+    assert _draw("theme_shares").get_figwidth() == 7.2
+    assert _draw("instrument_mix").get_figwidth() == 5.5
+
+
+def _overlaps(boxes):
+    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a.x0 < b.x1 - 0.5 and b.x0 < a.x1 - 0.5 and a.y0 < b.y1 - 0.5 and b.y0 < a.y1 - 0.5]
+
+
+@pytest.mark.parametrize(("name", "lang"), FIT_SINGLE)
+def test_single_column_layout_has_no_overlap_and_no_clipping(name, lang):
+    fig = _draw(name, width="single", lang=lang)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    for ax in fig.axes:
+        for ticks in (ax.get_xticklabels(), ax.get_yticklabels()):
+            boxes = [t.get_window_extent(renderer) for t in ticks
+                     if t.get_visible() and t.get_text()]
+            assert not _overlaps(boxes), f"{name}: tick labels overlap"
+    for artist in fig.findobj(Text):
+        if not (artist.get_visible() and artist.get_text()):
+            continue
+        box = artist.get_window_extent(renderer)
+        assert box.x0 >= -1 and box.y0 >= -1, f"{name}: {artist.get_text()!r} clipped"
+        assert box.x1 <= width + 1 and box.y1 <= height + 1, (
+            f"{name}: {artist.get_text()!r} clipped")
+
+
+def _cell_texts(ax):
+    return [t for t in ax.texts if t.get_text()]
+
+
+@pytest.mark.parametrize("name", ["theme_shares", "topic_regions", "confusion",
+                                  "theme_instrument", "region_similarity"])
+def test_cmap_colours_cells_and_labels_follow_it(name):
+    # A one-colour map: every finite cell is that colour; labels are white on
+    # black and black on white (text_color_on of the cell's actual colour).
+    for colour, ink in (("#000000", "white"), ("#ffffff", "black")):
+        fig = _draw(name, cmap=ListedColormap([colour]))
+        fig.draw_without_rendering()  # face colours are mapped when drawn
+        heat = next(ax for ax in fig.axes if ax.collections and _cell_texts(ax))
+        mesh = heat.collections[0]
+        values = np.ma.masked_invalid(mesh.get_array())
+        faces = mesh.get_facecolors()[~np.ma.getmaskarray(values).ravel()]
+        assert np.allclose(faces[:, :3], mpl.colors.to_rgb(colour))
+        inks = {t.get_color() for t in _cell_texts(heat) if t.get_text() not in {"–"}}
+        assert ink in inks
+
+
+def test_cmap_for_categories_samples_the_map():
+    fig = _draw("domain_shares", cmap=ListedColormap(["#111111", "#222222", "#333333",
+                                                     "#444444", "#555555", "#666666",
+                                                     "#777777", "#888888"]))
+    faces = {mpl.colors.to_hex(p.get_facecolor()) for p in fig.axes[0].patches}
+    assert faces <= {f"#{c * 6}" for c in "12345678"}
+
+
+def test_fontsize_scales_every_text():
+    small, large = _draw("theme_shares"), _draw("theme_shares", fontsize=12)
+    ax_s, ax_l = small.axes[0], large.axes[0]
+    assert ax_s.get_yticklabels()[0].get_fontsize() == 7.0
+    assert ax_l.get_yticklabels()[0].get_fontsize() == pytest.approx(10.5)
+    assert _cell_texts(ax_s)[0].get_fontsize() == 6.5
+    assert _cell_texts(ax_l)[0].get_fontsize() == pytest.approx(6.5 * 1.5)
+    assert large.get_figheight() > small.get_figheight()
+
+
+@pytest.mark.parametrize("name", ONE_PANEL)
+def test_ax_draws_into_the_given_axes(name):
+    own = plt.figure(figsize=(6, 5))
+    ax = own.add_subplot()
+    with mpl.rc_context({"pdf.fonttype": 42}):  # no Type 3 warning for a 42 session
+        fig = _draw(name, ax=ax)
+    assert fig is own
+    assert ax.patches or ax.collections
+    assert own.get_size_inches().tolist() == [6, 5]
+
+
+@pytest.mark.parametrize("name", MULTI_PANEL)
+def test_ax_is_refused_by_multi_panel_figures(name):
+    ax = plt.figure().add_subplot()
+    with pytest.raises(ValueError, match="ax must be None for this figure"):
+        _draw(name, ax=ax)
+
+
+def test_ax_with_width_is_refused():
+    ax = plt.figure().add_subplot()
+    with pytest.raises(ValueError, match="width and height must be None when ax is given"):
+        _draw("domain_shares", ax=ax, width="single")
+
+
+def _fonts(pdf: bytes) -> tuple[bool, bool]:
+    return b"/Type3" in pdf.replace(b"/Subtype /Type3", b"/Type3"), b"/FontFile2" in pdf
+
+
+def test_plain_savefig_of_a_returned_figure_embeds_truetype(tmp_path):
+    fig = _draw("domain_shares", width="single")
+    with mpl.rc_context({"pdf.fonttype": 3}):  # matplotlib's default outside the style
+        fig.savefig(tmp_path / "plain.pdf")
+    type3, truetype = _fonts((tmp_path / "plain.pdf").read_bytes())
+    assert truetype and not type3
+
+
+def test_a_users_figure_warns_and_save_embeds_truetype(tmp_path):
+    own = plt.figure(figsize=(6, 4))
+    ax = own.add_subplot()
+    with mpl.rc_context({"pdf.fonttype": 3}):
+        with pytest.warns(UserWarning, match="Type 3"):
+            _draw("domain_shares", ax=ax)
+        own.savefig(tmp_path / "plain.pdf")
+        (first,) = save(own, tmp_path / "saved.pdf")
+    assert _fonts((tmp_path / "plain.pdf").read_bytes())[0]  # the warning was right
+    type3, truetype = _fonts(first.read_bytes())
+    assert truetype and not type3
+
+
+def test_save_is_reproducible_and_takes_formats(tmp_path):
+    fig = _draw("instrument_mix", width="single")
+    a = save(fig, tmp_path / "a.pdf")
+    b = save(fig, tmp_path / "b.pdf")
+    assert a[0].read_bytes() == b[0].read_bytes()
+    type3, truetype = _fonts(a[0].read_bytes())
+    assert truetype and not type3
+    written = analysis.save(fig, tmp_path / "c", formats=["pdf", "png"])
+    assert written == [tmp_path / "c.png", tmp_path / "c.pdf"]
+    assert written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="path must end in one of"):
+        save(fig, tmp_path / "x.jpg")
+    with pytest.raises(ValueError, match="formats must be drawn from"):
+        save(fig, tmp_path / "x", formats=["tiff"])
