@@ -168,8 +168,11 @@ def candidate_pairs(
     for band in range(bands):
         part = signatures[:, band * rows:(band + 1) * rows]
         bucket = part[:, 0].copy()
-        for k in range(1, rows):  # fold the band's rows into one 64-bit bucket key
-            bucket = _mix(bucket ^ part[:, k])
+        # Fold the band's rows into one 64-bit bucket key, order-dependently (a plain
+        # XOR would give (7, 7) and (8, 8) the same key).  A rare collision only adds
+        # a candidate, which the exact comparison then checks.
+        for k in range(1, rows):
+            bucket = _mix(_mix(bucket) ^ part[:, k])
         a, b = _pairs_in_buckets(bucket, group, rows_index)
         codes.append(_sorted_unique(a * n_items + b))
     code = _sorted_unique(np.concatenate(codes)) if codes else np.array([], dtype=np.int64)
