@@ -29,6 +29,28 @@ works on characters, not words, so it does not depend on segmentation:
    from the ends; spans of at least ``min_chars`` characters that still hold a
    non-stock shingle are reported as ``reuse``.
 
+A shingle whose every occurrence follows the same shared, non-stock shingle
+can never start a match (the pair one character earlier matches too), so it
+seeds nothing: in a passage copied whole only the first shingle or two seed.
+This changes no result and removes most seed pairs.
+
+**Candidate pairs (``method="lsh"``).**  Instead of pairing every occurrence of
+a shared shingle across all plans, each unit gets a MinHash signature of the
+set of its shingles that can start a match (above), LSH banding proposes the
+unit pairs whose sets probably overlap (:mod:`analysis.text.lsh`), and seeds
+are paired only within those unit pairs.  The rows are then exactly the exact
+method's rows for the proposed unit pairs: LSH can miss reuse, never invent it.
+Recall is lowest for a long unit that shares different short phrases with
+different plans (its set overlaps each partner's only a little); the default
+64 one-row bands propose a pair whose sets have Jaccard similarity 0.05 with
+probability 0.96.  Measured recall (share of the exact method's reused
+characters): 1.00 on the five plans, 0.97 on 100 synthetic plans, 0.997 on
+500, 0.989 on 1,000.  On those corpora LSH was not faster than the exact method once the
+exact method skips shingles that cannot start a match (benchmarks/README.md,
+"Text reuse at scale"), and it holds more memory; it can compare fewer
+pairs when plans share many short phrases inside otherwise different
+sentences, at the cost of missing those.
+
 Memory grows with the number of characters (about 60 bytes each at peak) and
 with ``max_block_pairs``, never with the square of the collection; time grows
 with the number of seed pairs, which wording shared by many (but fewer than
@@ -64,8 +86,18 @@ import pandas as pd
 import pyarrow as pa
 
 from analysis import schema
+from analysis.text.lsh import candidate_pairs, minhash_signatures
 
 _BITS = 21  # every Unicode code point fits in 21 bits; three fit in one uint64
+
+METHODS: tuple[str, ...] = ("exact", "lsh")
+# LSH banding: one hash value per band, so two units become candidates when the
+# smallest hash of their shared-shingle sets agrees under any of 64 functions;
+# P(candidate) = 1 - (1 - J)**64 is 0.96 at J = 0.05.  A unit that shares a
+# short phrase with one plan and much else with others has a low J with that
+# plan, so the banding must reach low J to keep recall (benchmarks/README.md).
+LSH_BANDS: int = 64
+LSH_ROWS: int = 1
 
 
 def _check_columns(table: pd.DataFrame, required: Sequence[str], table_name: str) -> None:
@@ -305,10 +337,80 @@ def _seed_pairs(
         start = stop
 
 
+def _starts_somewhere(positions, group, count_at, group_at, seed, threshold) -> np.ndarray:
+    """False for shingles whose every occurrence follows the same shared, non-stock shingle.
+
+    Such a shingle can never start a run of matching shingles (the pair one
+    character earlier matches too and is itself a seed), so its seed pairs
+    would all be dropped by :func:`_reuse_spans`; leaving them out does not
+    change the result, and removes most seed pairs of passages copied whole.
+    """
+    before = positions.astype(np.int64) - 1
+    before_group = np.where(before >= 0, group_at[np.maximum(before, 0)], -1)
+    before_shared = (before_group >= 0) & (count_at[np.maximum(before, 0)] < threshold)
+    key = np.where(before_shared, before_group, -1).astype(np.int64)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    low = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(n_groups, -1, dtype=np.int64)
+    np.minimum.at(low, group[seed], key[seed])
+    np.maximum.at(high, group[seed], key[seed])
+    always_inside = (low == high) & (low >= 0)
+    return ~always_inside[group]
+
+
+def _candidate_seed_pairs(
+    cand_a: np.ndarray, cand_b: np.ndarray, occ_pos: np.ndarray, occ_group: np.ndarray,
+    occ_unit: np.ndarray, max_block_pairs: int,
+):
+    """Yield blocks of (a_pos, b_pos): occurrences of one shingle in units a and b of a pair.
+
+    ``cand_a, cand_b`` are the candidate unit pairs (a in the plan with the
+    smaller region code).  A block holds whole pairs, about ``max_block_pairs``
+    occurrences of their two units at most, so a pair's matches are never split.
+    """
+    if len(cand_a) == 0 or len(occ_pos) == 0:
+        return
+    order = np.lexsort((occ_pos, occ_group, occ_unit))
+    pos, grp, unit = occ_pos[order], occ_group[order].astype(np.int64), occ_unit[order]
+    del order
+    n_units = int(max(unit.max(), cand_a.max(), cand_b.max())) + 1
+    first = np.searchsorted(unit, np.arange(n_units)).astype(np.int64)
+    count = np.bincount(unit, minlength=n_units).astype(np.int64)
+    n_groups = int(grp.max()) + 1
+    size = count[cand_a] + count[cand_b]
+    cumulative = np.cumsum(size)
+
+    def expand(units_of_pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        counts = count[units_of_pair]
+        total = int(counts.sum())
+        offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        index = np.repeat(first[units_of_pair], counts) + offset
+        pair = np.repeat(np.arange(len(units_of_pair), dtype=np.int64), counts)
+        return index, pair * n_groups + grp[index]
+
+    start = 0
+    while start < len(cand_a):
+        done = cumulative[start - 1] if start else 0
+        stop = int(np.searchsorted(cumulative, done + max_block_pairs, side="right"))
+        stop = max(stop, start + 1)
+        a_index, a_key = expand(cand_a[start:stop])
+        # Within a unit the occurrences are sorted by group, so b's keys come sorted.
+        b_index, b_key = expand(cand_b[start:stop])
+        low = np.searchsorted(b_key, a_key, side="left")
+        matches = np.searchsorted(b_key, a_key, side="right") - low
+        total = int(matches.sum())
+        if total:
+            offset = np.arange(total) - np.repeat(np.cumsum(matches) - matches, matches)
+            yield (pos[np.repeat(a_index, matches)],
+                   pos[b_index[np.repeat(low, matches) + offset]])
+        start = stop
+
+
 def text_reuse(
     units: pd.DataFrame, *, n: int = 8, min_chars: int = 15,
     stock_min_regions: int | float = 0.5, max_gap: int = 2,
     unit_kinds: Sequence[str] | None = None, max_block_pairs: int = 2_000_000,
+    method: str = "exact", lsh_bands: int = LSH_BANDS, lsh_rows: int = LSH_ROWS,
 ) -> pd.DataFrame:
     """Spans of wording shared between plans, with stock phrases listed apart.
 
@@ -330,6 +432,16 @@ def text_reuse(
     unit_kinds : unit kinds to read (default all units).
     max_block_pairs : int, default 2,000,000 -- seed pairs held at once (about
         100 bytes each at peak); bounds memory, not the result.
+    method : {"exact", "lsh"}, default "exact" -- "exact" pairs every
+        occurrence of every shared shingle; "lsh" compares only the unit pairs
+        that MinHash LSH proposes (see "Candidate pairs" in the module notes):
+        its rows are the exact method's rows for those unit pairs, so it can
+        miss reuse but never reports what "exact" would not.
+    lsh_bands, lsh_rows : int, default :data:`LSH_BANDS`, :data:`LSH_ROWS` --
+        the LSH banding (signatures of ``lsh_bands * lsh_rows`` hash values);
+        two units whose shared-shingle sets have Jaccard similarity ``J``
+        become candidates with probability ``1 - (1 - J**lsh_rows)**lsh_bands``
+        (:func:`analysis.text.lsh.candidate_probability`).  Used by "lsh" only.
 
     Returns
     -------
@@ -346,8 +458,11 @@ def text_reuse(
     order, start_b.
     """
     _check_columns(units, ["region_id", "unit_id", "text"], "units")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     for name, value, low in (("n", n, 2), ("min_chars", min_chars, 1), ("max_gap", max_gap, 0),
-                             ("max_block_pairs", max_block_pairs, 1)):
+                             ("max_block_pairs", max_block_pairs, 1),
+                             ("lsh_bands", lsh_bands, 1), ("lsh_rows", lsh_rows, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     if unit_kinds is not None:
@@ -384,11 +499,24 @@ def text_reuse(
 
     spans = [_stock_spans(positions, pos_unit, count_at, threshold, n, is_edge, unit_start)]
     seed = (count_at[positions] >= 2) & (count_at[positions] < threshold)
-    seeds = _seed_pairs(positions[seed], group[seed], pos_region[seed], pos_unit[seed],
-                        max_block_pairs)
+    needed = seed & _starts_somewhere(positions, group, count_at, group_at, seed, threshold)
+    if method == "exact":
+        seeds = _seed_pairs(positions[needed], group[needed], pos_region[needed],
+                            pos_unit[needed], max_block_pairs)
+    else:
+        # A unit's set is its shingles that can start a match: a passage copied whole
+        # adds one or two, so sets stay small and a short shared phrase weighs as
+        # much as a long one.  Seeds are then paired within candidate unit pairs only.
+        items, signatures = minhash_signatures(pos_unit[needed], group[needed],
+                                               num_perm=lsh_bands * lsh_rows)
+        cand_a, cand_b = candidate_pairs(signatures, region_codes[items],
+                                         bands=lsh_bands, rows=lsh_rows)
+        del signatures
+        seeds = _candidate_seed_pairs(items[cand_a], items[cand_b], positions[needed],
+                                      group[needed], pos_unit[needed], max_block_pairs)
     # The seed loop reads only the per-character arrays: free the per-shingle ones
     # (about 17 bytes a character) before it allocates its blocks.
-    del group, positions, pos_unit, pos_region, seed
+    del group, positions, pos_unit, pos_region, seed, needed
     for a_pos, b_pos in seeds:
         spans.append(_reuse_spans(
             a_pos, b_pos, n=n, points=points, is_edge=is_edge, count_at=count_at,
