@@ -195,7 +195,7 @@ THEME_VALIDATION_BY_THEME: list[str] = [
 THEME_CONFUSION: list[str] = ["half", "level", "gold", "predicted", "n"]
 
 # --- Text statistics: tokens, keywords, keyness, KWIC, co-occurrence -------------------
-# Written by analysis/text/tokens.py and analysis/text/keyness.py; the docstrings there give units.
+# Written by analysis/text/tokens.py, keyness.py and kwic.py; the docstrings there give units.
 
 # One row per kept token; position is the 0-based index among the unit's tokens.
 TOKENS: list[str] = ["region_id", "unit_id", "position", "token"]
@@ -221,7 +221,9 @@ KEYNESS: list[str] = [
     "log_odds_z",
 ]
 
-# kwic(); a "theme" column follows item_title when the units table carries one.
+# kwic() (analysis/text/kwic.py); a "theme" column follows item_title when the units
+# table carries one.  start/end: the keyword's character offsets in the unit text;
+# position is nullable (NA when no token holds the match or no tokens were given).
 KWIC: list[str] = [
     "region_id",
     "unit_id",
@@ -231,9 +233,12 @@ KWIC: list[str] = [
     "item_no",
     "item_title",
     "position",
+    "start",
+    "end",
     "left",
     "keyword",
     "right",
+    "match",
 ]
 
 # analysis/text/new_words.py: runs of adjacent tokens that behave like one word, for review.
