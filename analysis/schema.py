@@ -65,11 +65,14 @@ UNITS: list[str] = [
     "unit_id",
     "part",
     "section_no",
+    "section_label",
     "section_title",
     "item_no",
+    "item_label",
     "item_no_inferred",
     "item_title",
     "subitem_no",
+    "subitem_label",
     "subitem_title",
     "clause_type",
     "unit_kind",
@@ -79,6 +82,14 @@ UNITS: list[str] = [
     "text_simplified",
     "n_chars",
 ]
+
+# Whole numbers that may be missing: pandas nullable ``Int64`` in the tables the loader
+# makes and load_table returns (Parquet keeps int64 with nulls; CSV writes an empty cell).
+# A text column "2021" or a float 1.0 would make ``== 2021`` or ``== 1`` miss silently.
+NULLABLE_INT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "regions": ("plan_year", "page_views"),
+    "units": ("section_no", "item_no", "subitem_no"),
+}
 
 # unit_kind values: what a row is in the document's hierarchy.
 UNIT_KINDS: tuple[str, ...] = (
