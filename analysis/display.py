@@ -269,7 +269,12 @@ def table_html(
             formats[column] = str
         elif pd.api.types.is_numeric_dtype(values):
             present = values.dropna()
-            if len(present) and (present == present.round()).all():
+            if len(present) and (present == present.round()).all() and str(column).endswith(
+                "year"
+            ):
+                # A year (plan_year, Int64) is a label, not a quantity: no 2,021.
+                formats[column] = lambda v: "–" if pd.isna(v) else str(int(v))
+            elif len(present) and (present == present.round()).all():
                 # Whole numbers stored as floats (a column with gaps): show no decimals.
                 formats[column] = lambda v: "–" if pd.isna(v) else f"{int(v):,}"
             else:

@@ -13,12 +13,42 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from analysis.schema import NULLABLE_INT_COLUMNS
+
+
+def nullable_ints(table: pd.DataFrame, *, columns: Sequence[str]) -> pd.DataFrame:
+    """A copy of ``table`` with ``columns`` as pandas nullable integers (``Int64``).
+
+    Empty or blank strings, None and NaN become ``<NA>``; ``"2021"``, ``2021``
+    and ``2021.0`` become 2021.  Columns ``table`` lacks are skipped.  Raises
+    ``ValueError`` naming the column when a value is not a whole number.
+    """
+    out = table.copy()
+    for column in (c for c in columns if c in out.columns):
+        values = out[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            shown = values
+        else:
+            shown = values.astype("string").str.strip().mask(lambda t: t.eq(""))
+            values = pd.to_numeric(shown, errors="coerce")
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        bad = (shown.notna().to_numpy() & np.isnan(numbers)) | (numbers % 1 > 0)
+        if bad.any():
+            raise ValueError(
+                f"column {column!r} must hold whole numbers or be empty; "
+                f"got {str(shown[bad].iloc[0])!r}"
+            )
+        out[column] = pd.Series(numbers, index=out.index).astype("Int64")
+    return out
 
 
 def write_table(table: pd.DataFrame, stem: str, out_dir: Path, *, columns: list[str]) -> list[Path]:
@@ -35,7 +65,10 @@ def write_table(table: pd.DataFrame, stem: str, out_dir: Path, *, columns: list[
             f"table {stem!r} does not match its schema: missing {missing}, unexpected {extra}"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
-    ordered = table.loc[:, columns].reset_index(drop=True)
+    # Whole numbers with gaps go out as integers (CSV "1", not "1.0"; Parquet int64).
+    ordered = nullable_ints(
+        table.loc[:, columns].reset_index(drop=True), columns=NULLABLE_INT_COLUMNS.get(stem, ())
+    )
     csv_path = out_dir / f"{stem}.csv"
     _write_csv(ordered, csv_path)
     parquet_path = out_dir / f"{stem}.parquet"
@@ -54,11 +87,16 @@ def _write_parquet(table: pd.DataFrame, path: Path) -> None:
 
 
 def read_table(stem: str, out_dir: Path) -> pd.DataFrame:
-    """Read ``<stem>.parquet`` from ``out_dir`` (the typed copy of a table)."""
+    """Read ``<stem>.parquet`` from ``out_dir`` (the typed copy of a table).
+
+    The columns of ``schema.NULLABLE_INT_COLUMNS[stem]`` come back as ``Int64``
+    (the file has no pandas metadata, so Arrow alone would give floats with NaN).
+    """
     path = out_dir / f"{stem}.parquet"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist; run `python -m analysis build` first")
-    return pq.read_table(path).to_pandas()
+    table = pq.read_table(path).to_pandas()
+    return nullable_ints(table, columns=NULLABLE_INT_COLUMNS.get(stem, ()))
 
 
 def write_json(payload: dict, path: Path) -> Path:

@@ -65,11 +65,14 @@ UNITS: list[str] = [
     "unit_id",
     "part",
     "section_no",
+    "section_label",
     "section_title",
     "item_no",
+    "item_label",
     "item_no_inferred",
     "item_title",
     "subitem_no",
+    "subitem_label",
     "subitem_title",
     "clause_type",
     "unit_kind",
@@ -79,6 +82,14 @@ UNITS: list[str] = [
     "text_simplified",
     "n_chars",
 ]
+
+# Whole numbers that may be missing: pandas nullable ``Int64`` in the tables the loader
+# makes and load_table returns (Parquet keeps int64 with nulls; CSV writes an empty cell).
+# A text column "2021" or a float 1.0 would make ``== 2021`` or ``== 1`` miss silently.
+NULLABLE_INT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "regions": ("plan_year", "page_views"),
+    "units": ("section_no", "item_no", "subitem_no"),
+}
 
 # unit_kind values: what a row is in the document's hierarchy.
 UNIT_KINDS: tuple[str, ...] = (
@@ -195,7 +206,7 @@ THEME_VALIDATION_BY_THEME: list[str] = [
 THEME_CONFUSION: list[str] = ["half", "level", "gold", "predicted", "n"]
 
 # --- Text statistics: tokens, keywords, keyness, KWIC, co-occurrence -------------------
-# Written by analysis/text/tokens.py and analysis/text/keyness.py; the docstrings there give units.
+# Written by analysis/text/tokens.py, keyness.py and kwic.py; the docstrings there give units.
 
 # One row per kept token; position is the 0-based index among the unit's tokens.
 TOKENS: list[str] = ["region_id", "unit_id", "position", "token"]
@@ -221,7 +232,9 @@ KEYNESS: list[str] = [
     "log_odds_z",
 ]
 
-# kwic(); a "theme" column follows item_title when the units table carries one.
+# kwic() (analysis/text/kwic.py); a "theme" column follows item_title when the units
+# table carries one.  start/end: the keyword's character offsets in the unit text;
+# position is nullable (NA when no token holds the match or no tokens were given).
 KWIC: list[str] = [
     "region_id",
     "unit_id",
@@ -231,9 +244,12 @@ KWIC: list[str] = [
     "item_no",
     "item_title",
     "position",
+    "start",
+    "end",
     "left",
     "keyword",
     "right",
+    "match",
 ]
 
 # analysis/text/new_words.py: runs of adjacent tokens that behave like one word, for review.

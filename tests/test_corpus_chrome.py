@@ -140,7 +140,7 @@ def test_seed_metadata_moved_out_of_the_chrome(corpus):
     assert regions.loc["xinwu", "index_no"] == "014032126/2021-00504"
     assert regions.loc["xinwu", "publisher"] == "新吴区教育局"
     assert regions.loc["licheng", "issued_date"] == "2022-03-29"
-    assert regions.loc["licheng", "page_views"] == "1"
+    assert regions.loc["licheng", "page_views"] == 1  # a whole number (Int64), not text
     assert regions.loc["licheng", "title_zh"] == "2022年鲤城教育工作要点"
     assert regions.loc["tonglu", "page_date"] == "2021-09-14"
     assert regions.loc["sichuan_county", "source_site"] == "汇文网"

@@ -24,6 +24,38 @@ def test_tables_have_their_schema_columns(corpus):
     assert list(corpus.repairs.columns) == schema.REPAIRS
 
 
+def test_numbers_and_years_are_nullable_integers(corpus):
+    units, regions = corpus.units, corpus.regions
+    for column in schema.NULLABLE_INT_COLUMNS["units"]:
+        assert units[column].dtype == "Int64", column
+    for column in schema.NULLABLE_INT_COLUMNS["regions"]:
+        assert regions[column].dtype == "Int64", column
+    # The manifest gives plan_year as text; "" (sichuan_county) is missing, not 0.
+    manifest = read_manifest()
+    stated = manifest.set_index("region_id")["plan_year"]
+    assert regions.loc[regions["plan_year"] == 2021, "region_id"].tolist() == sorted(
+        stated[stated == "2021"].index, key=list(manifest["region_id"]).index
+    )
+    assert regions.set_index("region_id")["plan_year"].isna().to_dict() == (
+        stated == "").to_dict()
+
+
+def test_labels_are_the_printed_markers_of_the_numbers(corpus):
+    units = corpus.units
+    tonglu = _items(units, "tonglu")
+    assert tonglu["item_label"].tolist() == [f"{n}." for n in range(1, 10)]
+    sichuan = units[units.region_id == "sichuan_county"]
+    # sichuan_county prints its items with half-width brackets: (一) … (五).
+    first = sichuan[sichuan.unit_kind == "item_title"].drop_duplicates("item_no").head(2)
+    assert first["item_label"].tolist() == ["(一)", "(二)"]
+    # A label is there exactly when the number was printed.
+    for level in ("section", "item", "subitem"):
+        printed = units[f"{level}_no"].notna()
+        if level == "item":
+            printed &= ~units["item_no_inferred"]
+        assert units[f"{level}_label"].notna().eq(printed).all(), level
+
+
 def test_tonglu_has_3_sections_and_9_items(corpus):
     u = corpus.units[corpus.units.region_id == "tonglu"]
     assert (u.unit_kind == "section_heading").sum() == 3

@@ -432,3 +432,76 @@ def test_one_line_body_markers_glued_to_bare_headings_and_part_headings_glued_to
         # 高一、 inside the sentence is not a marker.
         ("plan", "subitem_title", 2, 1, "优化学校布局，高一、高二年级实行走班。"),
     ]
+
+
+# ----------------------------------------------------------------------------- labels as printed
+
+
+def _labels(result):
+    return _rows(result, "section_label", "item_label", "subitem_label", "text")
+
+
+def test_labels_are_the_markers_exactly_as_printed():
+    # Full-width digits (１．) and half-width brackets ((一)) are folded in the text
+    # (1．, （一）) and the numbers; the labels keep what the page shows.  Markers
+    # below the third level (（1）, 1）) are removed as before: their rows keep
+    # the labels of the sub-item they sit in.
+    result = _units(
+        "一、加强党建\n（一）深化理论武装。\n１．学习全会精神。\n２．开展专题培训。\n"
+        "（二）强化基层组织。\n①建强支部。\n②培育骨干。\n"
+        "二、提升质量\n(一)推进课程改革。\n1、优化课程。\n（1）开齐开足。\n1）落实课时。"
+    )
+    assert _labels(result) == [
+        ("一、", None, None, "加强党建"),
+        ("一、", "（一）", None, "深化理论武装。"),
+        ("一、", "（一）", "１．", "学习全会精神。"),
+        ("一、", "（一）", "２．", "开展专题培训。"),
+        ("一、", "（二）", None, "强化基层组织。"),
+        ("一、", "（二）", "①", "建强支部。"),
+        ("一、", "（二）", "②", "培育骨干。"),
+        ("二、", None, None, "提升质量"),
+        ("二、", "(一)", None, "推进课程改革。"),
+        ("二、", "(一)", "1、", "优化课程。"),
+        ("二、", "(一)", "1、", "开齐开足。"),
+        ("二、", "(一)", "1、", "落实课时。"),
+    ]
+    numbers = _rows(result, "section_no", "item_no", "subitem_no")
+    assert numbers[2] == (1, 1, 1) and numbers[9] == (2, 1, 1)
+
+
+def test_labels_of_yishi_and_ordinal_word_series():
+    yishi = _units("一、主要任务\n一是抓党建。做了很多。\n二是：抓质量。\n三是“双减”落地。")
+    assert [lab for _, lab, _, _ in _labels(yishi)] == [None, "一是", "一是", "二是：", "三是"]
+    words = _units(
+        "一、劳动教育\n首先，建好课程。\n其次，建好基地。\n最后，建好评价。\n"
+        "二、体育\n第一，开足课时。\n第二，办好赛事。"
+    )
+    assert [(u.item_label, u.item_no) for u in words.units if u.unit_kind == "item_title"] == [
+        ("首先，", 1), ("其次，", 2), ("最后，", 3), ("第一，", 1), ("第二，", 2),
+    ]
+
+
+def test_parts_reset_the_labels_and_have_none_of_their_own():
+    result = _units("第一部分 工作回顾\n一、抓党建\n第二部分 工作打算\n一、强队伍\n1.培训教师。")
+    assert _labels(result) == [
+        (None, None, None, "工作回顾"),
+        (None, "一、", None, "抓党建"),
+        (None, None, None, "工作打算"),
+        (None, "一、", None, "强队伍"),
+        (None, "一、", "1.", "培训教师。"),
+    ]
+
+
+def test_inferred_and_paragraph_numbers_have_no_label():
+    lost = _units("一、主要任务\n1.加强党建。\n2.提升质量。\n推进课程改革。\n4.强化保障。")
+    items = [(u.item_no, u.item_no_inferred, u.item_label) for u in lost.units][1:]
+    assert items == [(1, False, "1."), (2, False, "2."), (3, True, None), (4, False, "4.")]
+    plain = _units("全面加强党的建设。\n大力发展学前教育。")
+    assert [(u.item_no, u.item_label) for u in plain.units] == [(1, None), (2, None)]
+
+
+def test_labels_of_markers_cut_from_a_run_together_line():
+    result = _units("一、主要任务 1.加强党建。 2.提升质量。 二、保障措施 1.强化保障。")
+    assert [(s, i) for s, i, _, _ in _labels(result)] == [
+        ("一、", None), ("一、", "1."), ("一、", "2."), ("二、", None), ("二、", "1."),
+    ]

@@ -136,3 +136,10 @@ def test_table_html_right_aligns_the_text_columns_asked_for():
     html = display.table_html(table, lang="zh", text_right=["left"]).to_html()
     assert "text-align: right" in re.findall(r"td\.col0 \{([^}]*)\}", html)[-1]
     assert "text-align: left" in re.findall(r"td\.col1 \{([^}]*)\}", html)[-1]
+
+
+def test_table_html_shows_a_nullable_integer_year_without_a_thousands_separator():
+    table = pd.DataFrame({"region_id": ["tonglu", "sichuan_county"],
+                          "plan_year": pd.array([2021, pd.NA], dtype="Int64")})
+    html = display.table_html(table, lang="en").to_html()
+    assert ">2021<" in html and "2,021" not in html and ">–<" in html

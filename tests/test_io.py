@@ -1,7 +1,10 @@
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from analysis.io import EXPORT_FORMATS, export, read_table, write_table
+from analysis import schema
+from analysis.io import EXPORT_FORMATS, export, nullable_ints, read_table, write_table
 
 
 def test_tables_are_written_as_csv_with_bom_and_parquet_in_schema_order(tmp_path):
@@ -26,6 +29,47 @@ def test_a_table_that_does_not_match_its_schema_is_refused(tmp_path):
 def test_reading_a_table_that_was_never_built_says_how_to_build_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="python -m analysis build"):
         read_table("units", tmp_path)
+
+
+def test_nullable_ints_reads_text_and_floats_as_whole_numbers():
+    table = pd.DataFrame({"year": ["2021", "", " 2022 ", None], "no": [1.0, None, 3.0, 12.0],
+                          "name": ["a", "b", "c", "d"]})
+    before = table.copy()
+    out = nullable_ints(table, columns=["year", "no", "absent"])
+    assert out["year"].dtype == "Int64" and out["no"].dtype == "Int64"
+    assert out["year"].tolist()[::2] == [2021, 2022] and out["year"].isna().tolist()[1::2] == [
+        True, True,
+    ]
+    assert out["no"].tolist()[2:] == [3, 12] and pd.isna(out["no"].iloc[1])
+    assert (table["year"] == 2021).sum() == 0 and (out["year"] == 2021).sum() == 1
+    pd.testing.assert_frame_equal(table, before)  # the input is not mutated
+
+
+@pytest.mark.parametrize("value", ["2021.5", "twenty", 1.5, True])
+def test_nullable_ints_refuses_what_is_not_a_whole_number(value):
+    with pytest.raises(ValueError, match="column 'a' must hold whole numbers or be empty"):
+        nullable_ints(pd.DataFrame({"a": [value]}), columns=["a"])
+
+
+def test_nullable_int_columns_go_out_as_integers_and_come_back_as_int64(tmp_path):
+    # The units table's numbers arrive as floats when a column has gaps.
+    units = pd.DataFrame({c: pd.Series(["x", "y"]) for c in schema.UNITS_ALL})
+    units["section_no"] = [1.0, None]
+    units["item_no"] = [2.0, 12.0]
+    units["subitem_no"] = [None, None]
+    csv, parquet = write_table(units, "units", tmp_path, columns=schema.UNITS_ALL)
+    header, first, second = csv.read_text(encoding="utf-8-sig").splitlines()
+    cells = dict(zip(header.split(","), zip(first.split(","), second.split(","), strict=True),
+                     strict=True))
+    assert cells["section_no"] == ("1", "") and cells["item_no"] == ("2", "12")
+    assert cells["subitem_no"] == ("", "")
+    types = pq.read_schema(parquet)
+    assert all(types.field(c).type == pa.int64() for c in ("section_no", "item_no", "subitem_no"))
+    back = read_table("units", tmp_path)
+    assert back[["section_no", "item_no", "subitem_no"]].dtypes.eq("Int64").all()
+    assert back["item_no"].tolist() == [2, 12] and back["section_no"].isna().tolist() == [
+        False, True,
+    ]
 
 
 def _derived() -> pd.DataFrame:

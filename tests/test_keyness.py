@@ -227,56 +227,6 @@ def test_keyword_frequencies_counts_rates_and_document_frequency():
     assert by_unit.columns[0] == "unit_id"
 
 
-# ----------------------------------------------------------------------------- KWIC
-
-
-def test_kwic_context_and_structure_columns():
-    units = pd.DataFrame({
-        "region_id": ["a", "a"],
-        "unit_id": ["a-0001", "a-0002"],
-        "section_no": [1, 2],
-        "section_title": ["党建", "课后"],
-        "item_no": [3, pd.NA],
-        "item_title": ["一", pd.NA],
-        "theme": ["T1", "T2"],
-        "text": ["全面落实“双减”政策，提升课后服务质量。", "双减工作成效显著。"],
-    })
-    tokens = tk.tokens_from_units(units, cache_dir=None)
-    out = kn.kwic(units, tokens, "双减", window=2)
-    assert out.columns.tolist() == [
-        "region_id", "unit_id", "part", "section_no", "section_title", "item_no",
-        "item_title", "theme", "position", "left", "keyword", "right",
-    ]
-    first, second = out.iloc[0], out.iloc[1]
-    assert (first["left"], first["keyword"], first["right"]) == ("全面落实“", "双减", "”政策，提升")
-    assert first["section_title"] == "党建" and first["theme"] == "T1"
-    assert pd.isna(first["part"])  # not in this units table
-    # 双减|工作|成效显著|。: the window reaches the last token, so the text's end is kept.
-    assert (second["left"], second["right"]) == ("", "工作成效显著。")
-    wide = kn.kwic(units, tokens, ["双减", "课后服务"], window=50)
-    assert wide["keyword"].tolist() == ["双减", "课后服务", "双减"]
-    assert wide.iloc[1]["right"] == "质量。"  # window reaches the end: trailing punctuation kept
-    assert kn.kwic(units, tokens, "不存在").empty
-
-
-def test_kwic_after_stopword_removal_still_aligns():
-    units = pd.DataFrame({"region_id": ["a"], "unit_id": ["a-0001"],
-                          "text": ["我们要进一步加强课后服务工作。"]})
-    tokens = tk.remove_stopwords(tk.tokens_from_units(units, cache_dir=None))
-    out = kn.kwic(units, tokens, "课后服务", window=1)
-    assert (out["left"].iloc[0], out["right"].iloc[0], out["position"].iloc[0]) == (
-        "我们要进一步加强", "工作。", 4,
-    )
-
-
-def test_kwic_rejects_tokens_from_other_text():
-    units = pd.DataFrame({"region_id": ["a"], "unit_id": ["a-0001"], "text": ["落实双减"]})
-    tokens = pd.DataFrame({"region_id": ["a"], "unit_id": ["a-0001"], "position": [0],
-                           "token": ["课后服务"]})
-    with pytest.raises(ValueError, match="were the tokens made from these units"):
-        kn.kwic(units, tokens, "课后服务")
-
-
 # ----------------------------------------------------------------------------- co-occurrence
 
 

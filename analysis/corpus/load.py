@@ -34,6 +34,7 @@ from analysis.corpus.structure import structure_units
 from analysis.executors import map_documents
 from analysis.ingest.formats import Extracted, extract_document
 from analysis.ingest.types import RemovedLine
+from analysis.io import nullable_ints
 
 _REGION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -173,11 +174,14 @@ def process_document(
                 "unit_id": f"{region_id}-{n:04d}",
                 "part": unit.part,
                 "section_no": unit.section_no,
+                "section_label": unit.section_label,
                 "section_title": unit.section_title,
                 "item_no": unit.item_no,
+                "item_label": unit.item_label,
                 "item_no_inferred": unit.item_no_inferred,
                 "item_title": unit.item_title,
                 "subitem_no": unit.subitem_no,
+                "subitem_label": unit.subitem_label,
                 "subitem_title": unit.subitem_title,
                 "clause_type": unit.clause_type,
                 "unit_kind": unit.unit_kind,
@@ -189,7 +193,13 @@ def process_document(
                 "_src": (unit.line_no, unit.src_start, unit.src_end),
             }
         )
-    units = pd.DataFrame(rows, columns=schema.UNITS + ["_src"])
+    units = nullable_ints(
+        pd.DataFrame(rows, columns=schema.UNITS + ["_src"]),
+        columns=schema.NULLABLE_INT_COLUMNS["units"],
+    )
+    # Text even in a plan with no such marker (an all-None column would be untyped).
+    labels = ["section_label", "item_label", "subitem_label"]
+    units[labels] = units[labels].astype("str")
 
     repair_rows = []
     for line_no, record in line_repairs:
@@ -422,8 +432,10 @@ def load_corpus(
     loaded = map_documents(
         load_plan, tasks, n_jobs=n_jobs, scheduler=scheduler, desc="loading plans"
     )
+    regions = pd.DataFrame([region for region, _ in loaded]).loc[:, schema.REGIONS]
     return Corpus(
-        regions=pd.DataFrame([region for region, _ in loaded]).loc[:, schema.REGIONS],
+        # plan_year and page_views are text in the manifest and page; whole numbers here.
+        regions=nullable_ints(regions, columns=schema.NULLABLE_INT_COLUMNS["regions"]),
         units=pd.concat([r.units for _, r in loaded], ignore_index=True),
         removed=pd.concat([r.removed for _, r in loaded], ignore_index=True),
         repairs=pd.concat([r.repairs for _, r in loaded], ignore_index=True),

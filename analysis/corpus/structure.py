@@ -243,6 +243,11 @@ class Unit:
     item_title: str | None
     subitem_no: int | None
     subitem_title: str | None
+    # The numbering markers exactly as printed ("（一）", "一是", "１．"); None when
+    # the number was inferred or there is none.
+    section_label: str | None
+    item_label: str | None
+    subitem_label: str | None
     clause_type: str | None
     unit_kind: str
     line_no: int
@@ -518,6 +523,7 @@ class _ParsedBlock:
     body_offset: int  # where the text after marker/label starts (normalised)
     clause: str | None
     labels: list[str]
+    printed: str | None = None  # the numbering marker as printed (raw, before normalising)
     inferred: bool = False
     part_heading: bool = False  # an unnumbered part heading (2024年工作打算)
 
@@ -552,18 +558,22 @@ def _parse_block(block: Block, rules: StructureRules, skip: frozenset[str]) -> _
     norm = normalise_text(block.text)
     text = norm.text
     simple = to_simplified_aligned(text)
-    marker, number, offset, labels = None, None, 0, []
+    marker, number, offset, labels, printed = None, None, 0, [], None
     found = marker_at(simple, rules, skip=skip)
     if found:
         marker, number, offset = found.marker, found.number, found.end
         labels.append(text[: found.end])
+        # Normalising folds widths and brackets (１． → 1．): the printed marker is
+        # the raw span its characters came from.
+        src = norm.source_index
+        printed = block.text[src[0] : src[found.end - 1] + 1]
     clause = None
     label = rules.clause_labels.match(simple[offset:])
     if label:
         clause = label.group("label")
         labels.append(text[offset : offset + label.end()])
         offset += label.end()
-    return _ParsedBlock(block, norm, marker, number, offset, clause, labels)
+    return _ParsedBlock(block, norm, marker, number, offset, clause, labels, printed)
 
 
 def _glued_heading_cuts(parsed: list[_ParsedBlock], rules: StructureRules) -> dict[int, set[int]]:
@@ -878,6 +888,9 @@ def structure_units(
         "item_title": None,
         "subitem_no": None,
         "subitem_title": None,
+        "section_label": None,
+        "item_label": None,
+        "subitem_label": None,
     }
     first_part = next(
         (
@@ -895,6 +908,8 @@ def structure_units(
         slot, kind = None, "sentence"
         inferred = p.inferred
         number = p.number
+        # An inferred number was never printed; p.printed is None for it.
+        printed = None if inferred else p.printed
         if p.block.table:
             kind = "table_row"
         elif p.part_heading:
@@ -908,6 +923,7 @@ def structure_units(
         elif not recognised:
             paragraph_items += 1
             slot, kind, number, inferred = "item", "item_title", paragraph_items, True
+            printed = None
 
         if p.block.table:
             sentences = [(0, len(body))] if body else []
@@ -929,6 +945,9 @@ def structure_units(
                 item_no_inferred=False,
                 subitem_no=None,
                 subitem_title=None,
+                section_label=None,
+                item_label=None,
+                subitem_label=None,
             )
         elif slot == "section":
             ctx.update(
@@ -939,6 +958,9 @@ def structure_units(
                 item_no_inferred=False,
                 subitem_no=None,
                 subitem_title=None,
+                section_label=printed,
+                item_label=None,
+                subitem_label=None,
             )
         elif slot == "item":
             ctx.update(
@@ -947,9 +969,11 @@ def structure_units(
                 item_no_inferred=inferred,
                 subitem_no=None,
                 subitem_title=None,
+                item_label=printed,
+                subitem_label=None,
             )
         elif slot == "subitem":
-            ctx.update(subitem_no=number, subitem_title=title)
+            ctx.update(subitem_no=number, subitem_title=title, subitem_label=printed)
         if slot is not None or p.clause is not None:
             # A heading or item starts afresh (with its own label, if any); a
             # labelled paragraph switches clause; an unlabelled one continues.
@@ -970,6 +994,9 @@ def structure_units(
                     item_title=ctx["item_title"],
                     subitem_no=ctx["subitem_no"],
                     subitem_title=ctx["subitem_title"],
+                    section_label=ctx["section_label"],
+                    item_label=ctx["item_label"],
+                    subitem_label=ctx["subitem_label"],
                     clause_type=ctx.get("clause_type"),
                     unit_kind=row_kind,
                     line_no=p.block.line_no,

@@ -10,7 +10,9 @@ One module per job, grouped the way the analysis uses them:
     count a researcher's own dictionary of terms (like quanteda's ``dfm_lookup``).
 ``keyness``
     frequencies, keyness (G², log ratio, weighted log-odds) of any grouping, top
-    keywords, KWIC, co-occurrence.
+    keywords, co-occurrence.
+``kwic``
+    keyword in context, by token, substring or regular expression.
 ``similarity``
     TF-IDF cosine similarity between regions, overall and per theme.
 ``reuse``
@@ -32,9 +34,9 @@ from analysis.text.keyness import (
     cooccurrence,
     keyness_by_region,
     keyword_frequencies,
-    kwic,
     top_keywords,
 )
+from analysis.text.kwic import kwic
 from analysis.text.new_words import candidate_terms
 from analysis.text.reuse import text_reuse
 from analysis.text.similarity import (

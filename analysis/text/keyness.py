@@ -1,4 +1,6 @@
-"""Keyword statistics on the token table: frequencies, keyness, top keywords, KWIC, co-occurrence.
+"""Keyword statistics on the token table: frequencies, keyness, top keywords, co-occurrence.
+
+Keyword in context (KWIC) is :mod:`analysis.text.kwic`.
 
 Every function takes the tidy token table of :func:`analysis.text.tokens.tokens_from_units`
 (schema.TOKENS, usually after :func:`analysis.text.tokens.remove_stopwords`) and returns
@@ -61,12 +63,8 @@ import pyarrow as pa
 from scipy import sparse, stats
 
 from analysis import schema
-from analysis.corpus.script import matching_text
 from analysis.text.term_filters import filter_terms
 
-_CONTEXT_COLS: tuple[str, ...] = (
-    "part", "section_no", "section_title", "item_no", "item_title",
-)
 _LABEL_MAX_VALUES: int = 5
 
 
@@ -651,123 +649,6 @@ def top_keywords(
     if not parts:
         return table.iloc[:0].reset_index(drop=True)
     return pd.concat(parts, ignore_index=True)
-
-
-def _token_offsets(text: str, tokens: Sequence[str], unit_id: str) -> list[tuple[int, int]]:
-    """Character span of each token in ``text``, found left to right."""
-    spans = []
-    cursor = 0
-    for token in tokens:
-        start = text.find(token, cursor)
-        if start < 0:
-            raise ValueError(
-                f"token {token!r} of unit {unit_id!r} is not in its text after offset {cursor}; "
-                "were the tokens made from these units?"
-            )
-        spans.append((start, start + len(token)))
-        cursor = start + len(token)
-    return spans
-
-
-def kwic(
-    units: pd.DataFrame,
-    tokens: pd.DataFrame,
-    term: str | Sequence[str],
-    *,
-    window: int = 10,
-) -> pd.DataFrame:
-    """Keyword in context: every occurrence of a term, with its left and right context.
-
-    Parameters
-    ----------
-    units : DataFrame
-        The units table (schema.UNITS): ``region_id``, ``unit_id``, ``text`` and,
-        when present, the structure columns part, section_no, section_title,
-        item_no, item_title, and a ``theme`` column if one has been merged in
-        (one value per unit).
-    tokens : DataFrame
-        Tokens of those units (schema.TOKENS), with or without stopwords.
-    term : str or sequence of str
-        Token(s) to find; matching is exact and whole-token (use the user
-        dictionary to make a multi-word term one token).
-    window : int, default 10
-        Context size in token positions on each side.  The context is the unit's
-        own text (with its punctuation) from the first kept token at or after
-        ``position - window`` to the keyword, and from the keyword to the end of
-        the last kept token at or before ``position + window``; when the window
-        takes in the unit's first (last) kept token, the context runs to the
-        start (end) of the text.  Context never crosses the unit (sentence)
-        boundary.
-
-    Returns
-    -------
-    DataFrame with columns schema.KWIC (+ ``theme`` after item_title if ``units`` has it):
-        region_id, unit_id, part, section_no, section_title, item_no, item_title :
-            from ``units`` (missing structure columns are filled with NA).
-        position : int, the keyword's token position in the unit.
-        left, keyword, right : str, text before, the token, text after, as printed
-            (a traditional-character unit is searched in its simplified form, so
-            ``term`` is given in simplified characters).
-    Rows follow the order of ``units``, then position.
-
-    References
-    ----------
-    Luhn, H. P. (1960). Key word-in-context index for technical literature.
-    American Documentation, 11(4), 288-295.
-    """
-    _require(units, "units", ["region_id", "unit_id", "text"])
-    _require(tokens, "tokens", ["unit_id", "position", "token"])
-    if not isinstance(window, int | np.integer) or window < 0:
-        raise ValueError(f"window must be an int >= 0; got {window!r}")
-    terms = {term} if isinstance(term, str) else set(term)
-    if not terms or not all(isinstance(t, str) and t for t in terms):
-        raise ValueError(f"term must be a non-empty string or strings; got {term!r}")
-
-    has_theme = "theme" in units.columns
-    columns = list(schema.KWIC)
-    if has_theme:
-        columns.insert(columns.index("item_title") + 1, "theme")
-    hit_units = set(tokens.loc[tokens["token"].isin(terms), "unit_id"])
-    unit_rows = units.loc[units["unit_id"].isin(hit_units)]
-    if unit_rows.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    by_unit = {
-        uid: group.sort_values("position", kind="mergesort")
-        for uid, group in tokens.loc[tokens["unit_id"].isin(hit_units)].groupby("unit_id")
-    }
-    rows = []
-    # Tokens are cut from the simplified form (analysis.text.tokens); it has the same
-    # length as the printed text, so their offsets cut the context as printed.
-    matched = matching_text(unit_rows).astype(str).tolist()
-    for unit, simplified in zip(unit_rows.itertuples(index=False), matched, strict=True):
-        group = by_unit[unit.unit_id]
-        toks = group["token"].tolist()
-        positions = group["position"].to_numpy()
-        spans = _token_offsets(simplified, toks, unit.unit_id)
-        for i, tok in enumerate(toks):
-            if tok not in terms:
-                continue
-            pos = positions[i]
-            first = int(np.searchsorted(positions, pos - window, side="left"))
-            last = int(np.searchsorted(positions, pos + window, side="right")) - 1
-            start, end = spans[i]
-            # A window that reaches the unit's first (last) token also takes the
-            # punctuation before (after) it, e.g. an opening quotation mark.
-            left_from = 0 if first == 0 else spans[first][0]
-            right_to = len(unit.text) if last == len(toks) - 1 else spans[last][1]
-            row = {c: getattr(unit, c, pd.NA) for c in ("region_id", "unit_id", *_CONTEXT_COLS)}
-            if has_theme:
-                row["theme"] = unit.theme
-            row.update(
-                position=int(pos),
-                left=unit.text[left_from:start],
-                keyword=unit.text[start:end],
-                right=unit.text[end:right_to],
-            )
-            rows.append(row)
-    out = pd.DataFrame(rows, columns=columns)
-    out["position"] = out["position"].astype("int64")
-    return out
 
 
 def cooccurrence(
