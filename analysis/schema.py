@@ -232,7 +232,7 @@ KEYNESS: list[str] = [
     "log_odds_z",
 ]
 
-# kwic() (analysis/text/kwic.py); a "theme" column follows item_title when the units
+# kwic() (analysis/text/concordance.py); a "theme" column follows item_title when the units
 # table carries one.  start/end: the keyword's character offsets in the unit text;
 # position is nullable (NA when no token holds the match or no tokens were given).
 KWIC: list[str] = [

@@ -88,9 +88,6 @@ def load_units(
 TOKEN_UNIT_COLUMNS: tuple[str, ...] = tuple(c for c in schema.UNITS_ALL
                                             if c not in ("region_id", "unit_id"))
 TOKEN_REGION_COLUMNS: tuple[str, ...] = tuple(c for c in schema.REGIONS if c != "region_id")
-# Whole numbers stored with gaps (float with NaN, or text with "" for the manifest's
-# plan_year); load_tokens joins them as nullable integers so that ``== 2021`` matches.
-_NULLABLE_INT_COLUMNS: tuple[str, ...] = ("plan_year", "section_no", "item_no", "subitem_no")
 
 
 def _check_columns(columns: Sequence[str], allowed: tuple[str, ...], name: str) -> list[str]:
@@ -105,20 +102,6 @@ def _check_columns(columns: Sequence[str], allowed: tuple[str, ...], name: str) 
     if repeated:
         raise ValueError(f"{name} names {repeated} more than once")
     return columns
-
-
-def _as_nullable_int(values: pd.Series) -> pd.Series:
-    """Whole numbers as Int64, missing (NaN, None or "") as <NA>; anything else raises."""
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        blank = values.isna() | values.astype(str).str.strip().eq("")
-        values = values.mask(blank)
-        numbers = pd.to_numeric(values, errors="coerce")
-        bad = values.notna() & numbers.isna()
-        if bad.any():
-            raise ValueError(f"column {values.name!r} holds values that are not whole "
-                             f"numbers: {sorted(set(values[bad].astype(str)))[:5]}")
-        values = numbers
-    return values.astype("Int64")
 
 
 def load_tokens(
@@ -189,9 +172,8 @@ def load_tokens(
     for table, key, columns in joins:
         if not columns:
             continue
+        # read_table already gives years and numbers as nullable integers (== 2021 matches).
         right = table.loc[:, [key, *columns]]
-        for column in set(columns) & set(_NULLABLE_INT_COLUMNS):
-            right[column] = _as_nullable_int(right[column])
         tokens = tokens.merge(right, on=key, how="left", validate="many_to_one")
     return tokens.reset_index(drop=True)
 

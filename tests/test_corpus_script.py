@@ -127,7 +127,7 @@ def test_to_simplified_is_idempotent(text):
 
 
 def test_traditional_units_give_kwic_lines_as_printed_and_candidate_terms():
-    from analysis.text.kwic import kwic
+    from analysis.text.concordance import kwic
     from analysis.text.new_words import candidate_terms
 
     units = _units(TRADITIONAL, "trad")

@@ -29,6 +29,7 @@ function is ``analysis.keyness`` or ``analysis.text.keyness.keyness``.
 
 from __future__ import annotations
 
+from analysis.text.concordance import kwic
 from analysis.text.dictionary import count_terms, read_dictionary
 from analysis.text.keyness import (
     cooccurrence,
@@ -36,7 +37,6 @@ from analysis.text.keyness import (
     keyword_frequencies,
     top_keywords,
 )
-from analysis.text.kwic import kwic
 from analysis.text.new_words import candidate_terms
 from analysis.text.reuse import text_reuse
 from analysis.text.similarity import (

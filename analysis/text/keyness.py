@@ -1,6 +1,6 @@
 """Keyword statistics on the token table: frequencies, keyness, top keywords, co-occurrence.
 
-Keyword in context (KWIC) is :mod:`analysis.text.kwic`.
+Keyword in context (KWIC) is :mod:`analysis.text.concordance`.
 
 Every function takes the tidy token table of :func:`analysis.text.tokens.tokens_from_units`
 (schema.TOKENS, usually after :func:`analysis.text.tokens.remove_stopwords`) and returns

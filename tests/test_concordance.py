@@ -1,4 +1,4 @@
-"""Tests for analysis.text.kwic: hits checked against str.count / re.finditer, contexts
+"""Tests for analysis.text.concordance: hits checked against str.count / re.finditer, contexts
 against hand-cut strings, and the warning when whole-token matching misses a word."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from analysis import schema
 from analysis.text import tokens as tk
-from analysis.text.kwic import kwic, token_offsets
+from analysis.text.concordance import kwic, token_offsets
 
 CONTEXT_UNITS = pd.DataFrame({
     "region_id": ["a", "a"],
