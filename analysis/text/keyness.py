@@ -64,6 +64,11 @@ from analysis import schema
 from analysis.corpus.script import matching_text
 from analysis.text.term_filters import filter_terms
 
+__all__ = [
+    "cooccurrence", "g2_statistic", "keyness", "keyness_by_region", "keyword_frequencies", "kwic",
+    "log_ratio", "weighted_log_odds",
+]
+
 _CONTEXT_COLS: tuple[str, ...] = (
     "part", "section_no", "section_title", "item_no", "item_title",
 )
