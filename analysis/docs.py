@@ -88,9 +88,22 @@ def _resolve_lazy_exports(module: ModuleType) -> None:
             setattr(module, name, getattr(module, name))
 
 
+def _check_out_dir(out_dir: Path) -> None:
+    # pdoc writes the pages of analysis.* into <out_dir>/analysis/, which an
+    # earlier build's pages are cleared from; refuse a folder whose analysis/
+    # holds anything else (``--out .`` would otherwise be the package itself).
+    pages = out_dir / "analysis"
+    others = sorted(p for p in pages.rglob("*") if p.is_file() and p.suffix != ".html")
+    if others:
+        raise ValueError(
+            f"out_dir must be a folder for the API reference; {pages} holds files "
+            f"that are not pages, e.g. {others[0]}"
+        )
+
+
 def _remove_previous(out_dir: Path) -> None:
     # Only what pdoc writes, so that a page of a module since removed does not
-    # linger, and a wrongly given --out never loses anything else.
+    # linger, and nothing else is lost.
     for name in ("index.html", "search.js", "analysis.html"):
         (out_dir / name).unlink(missing_ok=True)
     if (out_dir / "analysis").is_dir():
@@ -127,18 +140,29 @@ def build_docs(
     Raises
     ------
     ValueError
-        If a name of ``modules`` is not one of :func:`doc_modules`.
+        If a name of ``modules`` is not one of :func:`doc_modules`, or
+        ``out_dir/analysis/`` holds files other than pages (``--out .``).
+    ModuleNotFoundError
+        If pdoc (the ``docs`` extra) is not installed.
     """
     allowed = doc_modules()
     chosen = allowed if modules is None else sorted(set(modules))
     unknown = [name for name in chosen if name not in allowed]
     if unknown:
         raise ValueError(f"modules must be among {allowed}; got {unknown}")
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir)
 
     # pdoc is the `docs` extra, not a dependency of the analysis itself.
-    import pdoc
-    import pdoc.extract
-    import pdoc.render
+    try:
+        import pdoc
+        import pdoc.extract
+        import pdoc.render
+    except ImportError as error:
+        raise ModuleNotFoundError(
+            "the API reference needs pdoc, the `docs` extra: pip install -e '.[docs]' "
+            "(bin/docs installs it)"
+        ) from error
 
     for name in chosen:
         _resolve_lazy_exports(importlib.import_module(name))
@@ -150,7 +174,6 @@ def build_docs(
         show_source=show_source,
         footer_text=f"analysis {__version__}",
     )
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_previous(out_dir)
     with warnings.catch_warnings():

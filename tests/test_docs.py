@@ -4,6 +4,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -232,6 +233,24 @@ def test_public_functions_have_numpydoc_sections():
 def test_unknown_module_is_refused_with_the_allowed_names(tmp_path):
     with pytest.raises(ValueError, match=r"must be among .*'analysis\.text'.*analysis\.nope"):
         docs.build_docs(out_dir=tmp_path, modules=["analysis.nope"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_holding_other_files_under_analysis_is_refused(tmp_path):
+    # e.g. `--out .` in the project root, where analysis/ is the package
+    (tmp_path / "analysis" / "text").mkdir(parents=True)
+    (tmp_path / "analysis" / "text" / "keyness.py").write_text("code", encoding="utf-8")
+    (tmp_path / "analysis" / "old.html").write_text("page", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"keyness\.py"):
+        docs.build_docs(out_dir=tmp_path, modules=["analysis.config"])
+    assert (tmp_path / "analysis" / "text" / "keyness.py").read_text(encoding="utf-8") == "code"
+    assert (tmp_path / "analysis" / "old.html").exists()
+
+
+def test_missing_pdoc_names_the_extra(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "pdoc", None)  # makes `import pdoc` fail
+    with pytest.raises(ModuleNotFoundError, match=r"\.\[docs\]"):
+        docs.build_docs(out_dir=tmp_path, modules=["analysis.config"])
     assert list(tmp_path.iterdir()) == []
 
 
