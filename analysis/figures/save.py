@@ -30,9 +30,9 @@ from analysis.figures.fonts import MissingCharactersError, active_font, check_ch
 from analysis.figures.style import figure_style
 
 __all__ = [
-    "DEFAULT_SOURCE_DATE_EPOCH", "DPI", "drawn_texts", "FIGURE_ID", "MANIFEST_NAME",
-    "manifest_table", "read_manifest", "save_figure", "sha256_file", "source_date",
-    "write_manifest",
+    "DEFAULT_SOURCE_DATE_EPOCH", "DPI", "drawn_texts", "FIGURE_ID", "FORMATS", "MANIFEST_NAME",
+    "manifest_table", "read_manifest", "save", "save_figure", "sha256_file", "source_date",
+    "write_files", "write_manifest",
 ]
 
 #: Used when SOURCE_DATE_EPOCH is unset: 1970-01-01T00:00:00Z, the usual

@@ -41,9 +41,9 @@ from analysis.figures.fonts import active_font
 
 __all__ = [
     "apply_style", "categorical_colors", "DIVERGING_CMAP", "diverging_norm", "FALLBACK_FAMILY",
-    "figure_style", "QUALITATIVE", "register_cjk_font", "SEQUENTIAL_CMAP", "sequential_norm",
-    "SESSION_RC", "style_rc", "SVG_HASHSALT", "text_color_on", "WIDTH_DOUBLE", "WIDTH_MEDIUM",
-    "WIDTH_SINGLE",
+    "figure_style", "HouseFigure", "QUALITATIVE", "register_cjk_font", "SEQUENTIAL_CMAP",
+    "sequential_norm", "SESSION_RC", "style_rc", "SVG_HASHSALT", "text_color_on", "WIDTH_DOUBLE",
+    "WIDTH_MEDIUM", "WIDTH_SINGLE",
 ]
 
 FALLBACK_FAMILY: str = "DejaVu Sans"

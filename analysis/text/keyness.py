@@ -66,7 +66,7 @@ from analysis.text.term_filters import filter_terms
 
 __all__ = [
     "cooccurrence", "g2_statistic", "keyness", "keyness_by_region", "keyword_frequencies", "kwic",
-    "log_ratio", "weighted_log_odds",
+    "log_ratio", "one_vs_rest", "top_keywords", "TOP_KEYWORDS_BY", "weighted_log_odds",
 ]
 
 _CONTEXT_COLS: tuple[str, ...] = (

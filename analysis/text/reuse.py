@@ -89,7 +89,7 @@ from analysis import schema
 from analysis.text.lsh import candidate_pairs, minhash_signatures
 
 __all__ = [
-    "stock_threshold", "text_reuse",
+    "LSH_BANDS", "LSH_ROWS", "METHODS", "stock_threshold", "text_reuse",
 ]
 
 _BITS = 21  # every Unicode code point fits in 21 bits; three fit in one uint64

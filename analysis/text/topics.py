@@ -119,9 +119,9 @@ from analysis.text.similarity import (
 from analysis.text.term_filters import filter_terms
 
 __all__ = [
-    "average_jaccard", "fit_topics", "LABEL_TERMS", "MODELS", "npmi_coherence",
-    "ranking_agreement", "RELEVANCE_LAMBDA", "topic_k_selection", "topic_relevance", "TopicTables",
-    "unit_matrix", "UnitMatrix", "WEIGHT_DECIMALS",
+    "average_jaccard", "DEFAULT_SEEDS", "fit_topics", "LABEL_TERMS", "MODELS", "npmi_coherence",
+    "ranking_agreement", "RELEVANCE_LAMBDA", "topic_k_selection", "topic_relevance",
+    "topic_seed_agreement", "TopicTables", "unit_matrix", "UnitMatrix", "WEIGHT_DECIMALS",
 ]
 
 WEIGHT_DECIMALS: int = 10
