@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis build | figures | add | evaluate-loader``."""
+"""Command line: ``python -m analysis build | figures | report | docs | add | evaluate-loader``."""
 
 from __future__ import annotations
 
@@ -97,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="output folder (default: docs/report/<lang>)")
     report.add_argument("--lang", choices=("zh", "en"), default="zh",
                         help="language of figure labels and table headers (default: zh)")
+    docs = commands.add_parser(
+        "docs", help="write the API reference (HTML from the docstrings, offline) to docs/api/"
+    )
+    docs.add_argument("--out", type=Path, default=None,
+                      help="output folder (default: docs/api)")
     from analysis.ingest import add as ingest
 
     ingest.configure_parser(
@@ -158,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.report import write_report
 
             write_report(out_dir=args.out, lang=args.lang)
+            return 0
+        if args.command == "docs":
+            from analysis.docs import DEFAULT_DOCS_DIR, build_docs
+
+            out_dir = args.out or DEFAULT_DOCS_DIR
+            written = build_docs(out_dir=out_dir)
+            print(f"wrote {len(written)} files; open {out_dir / 'index.html'}")
             return 0
         if args.command == "add":
             from analysis.corpus.load import summarise_plan

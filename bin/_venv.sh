@@ -1,7 +1,7 @@
-# Sourced by bin/build and bin/test: make sure .venv/ exists and holds the
-# project with its test extras, installed from pyproject.toml with the exact
-# versions of constraints.txt.  Re-installs when either file changes (the
-# stamp file records their hash).
+# Sourced by bin/build, bin/test and bin/docs: make sure .venv/ exists and
+# holds the project with its test, dask and docs extras, installed from
+# pyproject.toml with the exact versions of constraints.txt.  Re-installs
+# when either file changes (the stamp file records their hash).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -19,12 +19,12 @@ if [ ! -f "$stamp" ]; then
   echo "installing the project and its dependencies into .venv/ (once)" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip
   if .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-    .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[test,dask]"
+    .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[test,dask,docs]"
   else
     # constraints.txt was frozen on Python 3.11; other versions get the newest
     # versions pyproject.toml allows, and figures may differ in their bytes.
     echo "warning: not Python 3.11: installing without constraints.txt" >&2
-    .venv/bin/python -m pip install --quiet -e ".[test,dask]"
+    .venv/bin/python -m pip install --quiet -e ".[test,dask,docs]"
   fi
   rm -f .venv/.installed-*
   touch "$stamp"

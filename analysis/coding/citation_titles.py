@@ -33,6 +33,11 @@ import yaml
 
 from analysis import config
 
+__all__ = [
+    "CITATION_LEVELS_PATH", "find_cited_titles", "find_titles", "load_title_rules",
+    "not_a_document", "TITLE_RULES_PATH", "TitleRules",
+]
+
 TITLE_RULES_PATH: Path = config.RULES_DIR / "citation_titles.yml"
 CITATION_LEVELS_PATH: Path = config.RULES_DIR / "citation_levels.yml"
 _OPEN, _CLOSE = "《", "》"

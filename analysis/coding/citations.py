@@ -31,6 +31,12 @@ import yaml
 from analysis import config, schema
 from analysis.coding.citation_titles import find_cited_titles, find_titles  # noqa: F401 (public)
 
+__all__ = [
+    "citation_network", "CITATION_RULES_PATH", "CitationRules", "classify_level",
+    "extract_citations", "find_cited_titles", "find_titles", "load_citation_rules",
+    "normalise_title", "PLACE_KEY_MARK", "shared_citations", "UNKNOWN",
+]
+
 CITATION_RULES_PATH: Path = config.RULES_DIR / "citation_levels.yml"
 UNKNOWN = "unknown"
 PLACE_KEY_MARK = "@"  # title_norm of a placeless local title: "<key>@<region_id>"

@@ -29,6 +29,11 @@ import yaml
 from analysis import config, schema
 from analysis.crosstabs import region_theme_counts, select_units
 
+__all__ = [
+    "code_instruments", "INSTRUMENT_SCHEME_PATH", "instrument_table", "InstrumentScheme",
+    "load_instrument_scheme", "NONE", "Subtype",
+]
+
 INSTRUMENT_SCHEME_PATH: Path = config.RULES_DIR / "instruments.yml"
 NONE = "none"
 _MASK = "\u25a1"  # □ keeps offsets while hiding neutral phrases and matched terms

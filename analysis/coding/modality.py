@@ -30,6 +30,11 @@ from analysis import config, schema
 from analysis.corpus.script import matching_text
 from analysis.crosstabs import region_theme_counts, select_units
 
+__all__ = [
+    "classify_modality", "load_modality_lexicon", "MODALITY_LEXICON_PATH", "modality_table",
+    "ModalityLexicon", "NONE",
+]
+
 MODALITY_LEXICON_PATH: Path = config.RULES_DIR / "modality.yml"
 NONE = "none"
 _MASK = "\u25a1"

@@ -28,6 +28,10 @@ import yaml
 from analysis import config, schema
 from analysis.corpus.script import matching_text
 
+__all__ = [
+    "extract_targets", "load_target_rules", "parse_numeral", "TARGET_RULES_PATH", "TargetRules",
+]
+
 TARGET_RULES_PATH: Path = config.RULES_DIR / "targets.yml"
 
 # thousands groups (1,000 / 23，688，944) before plain decimals; old reports

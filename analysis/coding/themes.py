@@ -63,6 +63,12 @@ import yaml
 from analysis import config, schema
 from analysis.corpus.script import matching_text, to_simplified_aligned
 
+__all__ = [
+    "code_units", "Codebook", "CODEBOOK_PATH", "codebook_table", "CodebookError", "Domain",
+    "FALLBACK_ORDER", "fallback_summary", "LEVELS", "load_codebook", "PARTS",
+    "REQUIRED_UNIT_COLUMNS", "Rule", "StructuralRule", "Theme", "theme_by_region", "UNASSIGNED",
+]
+
 CODEBOOK_PATH: Path = config.RULES_DIR / "codebook.yml"
 
 #: Code of a unit with no usable signal; reserved, never a codebook theme id.

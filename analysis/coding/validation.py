@@ -33,6 +33,12 @@ import pandas as pd
 from analysis import config, schema
 from analysis.coding.themes import UNASSIGNED, Codebook, load_codebook
 
+__all__ = [
+    "accuracy", "align_gold", "cohen_kappa", "confusion_table", "draw_validation_sample",
+    "GOLD_PATH", "HALF_CHOICES", "HALVES", "label_scores", "LEVELS", "macro_f1", "read_gold",
+    "SAMPLE_PATH", "validate_themes", "VALIDATION_DIR",
+]
+
 VALIDATION_DIR: Path = config.DATA_DIR / "validation"
 SAMPLE_PATH: Path = VALIDATION_DIR / "theme_sample.csv"
 GOLD_PATH: Path = VALIDATION_DIR / "theme_gold.csv"

@@ -32,6 +32,11 @@ import pandas as pd
 
 from analysis import config, schema
 
+__all__ = [
+    "CITATIONS_GOLD_PATH", "locate_citation_gold", "match_citations", "read_citations_gold",
+    "run_citation_validation", "SPLITS", "validate_citations", "VALIDATION_DIR",
+]
+
 VALIDATION_DIR: Path = config.DATA_DIR / "validation"
 CITATIONS_GOLD_PATH: Path = VALIDATION_DIR / "citations_gold.csv"
 SPLITS: tuple[str, ...] = ("dev", "heldout")

@@ -33,6 +33,13 @@ import pandas as pd
 from analysis import config, schema
 from analysis.coding.validation import accuracy, cohen_kappa
 
+__all__ = [
+    "draw_extra_instrument_sample", "draw_instrument_sample", "EXTRA_HALF", "HALVES",
+    "instrument_confusion", "INSTRUMENT_GOLD_EXTRA_PATH", "INSTRUMENT_GOLD_PATH",
+    "INSTRUMENT_SAMPLE_EXTRA_PATH", "INSTRUMENT_SAMPLE_PATH", "read_instrument_gold",
+    "run_instrument_validation", "validate_instruments", "VALIDATION_DIR",
+]
+
 VALIDATION_DIR: Path = config.DATA_DIR / "validation"
 INSTRUMENT_SAMPLE_PATH: Path = VALIDATION_DIR / "instrument_sample.csv"
 INSTRUMENT_GOLD_PATH: Path = VALIDATION_DIR / "instrument_gold.csv"

@@ -38,6 +38,12 @@ import pandas as pd
 
 from analysis import config, schema
 
+__all__ = [
+    "locate_gold", "match_targets", "read_oos_sample", "read_targets_gold",
+    "run_target_validation", "SPLITS", "TARGETS_GOLD_PATH", "TARGETS_OOS_GOLD_PATH",
+    "TARGETS_OOS_SAMPLE_PATH", "validate_targets", "VALIDATION_DIR",
+]
+
 VALIDATION_DIR: Path = config.DATA_DIR / "validation"
 TARGETS_GOLD_PATH: Path = VALIDATION_DIR / "targets_gold.csv"
 TARGETS_OOS_SAMPLE_PATH: Path = VALIDATION_DIR / "targets_oos_sample.csv"

@@ -22,14 +22,61 @@ from __future__ import annotations
 from analysis.figures.charset import figure_characters
 from analysis.figures.clouds import draw_word_cloud, word_cloud_layout
 from analysis.figures.fonts import cjk_font_path, use_characters
+from analysis.figures.keywords import plot_keyness, plot_word_clouds
 from analysis.figures.labels import LANGS, label, text, wrap
 from analysis.figures.make import FIGURES, make_all_figures
+from analysis.figures.policy import (
+    plot_citation_network,
+    plot_instrument_mix,
+    plot_instrument_subtypes,
+    plot_modality,
+    plot_theme_instrument_heatmap,
+)
 from analysis.figures.save import read_manifest, save, save_figure, write_manifest
+from analysis.figures.similarity import plot_region_similarity, plot_theme_similarity
 from analysis.figures.sizing import WIDTHS_CM
 from analysis.figures.style import apply_style, figure_style, style_rc
+from analysis.figures.themes import plot_domain_shares, plot_theme_shares
+from analysis.figures.topics import plot_topic_regions, plot_topic_terms
+from analysis.figures.validation import plot_confusion
 
 __all__ = [
-    "FIGURES", "LANGS", "apply_style", "cjk_font_path", "draw_word_cloud", "figure_characters",
-    "figure_style", "label", "make_all_figures", "read_manifest", "save", "save_figure", "style_rc",
-    "text", "use_characters", "WIDTHS_CM", "word_cloud_layout", "wrap", "write_manifest",
+    # Drawing: each takes a processed table and returns a matplotlib Figure.
+    "plot_citation_network",
+    "plot_confusion",
+    "plot_domain_shares",
+    "plot_instrument_mix",
+    "plot_instrument_subtypes",
+    "plot_keyness",
+    "plot_modality",
+    "plot_region_similarity",
+    "plot_theme_instrument_heatmap",
+    "plot_theme_shares",
+    "plot_theme_similarity",
+    "plot_topic_regions",
+    "plot_topic_terms",
+    "plot_word_clouds",
+    "draw_word_cloud",
+    "word_cloud_layout",
+    # Style, sizes and labels.
+    "LANGS",
+    "WIDTHS_CM",
+    "apply_style",
+    "figure_style",
+    "label",
+    "style_rc",
+    "text",
+    "wrap",
+    # Fonts.
+    "cjk_font_path",
+    "figure_characters",
+    "use_characters",
+    # Saving a researcher's own figure, and the build's figures with their manifest.
+    "save",
+    "read_manifest",
+    "save_figure",
+    "write_manifest",
+    # Every figure of the build.
+    "FIGURES",
+    "make_all_figures",
 ]

@@ -41,6 +41,10 @@ from analysis import config
 from analysis.figures import labels
 from analysis.figures.fonts import character_set
 
+__all__ = [
+    "figure_characters", "file_characters", "label_files", "table_characters",
+]
+
 # libyaml's safe loader when PyYAML was built with it: the rule files take 0.3 s
 # with the pure-Python one, and both give the same strings.
 _YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

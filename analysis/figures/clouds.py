@@ -37,6 +37,10 @@ from analysis.config import CACHE_DIR, RANDOM_STATE
 from analysis.figures.fonts import active_font
 from analysis.figures.style import FALLBACK_FAMILY, SEQUENTIAL_CMAP
 
+__all__ = [
+    "draw_word_cloud", "LAYOUT_COLUMNS", "word_cloud_layout",
+]
+
 #: Columns of :func:`word_cloud_layout`.
 LAYOUT_COLUMNS: list[str] = [
     "word", "weight", "font_size", "left", "top", "right", "bottom", "x", "baseline",

@@ -13,6 +13,11 @@ from matplotlib.collections import QuadMesh
 
 from analysis.figures.style import text_color_on
 
+__all__ = [
+    "check_choice", "check_columns", "check_positive", "draw_heatmap", "MISSING_COLOR",
+    "percent_labels",
+]
+
 _CHOICE = "{name} must be one of {allowed}, got {value!r}"
 
 #: Colour of cells with no value (not compared, not applicable).

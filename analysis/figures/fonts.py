@@ -74,6 +74,14 @@ from fontTools.ttLib.tables._g_l_y_f import Glyph
 
 from analysis.config import CACHE_DIR
 
+__all__ = [
+    "active_font", "AUTOHINT_REFERENCE", "BASE_RANGES", "character_set", "charset_family",
+    "charset_font", "check_characters", "cjk_font_path", "CJKFont", "convert_to_truetype",
+    "CONVERTER_VERSION", "FAMILY", "KEEP_RANGES", "MAX_ERR", "MissingCharactersError",
+    "PARALLEL_MIN_GLYPHS", "POSTSCRIPT_NAME", "SOURCE_FILE", "source_font_path", "SOURCE_PACKAGE",
+    "use_characters",
+]
+
 #: Family name of the converted font, as matplotlib and the PDF see it.
 FAMILY: str = "Noto Sans CJK SC TT"
 POSTSCRIPT_NAME: str = "NotoSansCJKscTT-Regular"

@@ -32,6 +32,11 @@ from analysis.figures.style import DIVERGING_CMAP, SEQUENTIAL_CMAP, WIDTH_DOUBLE
 # The word choice lives with the statistics; these names stay importable from here.
 from analysis.text.keyness import one_vs_rest, top_keywords
 
+__all__ = [
+    "G2_CRITICAL", "KEYNESS_COLUMNS", "keyness_grid", "one_vs_rest", "OVER_COLOR", "plot_keyness",
+    "plot_word_clouds", "top_keywords", "UNDER_COLOR", "WEIGHTS",
+]
+
 #: G² at p = 0.05 with one degree of freedom.
 G2_CRITICAL: float = 3.841458820694124
 OVER_COLOR: str = colormaps[DIVERGING_CMAP](0.9)

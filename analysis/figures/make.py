@@ -41,6 +41,13 @@ from analysis.figures.save import (
 )
 from analysis.io import read_table
 
+__all__ = [
+    "CLOUD_WORDS", "COMMAND", "CONFUSION_HALF", "draw_language", "DrawTask", "figure_id",
+    "FIGURES", "FigureSpec", "LANG_CHOICES", "make_all_figures", "MISSING_GLYPH_WARNING",
+    "OUTPUT_SUFFIXES", "PARALLEL_LANGS_MAX_REGIONS", "PART", "POLICY_TABLES", "read_sizes",
+    "Sizes", "SIZES_TABLE", "Tables", "TOPIC_MODEL", "TOPIC_TERMS",
+]
+
 #: The command that regenerates the figures, as recorded in the manifest.
 COMMAND: str = "python -m analysis figures"
 LANG_CHOICES: tuple[str, ...] = (*LANGS, "both")

@@ -103,6 +103,14 @@ from analysis.figures.style import (
 )
 from analysis.io import read_table
 
+__all__ = [
+    "AREA_LEVELS", "cap_documents", "citation_layout", "COMMAND", "make_policy_figures",
+    "MIN_SHARE_LABELLED", "plot_citation_network", "plot_instrument_mix",
+    "plot_instrument_subtypes", "plot_modality", "plot_theme_instrument_heatmap", "POLICY_FIGURES",
+    "POLICY_TEXT_PATH", "PolicyFigure", "POOL_BY", "pooled_shares", "region_sizes",
+    "shorten_title", "subtype_shares", "Tables", "TITLE_MAX_CHARS",
+]
+
 #: Text of these figures that no data file names (axis titles, captions, levels).
 POLICY_TEXT_PATH: Path = config.RULES_DIR / "figure_labels_policy.yml"
 

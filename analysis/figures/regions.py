@@ -33,6 +33,12 @@ from matplotlib.figure import Figure
 
 from analysis.figures.labels import order, text
 
+__all__ = [
+    "attach_subsets", "caption_note", "figure_subsets", "induced_linkage", "MAX_COLUMNS",
+    "MAX_DOCUMENTS", "MAX_MATRIX", "MAX_PANELS", "MAX_ROWS", "MAX_THEME_MATRIX", "RULES",
+    "select_regions", "Subset", "with_note",
+]
+
 # --- caps (regions drawn at most) ------------------------------------------------------
 #: Per-region small multiples (keyness bars, word clouds): three rows of three
 #: panels, which is one printed page for 15 keyness bars a panel; each word

@@ -29,6 +29,12 @@ from analysis import schema
 from analysis.figures.fonts import MissingCharactersError, active_font, check_characters
 from analysis.figures.style import figure_style
 
+__all__ = [
+    "DEFAULT_SOURCE_DATE_EPOCH", "DPI", "drawn_texts", "FIGURE_ID", "FORMATS", "MANIFEST_NAME",
+    "manifest_table", "read_manifest", "save", "save_figure", "sha256_file", "source_date",
+    "write_files", "write_manifest",
+]
+
 #: Used when SOURCE_DATE_EPOCH is unset: 1970-01-01T00:00:00Z, the usual
 #: "no date" of reproducible builds, so no output ever carries the build time.
 DEFAULT_SOURCE_DATE_EPOCH: int = 0

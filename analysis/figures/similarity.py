@@ -52,6 +52,11 @@ from analysis.figures.sizing import (
 )
 from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE, WIDTH_MEDIUM
 
+__all__ = [
+    "linkage_matrix", "linkage_steps", "plot_region_similarity", "plot_theme_similarity",
+    "square_matrix",
+]
+
 _PAIR_COLUMNS = ["region_a", "region_b", "cosine"]
 
 

@@ -51,6 +51,12 @@ from analysis.figures.style import (
     style_rc,
 )
 
+__all__ = [
+    "BASE_FONTSIZE", "check_cmap", "CM_PER_INCH", "figure_sizing", "font_rc", "FONTSIZE_RC",
+    "n_lines", "new_figure", "plot_style", "size_inches", "Sizing", "target_axes",
+    "turn_crowded_ticks", "TYPE3_WARNING", "WIDTHS_CM",
+]
+
 CM_PER_INCH: float = 2.54
 #: Journal column presets, in centimetres.
 WIDTHS_CM: dict[str, float] = {"single": 8.5, "medium": 14.0, "double": 17.5}

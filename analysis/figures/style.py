@@ -39,6 +39,13 @@ from matplotlib.figure import Figure
 from analysis.config import CACHE_DIR
 from analysis.figures.fonts import active_font
 
+__all__ = [
+    "apply_style", "categorical_colors", "DIVERGING_CMAP", "diverging_norm", "FALLBACK_FAMILY",
+    "figure_style", "HouseFigure", "QUALITATIVE", "register_cjk_font", "SEQUENTIAL_CMAP",
+    "sequential_norm", "SESSION_RC", "style_rc", "SVG_HASHSALT", "text_color_on", "WIDTH_DOUBLE",
+    "WIDTH_MEDIUM", "WIDTH_SINGLE",
+]
+
 FALLBACK_FAMILY: str = "DejaVu Sans"
 
 #: One-sided quantities (shares, cosine similarity, topic shares).

@@ -51,6 +51,10 @@ from analysis.figures.style import (
     text_color_on,
 )
 
+__all__ = [
+    "plot_domain_shares", "plot_theme_shares", "SHARE_COLUMNS", "theme_order",
+]
+
 SHARE_COLUMNS: tuple[str, ...] = ("share_chars", "share_sentences")
 
 

@@ -44,6 +44,10 @@ from analysis.figures.style import (
     sequential_norm,
 )
 
+__all__ = [
+    "plot_topic_regions", "plot_topic_terms", "top_terms", "topic_names",
+]
+
 
 def _one_model(table: pd.DataFrame, model: str) -> pd.DataFrame:
     check_choice("model", model, sorted(table["model"].astype(str).unique()))

@@ -29,6 +29,10 @@ from analysis.figures.sizing import (
 )
 from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE
 
+__all__ = [
+    "confusion_matrix", "LEVELS", "plot_confusion",
+]
+
 LEVELS: tuple[str, ...] = ("theme", "domain")
 
 

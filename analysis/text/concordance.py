@@ -40,6 +40,8 @@ import pandas as pd
 from analysis import schema
 from analysis.corpus.script import matching_text
 
+__all__ = ["MATCH_MODES", "WINDOW_UNITS", "kwic", "token_offsets"]
+
 #: Allowed values of ``match``.
 MATCH_MODES: tuple[str, ...] = ("token", "substring", "regex")
 #: Allowed values of ``window_unit``.

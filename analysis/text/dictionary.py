@@ -26,6 +26,10 @@ import yaml
 
 from analysis.corpus.script import matching_text, to_simplified
 
+__all__ = [
+    "COUNT_COLUMNS", "count_terms", "read_dictionary",
+]
+
 #: Columns of :func:`count_terms`' result (after the grouping columns).
 COUNT_COLUMNS: list[str] = ["key", "n_matches", "n_units_matched", "n_units", "share_units"]
 

@@ -65,6 +65,11 @@ from scipy import sparse, stats
 from analysis import schema
 from analysis.text.term_filters import filter_terms
 
+__all__ = [
+    "cooccurrence", "g2_statistic", "keyness", "keyness_by_region", "keyword_frequencies",
+    "log_ratio", "one_vs_rest", "top_keywords", "TOP_KEYWORDS_BY", "weighted_log_odds",
+]
+
 _LABEL_MAX_VALUES: int = 5
 
 

@@ -35,6 +35,10 @@ import numpy as np
 
 from analysis import config
 
+__all__ = [
+    "candidate_pairs", "candidate_probability", "minhash_signatures",
+]
+
 _MAX_CELLS = 4_000_000  # hash values held at once while signing (32 MiB)
 
 

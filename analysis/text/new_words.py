@@ -60,6 +60,10 @@ from analysis.config import RANDOM_STATE
 from analysis.corpus.script import matching_text
 from analysis.text.tokens import read_stopwords
 
+__all__ = [
+    "candidate_terms",
+]
+
 # A token with a Latin letter or an Arabic digit is a protected span (2.0, STEM):
 # it is already kept whole, and a number next to a word is not a term.
 _LATIN_OR_DIGIT = re.compile(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ]")

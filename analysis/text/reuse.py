@@ -88,6 +88,10 @@ import pyarrow as pa
 from analysis import schema
 from analysis.text.lsh import candidate_pairs, minhash_signatures
 
+__all__ = [
+    "LSH_BANDS", "LSH_ROWS", "METHODS", "stock_threshold", "text_reuse",
+]
+
 _BITS = 21  # every Unicode code point fits in 21 bits; three fit in one uint64
 
 METHODS: tuple[str, ...] = ("exact", "lsh")

@@ -42,6 +42,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from analysis import config, schema
 
+__all__ = [
+    "check_tokens", "default_min_score", "DOCUMENT_KEYS", "documents_from_tokens",
+    "DocumentTermMatrix", "identity_analyzer", "IDF_SCOPES", "IDF_SOURCES", "LINKAGE_METHODS",
+    "PAIR_COLUMNS", "pair_columns", "passage_alignment", "region_linkage", "RegionLinkage",
+    "SCORE_DECIMALS", "similarity_by_group", "similarity_by_theme", "similarity_matrix",
+    "similarity_regions", "STATUS_COMPARED", "tfidf_matrix", "TOKEN_COLUMNS", "unit_themes",
+]
+
 SCORE_DECIMALS: int = 10
 TOKEN_COLUMNS: tuple[str, ...] = ("region_id", "unit_id", "position", "token")
 LINKAGE_METHODS: tuple[str, ...] = ("average", "complete", "single", "weighted")

@@ -47,6 +47,11 @@ import yaml
 from analysis import config
 from analysis.text.tokens import USER_DICT_PATH, read_user_dict
 
+__all__ = [
+    "dictionary_places", "filter_terms", "place_names_from_regions", "read_term_filter_rules",
+    "REASONS", "term_exclusions", "TERM_FILTERS_PATH", "TermFilterRules",
+]
+
 TERM_FILTERS_PATH: Path = config.RULES_DIR / "term_filters.yml"
 
 #: Reasons :func:`term_exclusions` gives, in the order they are checked.

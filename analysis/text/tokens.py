@@ -99,6 +99,14 @@ from analysis import config, schema
 from analysis.corpus.script import matching_text
 from analysis.executors import default_jobs, map_documents
 
+__all__ = [
+    "BACKENDS", "CONTENT_PART", "content_tokens", "DEFAULT_STOPWORD_LISTS", "DEFAULT_TERM_FREQ",
+    "DictEntry", "is_droppable", "POOL_MIN_CHARS", "protect_pattern", "read_stopwords",
+    "read_user_dict", "read_word_list", "remove_stopwords", "segment_document", "segment_text",
+    "segment_units", "STOPWORD_PATHS", "tokenizer_info", "TOKENIZER_VERSION", "tokens_from_units",
+    "user_dict_entries", "USER_DICT_PATH",
+]
+
 BACKENDS: tuple[str, ...] = ("rjieba", "jieba")
 
 USER_DICT_PATH: Path = config.RULES_DIR / "userdict.txt"

@@ -118,6 +118,12 @@ from analysis.text.similarity import (
 )
 from analysis.text.term_filters import filter_terms
 
+__all__ = [
+    "average_jaccard", "DEFAULT_SEEDS", "fit_topics", "LABEL_TERMS", "MODELS", "npmi_coherence",
+    "ranking_agreement", "RELEVANCE_LAMBDA", "topic_k_selection", "topic_relevance",
+    "topic_seed_agreement", "TopicTables", "unit_matrix", "UnitMatrix", "WEIGHT_DECIMALS",
+]
+
 WEIGHT_DECIMALS: int = 10
 #: Sievert & Shirley's (2014) lambda: the weight of ln(phi) against ln(lift) in relevance.
 RELEVANCE_LAMBDA: float = 0.6
