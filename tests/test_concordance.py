@@ -45,7 +45,7 @@ def _units(*texts: str) -> pd.DataFrame:
 
 def test_token_kwic_context_columns_and_offsets():
     tokens = tk.tokens_from_units(CONTEXT_UNITS, cache_dir=None)
-    out = kwic(CONTEXT_UNITS, tokens, "双减", window=2)
+    out = kwic(CONTEXT_UNITS, tokens=tokens, pattern="双减", window=2)
     assert out.columns.tolist() == [
         "region_id", "unit_id", "part", "section_no", "section_title", "item_no",
         "item_title", "theme", "position", "start", "end", "left", "keyword", "right", "match",
@@ -58,18 +58,18 @@ def test_token_kwic_context_columns_and_offsets():
     assert pd.isna(first["part"])  # not in this units table
     # 双减|工作|成效显著|。: the window reaches the last token, so the text's end is kept.
     assert (second["left"], second["right"], second["start"]) == ("", "工作成效显著。", 0)
-    wide = kwic(CONTEXT_UNITS, tokens, ["双减", "课后服务"], window=50)
+    wide = kwic(CONTEXT_UNITS, tokens=tokens, pattern=["双减", "课后服务"], window=50)
     assert wide["keyword"].tolist() == ["双减", "课后服务", "双减"]
     assert wide["match"].tolist() == ["双减", "课后服务", "双减"]
     assert wide.iloc[1]["right"] == "质量。"  # window reaches the end: trailing punctuation kept
     assert out["position"].dtype == "Int64"
-    assert kwic(CONTEXT_UNITS, tokens, "不存在").empty
+    assert kwic(CONTEXT_UNITS, tokens=tokens, pattern="不存在").empty
 
 
 def test_token_kwic_after_stopword_removal_still_aligns():
     units = _units("我们要进一步加强课后服务工作。")
     tokens = tk.remove_stopwords(tk.tokens_from_units(units, cache_dir=None))
-    out = kwic(units, tokens, "课后服务", window=1)
+    out = kwic(units, tokens=tokens, pattern="课后服务", window=1)
     assert (out["left"].iloc[0], out["right"].iloc[0], out["position"].iloc[0]) == (
         "我们要进一步加强", "工作。", 4,
     )
@@ -80,7 +80,7 @@ def test_token_kwic_rejects_tokens_from_other_text():
     tokens = pd.DataFrame({"region_id": ["a"], "unit_id": ["a-0001"], "position": [0],
                            "token": ["课后服务"]})
     with pytest.raises(ValueError, match="were the tokens made from these units"):
-        kwic(units, tokens, "课后服务")
+        kwic(units, tokens=tokens, pattern="课后服务")
 
 
 def test_token_kwic_warns_how_many_occurrences_jieba_split():
@@ -89,7 +89,7 @@ def test_token_kwic_warns_how_many_occurrences_jieba_split():
     in_text = sum(t.count("延时服务") for t in SPLIT_UNITS["text"])
     assert in_text == 2
     with pytest.warns(UserWarning, match=r"missed 2 of 2 occurrences of '延时服务'") as caught:
-        out = kwic(SPLIT_UNITS, tokens, "延时服务")
+        out = kwic(SPLIT_UNITS, tokens=tokens, pattern="延时服务")
     assert out.empty
     message = str(caught[0].message)
     assert "jieba split it into other tokens" in message
@@ -97,9 +97,10 @@ def test_token_kwic_warns_how_many_occurrences_jieba_split():
     # Both remedies find every occurrence, without a warning.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert len(kwic(SPLIT_UNITS, tokens, "延时服务", match="substring")) == in_text
+        found = kwic(SPLIT_UNITS, tokens=tokens, pattern="延时服务", match="substring")
+        assert len(found) == in_text
         joined = tk.tokens_from_units(SPLIT_UNITS, cache_dir=None, extra_terms=["延时服务"])
-        assert len(kwic(SPLIT_UNITS, joined, "延时服务")) == in_text
+        assert len(kwic(SPLIT_UNITS, tokens=joined, pattern="延时服务")) == in_text
 
 
 def test_token_kwic_counts_only_the_occurrences_that_are_not_tokens():
@@ -107,11 +108,12 @@ def test_token_kwic_counts_only_the_occurrences_that_are_not_tokens():
     units = _units("推进课后延时服务。", "提升课后服务质量。")
     tokens = tk.tokens_from_units(units, cache_dir=None)
     with pytest.warns(UserWarning, match=r"missed 1 of 2 occurrences of '课后'"):
-        out = kwic(units, tokens, "课后")
+        out = kwic(units, tokens=tokens, pattern="课后")
     assert out["unit_id"].tolist() == ["a-0001"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        kwic(CONTEXT_UNITS, tk.tokens_from_units(CONTEXT_UNITS, cache_dir=None), "双减")
+        tokens = tk.tokens_from_units(CONTEXT_UNITS, cache_dir=None)
+        kwic(CONTEXT_UNITS, tokens=tokens, pattern="双减")
 
 
 # ----------------------------------------------------------------------------- substring / regex
@@ -189,19 +191,19 @@ def test_token_window_around_a_substring_counts_tokens_wholly_outside():
     units = SPLIT_UNITS.iloc[:1]
     tokens = tk.tokens_from_units(units, cache_dir=None)
     # 推进(0,2)|课后(2,4)|延时(4,6)|服务(6,8)|，|落实(9,11)|教共体(11,14)|建设(14,16)|。
-    out = kwic(units, tokens, "延时服务", match="substring", window=1)
+    out = kwic(units, tokens=tokens, pattern="延时服务", match="substring", window=1)
     row = out.iloc[0]
     assert (row["left"], row["keyword"], row["right"]) == ("课后", "延时服务", "，落实")
     assert (row["start"], row["end"], row["position"]) == (4, 8, 2)  # 延时 holds its start
     # 时服 straddles 延时 and 服务: neither counts, the straddled parts are context.
-    cut = kwic(units, tokens, "时服", match="substring", window=1).iloc[0]
+    cut = kwic(units, tokens=tokens, pattern="时服", match="substring", window=1).iloc[0]
     assert (cut["left"], cut["right"], cut["position"]) == ("课后延", "务，落实", 2)
-    wide = kwic(units, tokens, "延时服务", match="substring", window=50).iloc[0]
+    wide = kwic(units, tokens=tokens, pattern="延时服务", match="substring", window=50).iloc[0]
     assert (wide["left"], wide["right"]) == ("推进课后", "，落实教共体建设。")
-    zero = kwic(units, tokens, "延时服务", match="substring", window=0).iloc[0]
+    zero = kwic(units, tokens=tokens, pattern="延时服务", match="substring", window=0).iloc[0]
     assert (zero["left"], zero["right"]) == ("", "")
     # A match in punctuation has no token position.
-    comma = kwic(units, tokens, "，", match="substring", window=1).iloc[0]
+    comma = kwic(units, tokens=tokens, pattern="，", match="substring", window=1).iloc[0]
     assert pd.isna(comma["position"]) and (comma["left"], comma["right"]) == ("服务", "落实")
 
 
@@ -222,8 +224,8 @@ def test_token_offsets_hand_worked():
          "window_unit must be one of token, char"),
         ({"pattern": "x", "match": "substring", "window": -1}, "window must be an int >= 0"),
         ({"pattern": None, "match": "substring", "window_unit": "char"}, "pattern is required"),
-        ({"pattern": "x"}, "needs tokens"),
-        ({"pattern": "x", "match": "substring"}, "needs tokens"),
+        ({"pattern": "x", "match": "token"}, "needs tokens"),
+        ({"pattern": "x", "match": "substring", "window_unit": "token"}, "needs tokens"),
         ({"pattern": ["x", ""], "match": "substring", "window_unit": "char"},
          "non-empty string"),
     ],
@@ -231,6 +233,21 @@ def test_token_offsets_hand_worked():
 def test_arguments_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
         kwic(_units("文本"), **kwargs)
+
+
+def test_without_tokens_the_defaults_are_substring_and_characters():
+    units = _units("推进双减，落实双减。")
+    out = kwic(units, "双减", window=2)
+    assert out["keyword"].tolist() == ["双减", "双减"]
+    assert out["left"].tolist() == ["推进", "，落实"[-2:]]
+    assert out["position"].isna().all()
+
+
+def test_a_token_table_given_as_the_pattern_gets_a_clear_error():
+    units = _units("推进双减")
+    tokens = tk.tokens_from_units(units, cache_dir=None)
+    with pytest.raises(TypeError, match="tokens=tokens"):
+        kwic(units, tokens)
 
 
 def test_no_hit_gives_an_empty_table_with_the_schema_columns():
@@ -243,6 +260,6 @@ def test_kwic_does_not_mutate_its_inputs():
     units = CONTEXT_UNITS.copy()
     tokens = tk.tokens_from_units(units, cache_dir=None)
     before_units, before_tokens = units.copy(), tokens.copy()
-    kwic(units, tokens, "双减", match="substring")
+    kwic(units, tokens=tokens, pattern="双减", match="substring")
     pd.testing.assert_frame_equal(units, before_units)
     pd.testing.assert_frame_equal(tokens, before_tokens)

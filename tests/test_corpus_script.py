@@ -132,7 +132,7 @@ def test_traditional_units_give_kwic_lines_as_printed_and_candidate_terms():
 
     units = _units(TRADITIONAL, "trad")
     tokens = tokens_from_units(units, cache_dir=None)
-    lines = kwic(units, tokens, ["乡村", "建设"])
+    lines = kwic(units, tokens=tokens, pattern=["乡村", "建设"])
     assert len(lines) == 2
     # The context and the keyword are cut from the printed (traditional) text.
     assert lines["keyword"].tolist() == ["建設", "鄉村"]

@@ -84,8 +84,13 @@ def test_recipe_1_sentences_per_region_and_theme(tmp_path, monkeypatch):
     counts, sentences = ns["counts"], ns["sentences"]
     assert counts.to_numpy().sum() == len(sentences)
     assert set(sentences["unit_kind"]) == {"sentence"} and set(sentences["part"]) == {"plan"}
+    # The shipped theme table counts the same sentences (plan part).
+    import analysis
+    shipped = analysis.theme_table(level="theme").set_index(["region_id", "theme"])["n_sentences"]
+    stacked = counts.stack()
+    assert (stacked.reindex(shipped.index, fill_value=0) == shipped).all()
     domains = ns["domains"]
-    shares = domains.groupby("region_id")["share_units"].sum()
+    shares = domains.groupby("region_id")["share_sentences"].sum()
     assert ((shares - 1).abs() < 1e-9).all()
 
 

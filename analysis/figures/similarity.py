@@ -185,6 +185,10 @@ def plot_region_similarity(
     Sokal, R. R., & Michener, C. D. (1958). A statistical method for evaluating
     systematic relationships. University of Kansas Science Bulletin, 38, 1409-1438.
     """
+    if {"group_a", "group_b"} <= set(similarity_regions.columns):
+        # A similarity_by_group table over regions draws the same way.
+        similarity_regions = similarity_regions.rename(columns={"group_a": "region_a",
+                                                                "group_b": "region_b"})
     check_columns(similarity_regions, _PAIR_COLUMNS, "similarity_regions")
     check_lang(lang)
     z, leaf_regions = linkage_matrix(region_linkage)

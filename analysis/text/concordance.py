@@ -177,12 +177,12 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 def kwic(
     units: pd.DataFrame,
-    tokens: pd.DataFrame | None = None,
-    pattern: str | Sequence[str] | re.Pattern[str] | None = None,
+    pattern: str | Sequence[str] | re.Pattern[str],
     *,
-    match: str = "token",
+    tokens: pd.DataFrame | None = None,
+    match: str | None = None,
     window: int = 10,
-    window_unit: str = "token",
+    window_unit: str | None = None,
 ) -> pd.DataFrame:
     """Keyword in context: every occurrence of a pattern, with its left and right context.
 
@@ -193,23 +193,25 @@ def kwic(
         when present, ``text_simplified``, the structure columns part,
         section_no, section_title, item_no, item_title, and a ``theme`` column if
         one has been merged in (one value per unit).
-    tokens : DataFrame or None, default None
-        Tokens of those units (schema.TOKENS), with or without stopwords.
-        Needed for ``match="token"`` and for ``window_unit="token"``; with the
-        other modes it also gives each hit its token ``position``.
-    pattern : str, sequence of str or compiled regex (required)
+    pattern : str, sequence of str or compiled regex
         What to find, in simplified characters.  ``match="token"``: token(s),
         exact and whole-token.  ``"substring"``: string(s), every
         non-overlapping occurrence of each (as ``str.count`` counts them).
         ``"regex"``: one regular expression for :func:`re.compile`; empty
         matches are skipped.
-    match : {"token", "substring", "regex"}, default "token"
-        How ``pattern`` is matched (see the module docstring).  With
+    tokens : DataFrame or None, default None
+        Tokens of those units (schema.TOKENS), with or without stopwords.
+        Needed for ``match="token"`` and for ``window_unit="token"``; with the
+        other modes it also gives each hit its token ``position``.
+    match : {"token", "substring", "regex"} or None, default None
+        How ``pattern`` is matched (see the module docstring); None means
+        ``"token"`` when ``tokens`` are given, else ``"substring"``.  With
         ``"token"``, a ``UserWarning`` says how many occurrences of a term
         in the text are not whole tokens (jieba split them).
     window : int, default 10
         Context size on each side, in ``window_unit``.
-    window_unit : {"token", "char"}, default "token"
+    window_unit : {"token", "char"} or None, default None
+        None means ``"token"`` when ``tokens`` are given, else ``"char"``.
         ``"token"``: the context runs from the first token at or after
         ``position - window`` to the keyword and from the keyword to the end of
         the last token at or before ``position + window`` (with ``match="token"``;
@@ -237,6 +239,15 @@ def kwic(
     ----------
     Luhn (1960) -- see the module docstring.
     """
+    if match is None:
+        match = "token" if tokens is not None else "substring"
+    if window_unit is None:
+        window_unit = "token" if tokens is not None else "char"
+    if isinstance(pattern, pd.DataFrame):
+        raise TypeError("pattern is a table: give the tokens as tokens=…, "
+                        "e.g. kwic(units, '双减', tokens=tokens)")
+    if pattern is None:
+        raise ValueError("pattern is required: the token, string or regular expression to find")
     if match not in MATCH_MODES:
         raise ValueError(f"match must be one of {', '.join(MATCH_MODES)}; got {match!r}")
     if window_unit not in WINDOW_UNITS:
@@ -245,8 +256,6 @@ def kwic(
         )
     if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 0:
         raise ValueError(f"window must be an int >= 0; got {window!r}")
-    if pattern is None:
-        raise ValueError("pattern is required: the token, string or regular expression to find")
     if tokens is None and (match == "token" or window_unit == "token"):
         raise ValueError(
             f"match={match!r} with window_unit={window_unit!r} needs tokens "
