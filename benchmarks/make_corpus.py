@@ -135,8 +135,8 @@ REWORDING: dict[str, tuple[str, ...]] = {
     "不断": ("持续", "逐步"), "持续": ("不断", "坚持"), "确保": ("保证", "力争"),
     "实施": ("推行", "组织实施"), "促进": ("推动", "助推"), "构建": ("打造", "建立"),
     "建立": ("建设", "构建"), "开展": ("组织", "深入开展"), "落实": ("执行", "贯彻"),
-    "坚持": ("始终坚持", "坚定"), "创新": ("革新", "探索"), "发展": ("进步", "建设"),
-    "工作": ("事业", "各项工作"), "重点": ("关键", "核心"), "有效": ("有力", "切实有效"),
+    "坚持": ("始终坚持", "坚定"), "创新": ("革新", "探索"),
+    "重点": ("关键", "核心"), "有效": ("有力", "切实有效"),
     "机制": ("制度", "体系"), "水平": ("质量", "能力"), "统筹": ("协调", "兼顾"),
 }
 
@@ -149,6 +149,7 @@ _CLAUSE = re.compile(r"(?<=[。！？；，])")
 _MARK = re.compile(r"\{\{(\w+):([^}]*)\}\}")
 _LABEL = re.compile(r"^\[[^\]]*\]\s*")
 _NUMBER = re.compile(r"(?<![\d.])(\d+)(\.\d+)?(?![\d.])(%|％)?")
+_REVIEW = re.compile(r"回顾|过去|成绩|成就|总结|工作情况")
 _ADMIN_SUFFIX = r"(?:维吾尔自治区|壮族自治区|回族自治区|自治区|省|市|县|区)?"
 _LEVEL_WORD = re.compile(r"([全本])(省|市|区|县)(?=[^委政人级直属内外]|$)")
 
@@ -286,7 +287,9 @@ def _report_pool(reports_dir: Path) -> list[Section]:
         text = (reports_dir / row["file"]).read_text(encoding="utf-8")
         _, found = _split_sections(text.splitlines(), source=f"report:{row['doc_id']}",
                                    family="report", places=places)
-        sections += [s for s in found if s.slot == "tasks"]
+        # A report's review of past years would read as a review part (the loader
+        # splits plan from review there): tasks only.
+        sections += [s for s in found if s.slot == "tasks" and not _REVIEW.search(s.heading)]
     return sections
 
 
