@@ -119,6 +119,9 @@ REWORD_RATE: float = 0.6
 # Share of task items recombined from clauses (_recombined) rather than copied as a run
 # of sentences: sets how much verbatim text synthetic plans share.
 RECOMBINE_RATE: float = 0.85
+# Share of a recombined item's clauses taken from its own section (the rest from
+# anywhere in the reports).
+SECTION_CLAUSES: float = 0.3
 # Longest run of sentences kept from one source paragraph.
 MAX_SENTENCES: int = 6
 # Most 主要任务 sections in one plan.
@@ -405,9 +408,9 @@ def _recombined(section: Section, rng: random.Random, pool_clauses: Sequence[str
         return _excerpt(rng.choice(section.paragraphs), rng)
     sentences = []
     for _ in range(rng.randint(2, 5)):
-        # Half the clauses from anywhere in the reports: a section's own clauses
-        # alone would recur in every plan that draws the section.
-        picked = [rng.choice(clauses if rng.random() < 0.5 else pool_clauses)
+        # Most clauses from anywhere in the reports: a section's own clauses alone
+        # would recur in every plan that draws the section.
+        picked = [rng.choice(clauses if rng.random() < SECTION_CLAUSES else pool_clauses)
                   .rstrip("。！？；，、") for _ in range(rng.randint(2, 4))]
         sentences.append("，".join(picked) + "。")
     return "".join(sentences)
