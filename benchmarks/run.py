@@ -36,7 +36,11 @@ belong to that configuration alone:
 
 Results: ``benchmarks/results.csv`` (one row per measurement; a new
 measurement replaces the row of the same N, kind, stage, jobs and phase) and
-``benchmarks/machine.json``; a markdown summary is printed.  Caches, outputs
+``benchmarks/machine.json`` (or ``--results FILE`` and the machine file named
+after it); a markdown summary is printed.  Memory is the peak summed RSS of the
+process tree (``peak_mib``) and, where the platform reports it, the peak summed
+PSS (``peak_pss_mib``), which counts pages shared with forked workers once
+(:mod:`stages`).  Caches, outputs
 and corpora go to ``benchmarks/.work/`` (git-ignored).
 """
 
