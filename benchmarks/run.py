@@ -36,7 +36,11 @@ belong to that configuration alone:
 
 Results: ``benchmarks/results.csv`` (one row per measurement; a new
 measurement replaces the row of the same N, kind, stage, jobs and phase) and
-``benchmarks/machine.json``; a markdown summary is printed.  Caches, outputs
+``benchmarks/machine.json`` (or ``--results FILE`` and the machine file named
+after it); a markdown summary is printed.  Memory is the peak summed RSS of the
+process tree (``peak_mib``) and, where the platform reports it, the peak summed
+PSS (``peak_pss_mib``), which counts pages shared with forked workers once
+(:mod:`stages`).  Caches, outputs
 and corpora go to ``benchmarks/.work/`` (git-ignored).
 """
 
@@ -65,8 +69,11 @@ WORK_DIR = BENCH_DIR / ".work"
 RESULTS_CSV = BENCH_DIR / "results.csv"
 MACHINE_JSON = BENCH_DIR / "machine.json"
 
+# peak_mib: summed RSS of the process tree (an upper bound: pages shared with forked
+# workers count once per process); peak_pss_mib: summed PSS, each page counted once
+# (empty where the platform reports no PSS, and in rows measured before it was added).
 COLUMNS = ["n_docs", "n_chars", "kind", "stage", "jobs", "phase", "wall_s", "cpu_s",
-           "chars_per_s", "peak_mib", "status", "detail"]
+           "chars_per_s", "peak_mib", "peak_pss_mib", "status", "detail"]
 
 PARTS = ("stages", "build", "segmentation", "speedup")
 
@@ -146,14 +153,22 @@ def _child_build(args: argparse.Namespace) -> dict:
         written = call()
         t_build = time.perf_counter() - t1
         cpu = stages.cpu_seconds() - cpu0
-        peaks = [s["peak_mib"] for s in steps if s.get("peak_mib") is not None]
-        last = memory.take_peak()
-        peak = max(peaks + [last]) if last is not None else None
+        last, last_pss = memory.take_peaks()
+        peak = _max_or_none([s.get("peak_mib") for s in steps] + [last]) \
+            if last is not None else None
+        peak_pss = _max_or_none([s.get("peak_pss_mib") for s in steps] + [last_pss]) \
+            if last_pss is not None else None
     timed = sum(s["wall_s"] for s in steps)
     steps.append({"step": "(writing tables, build_info)", "status": "ok",
-                  "wall_s": t_build - timed, "peak_mib": last})
+                  "wall_s": t_build - timed, "peak_mib": last, "peak_pss_mib": last_pss})
     return {"import_s": t_import, "build_s": t_build, "cpu_s": cpu, "peak_mib": peak,
-            "n_files": len(written), "steps": steps, **stages.rusage_peaks_mib()}
+            "peak_pss_mib": peak_pss, "n_files": len(written), "steps": steps,
+            **stages.rusage_peaks_mib(), "memory_method": stages.MEMORY_METHOD}
+
+
+def _max_or_none(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
 
 
 def _child_segmentation(args: argparse.Namespace) -> dict:
@@ -381,6 +396,11 @@ def _run_child(kind: str, *, n: int, raw: Path, work: Path, cache: Path, jobs: i
     return partial
 
 
+def _blank(value: float | None) -> float | str:
+    """A measurement, or the empty cell results.csv uses for 'not measured'."""
+    return "" if value is None else value
+
+
 def _row(**values: object) -> dict[str, object]:
     row = {column: "" for column in COLUMNS}
     for key, value in values.items():
@@ -397,8 +417,8 @@ def _best_stages(outs: list[dict]) -> dict:
     for i, first in enumerate(good[0]["stages"]):
         timed = [o["stages"][i] for o in good if o["stages"][i]["wall_s"] is not None]
         best = dict(min(timed, key=lambda r: r["wall_s"])) if timed else dict(first)
-        peaks = [r["peak_mib"] for r in timed if r["peak_mib"] is not None]
-        best["peak_mib"] = max(peaks) if peaks else None
+        for key in ("peak_mib", "peak_pss_mib"):
+            best[key] = _max_or_none([r.get(key) for r in timed])
         merged["stages"].append(best)
     for key in ("maxrss_self_mib", "maxrss_children_mib"):
         merged[key] = max(o[key] for o in good)
@@ -411,9 +431,8 @@ def _best_build(outs: list[dict]) -> dict:
     if not good:
         return outs[0]
     best = dict(min(good, key=lambda o: o["import_s"] + o["build_s"]))
-    for key in ("peak_mib", "maxrss_self_mib", "maxrss_children_mib"):
-        values = [o[key] for o in good if o[key] is not None]
-        best[key] = max(values) if values else None
+    for key in ("peak_mib", "peak_pss_mib", "maxrss_self_mib", "maxrss_children_mib"):
+        best[key] = _max_or_none([o.get(key) for o in good])
     return best
 
 
@@ -492,6 +511,7 @@ def bench_n(n: int, *, jobs_list: list[int], build_jobs: int, skip: list[str],
                                  cpu_s=r["cpu_s"] if r["cpu_s"] is not None else "",
                                  chars_per_s=rate,
                                  peak_mib=r["peak_mib"] if r["peak_mib"] is not None else "",
+                                 peak_pss_mib=_blank(r.get("peak_pss_mib")),
                                  status=status, detail=detail))
             if "maxrss_self_mib" in out:
                 # Keyed by the stages run, so a partial run never replaces a full one.
@@ -529,18 +549,22 @@ def bench_n(n: int, *, jobs_list: list[int], build_jobs: int, skip: list[str],
                 rows.append(_row(
                     n_docs=n, kind="build_step", stage=step["step"], jobs=build_jobs, phase=phase,
                     wall_s=step.get("wall_s", ""), peak_mib=step.get("peak_mib") or "",
+                    peak_pss_mib=_blank(step.get("peak_pss_mib")),
                     status=step["status"] if done else status,
                     detail="" if done else f"did not finish ({out['error']})"))
             continue
         for step in out.get("steps", []):
             rows.append(_row(n_docs=n, kind="build_step", stage=step["step"], jobs=build_jobs,
                              phase=phase, wall_s=step.get("wall_s", ""),
-                             peak_mib=step.get("peak_mib") or "", status=step["status"]))
+                             peak_mib=step.get("peak_mib") or "",
+                             peak_pss_mib=_blank(step.get("peak_pss_mib")),
+                             status=step["status"]))
         total = out["import_s"] + out["build_s"]
         rows.append(_row(n_docs=n, kind="build", stage="build", jobs=build_jobs, phase=phase,
                          wall_s=total, cpu_s=out["cpu_s"],
                          chars_per_s=n_chars / total if n_chars else "",
                          peak_mib=out["peak_mib"] if out["peak_mib"] is not None else "",
+                         peak_pss_mib=_blank(out.get("peak_pss_mib")),
                          status="ok",
                          detail=f"import {out['import_s']:.2f} s + build {out['build_s']:.2f} s; "
                                 f"{out['n_files']} files; ru_maxrss self "
@@ -623,17 +647,17 @@ def bench_n(n: int, *, jobs_list: list[int], build_jobs: int, skip: list[str],
     return rows
 
 
-def write_results(rows: list[dict]) -> None:
-    """Add ``rows`` to results.csv, replacing earlier rows of the same measurement."""
+def write_results(rows: list[dict], path: Path = RESULTS_CSV) -> None:
+    """Add ``rows`` to ``path`` (results.csv), replacing earlier rows of the same measurement."""
     def key(row: dict) -> tuple[str, ...]:
         return tuple(str(row[c]) for c in ("n_docs", "kind", "stage", "jobs", "phase"))
 
     new_keys = {key(r) for r in rows}
     kept: list[dict] = []
-    if RESULTS_CSV.exists():
-        with RESULTS_CSV.open(encoding="utf-8", newline="") as handle:
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as handle:
             kept = [r for r in csv.DictReader(handle) if key(r) not in new_keys]
-    with RESULTS_CSV.open("w", encoding="utf-8", newline="") as handle:
+    with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(kept + rows)
@@ -678,7 +702,8 @@ def _stage_table(out: list[str], sub: list[dict]) -> None:
     header = ["stage"] + [f"cold j={j} (s)" for j in jobs]
     if len(jobs) > 1:
         header.append(f"speed-up j={jobs[0]}→{jobs[-1]}")
-    header += [f"warm j={jobs[-1]} (s)", "chars/s (cold)", "peak MiB (cold)", "status"]
+    header += [f"warm j={jobs[-1]} (s)", "chars/s (cold)", "peak RSS MiB (cold)",
+               "peak PSS MiB (cold)", "status"]
     out.append("| " + " | ".join(header) + " |")
     out.append("|" + "---|" * len(header))
     for name in dict.fromkeys(r["stage"] for r in sub if r["kind"] == "stage"):
@@ -691,7 +716,8 @@ def _stage_table(out: list[str], sub: list[dict]) -> None:
             ok = a and b and a["wall_s"] not in ("", None) and b["wall_s"] not in ("", None)
             cells.append(f"{float(a['wall_s']) / float(b['wall_s']):.2f}x" if ok else "–")
         cells += [_f(warm["wall_s"]) if warm else "–", _f(last.get("chars_per_s"), "{:,.0f}"),
-                  _f(last.get("peak_mib"), "{:,.0f}"), last.get("status", "")]
+                  _f(last.get("peak_mib"), "{:,.0f}"), _f(last.get("peak_pss_mib"), "{:,.0f}"),
+                  last.get("status", "")]
         out.append("| " + " | ".join(str(c) for c in cells) + " |")
 
 
@@ -700,17 +726,18 @@ def _build_tables(out: list[str], sub: list[dict]) -> None:
     builds = [r for r in sub if r["kind"] == "build"]
     if not builds:
         return
-    out.append("\n| build | jobs | wall (s) | CPU (s) | peak MiB | detail |")
-    out.append("|---|---|---|---|---|---|")
+    out.append("\n| build | jobs | wall (s) | CPU (s) | peak RSS MiB | peak PSS MiB | detail |")
+    out.append("|---|---|---|---|---|---|---|")
     for r in builds:
         out.append(f"| {r['phase']} | {r['jobs']} | {_f(r['wall_s'])} | {_f(r['cpu_s'])}"
-                   f" | {_f(r['peak_mib'], '{:,.0f}')} | {r['detail']} |")
+                   f" | {_f(r['peak_mib'], '{:,.0f}')} | {_f(r.get('peak_pss_mib'), '{:,.0f}')}"
+                   f" | {r['detail']} |")
     steps = [r for r in sub if r["kind"] == "build_step"]
     if not steps:
         return
     out.append("\n| build step | " + " | ".join(f"{b['phase']} j={b['jobs']} (s)" for b in builds)
-               + " | peak MiB (cold) |")
-    out.append("|---|" + "---|" * (len(builds) + 1))
+               + " | peak RSS MiB (cold) | peak PSS MiB (cold) |")
+    out.append("|---|" + "---|" * (len(builds) + 2))
     for name in dict.fromkeys(r["stage"] for r in steps):
         cells = []
         for b in builds:
@@ -720,7 +747,8 @@ def _build_tables(out: list[str], sub: list[dict]) -> None:
                          (_f(r["wall_s"]) if r["status"] == "ok" else r["status"]))
         cold = next((x for x in steps if x["stage"] == name and x["phase"] == "cold"), {})
         out.append(f"| {name} | " + " | ".join(cells)
-                   + f" | {_f(cold.get('peak_mib'), '{:,.0f}')} |")
+                   + f" | {_f(cold.get('peak_mib'), '{:,.0f}')}"
+                   f" | {_f(cold.get('peak_pss_mib'), '{:,.0f}')} |")
 
 
 def _speedup_table(out: list[str], sub: list[dict]) -> None:
@@ -768,6 +796,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS),
                         help="what to measure (default: all of stages, build, segmentation, "
                              "speedup)")
+    parser.add_argument("--results", type=Path, default=RESULTS_CSV,
+                        help="results file to add to (default benchmarks/results.csv); the "
+                             "machine file is named after it (results_x.csv -> machine_x.json)")
     parser.add_argument("--summary", action="store_true",
                         help="print the tables of benchmarks/results.csv and exit")
     # Internal: one measurement in a fresh process.
@@ -785,7 +816,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.summary:
-        with RESULTS_CSV.open(encoding="utf-8", newline="") as handle:
+        with args.results.open(encoding="utf-8", newline="") as handle:
             print(markdown(list(csv.DictReader(handle))))
         return 0
 
@@ -797,7 +828,10 @@ def main(argv: list[str] | None = None) -> int:
 
     MAX_MEMORY["bytes"] = int(args.max_memory * 2**30) if args.max_memory else None
     info = machine_info()
-    MACHINE_JSON.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    machine_json = (MACHINE_JSON if args.results == RESULTS_CSV else
+                    args.results.with_name(args.results.stem.replace("results", "machine", 1)
+                                           + ".json"))
+    machine_json.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     log(f"machine: {info['cpu_model']}, {info['cpus_available']} CPUs, {info['ram_gib']} GiB")
     all_rows: list[dict] = []
     for n in args.n:
@@ -807,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
                        timeout=args.timeout or None, parts=args.parts, log=log)
         log(f"N={n}: done in {time.perf_counter() - t0:.0f} s")
         all_rows += rows
-        write_results(rows)
+        write_results(rows, args.results)
     print(f"\nMachine: {json.dumps(info, ensure_ascii=False)}")
     print(markdown([{k: str(v) for k, v in r.items()} for r in all_rows]))
     return 0

@@ -16,6 +16,13 @@ So when psutil is installed, :class:`TreeMemory` also samples the summed RSS
 of this process and all its descendants every 50 ms, per stage.  RSS counts
 pages shared between a forked parent and its workers once per process, so the
 summed figure is an upper bound.
+
+Where the platform reports it (Linux: ``memory_full_info().pss``, read from
+``/proc/<pid>/smaps_rollup``), the same samples also sum the *proportional*
+set size: each shared page is divided among the processes that map it, so
+the summed PSS of a process tree counts every page once -- the memory the tree
+really holds.  Elsewhere (macOS, Windows, or when ``/proc`` is not readable)
+the PSS columns are empty and :data:`MEMORY_METHOD` says why.
 """
 
 from __future__ import annotations
@@ -35,41 +42,78 @@ try:  # psutil is optional: without it only getrusage is reported.
 except ModuleNotFoundError:
     psutil = None
 
-MEMORY_METHOD = ("psutil: summed RSS of the process tree, sampled every 50 ms"
-                 if psutil is not None else
-                 "resource.getrusage ru_maxrss (self, and largest single child)")
+
+
+def _pss_note() -> str:
+    """Empty when PSS can be read here; otherwise why not."""
+    if psutil is None:
+        return "psutil is not installed"
+    try:
+        info = psutil.Process().memory_full_info()
+    except (psutil.AccessDenied, NotImplementedError, OSError) as error:
+        return f"memory_full_info() failed: {type(error).__name__}"
+    if not hasattr(info, "pss"):
+        return "this platform reports no PSS (memory_full_info() has no pss; Linux only)"
+    return ""
+
+
+PSS_NOTE: str = _pss_note()
+PSS_AVAILABLE: bool = not PSS_NOTE
+
+MEMORY_METHOD = (
+    ("psutil: summed RSS and summed PSS (proportional set size) of the process tree, "
+     "sampled every 50 ms" if PSS_AVAILABLE else
+     f"psutil: summed RSS of the process tree, sampled every 50 ms; no PSS ({PSS_NOTE})")
+    if psutil is not None else
+    "resource.getrusage ru_maxrss (self, and largest single child); no PSS (psutil is not "
+    "installed)")
 
 
 # --------------------------------------------------------------------------- measuring
 
 
 class TreeMemory:
-    """Peak summed RSS (bytes) of this process and its descendants, sampled in a thread."""
+    """Peak summed RSS and PSS (bytes) of this process and its descendants, sampled in a thread.
+
+    The two peaks are tracked apart (they need not fall on the same sample).
+    PSS is summed only where :data:`PSS_AVAILABLE`.
+    """
 
     def __init__(self, interval: float = 0.05) -> None:
         self.interval = interval
         self._peak = 0
+        self._peak_pss = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._me = psutil.Process() if psutil is not None else None
 
-    def _sample(self) -> int:
-        total = 0
+    def _sample(self) -> tuple[int, int]:
+        rss = pss = 0
         procs = [self._me, *self._me.children(recursive=True)]
         for proc in procs:
             try:
-                total += proc.memory_info().rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                if PSS_AVAILABLE:
+                    info = proc.memory_full_info()
+                    pss += info.pss
+                else:
+                    info = proc.memory_info()
+                rss += info.rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError):
                 continue  # a worker that exited between listing and reading
-        return total
+        return rss, pss
+
+    def _record(self) -> None:
+        rss, pss = self._sample()
+        self._peak = max(self._peak, rss)
+        self._peak_pss = max(self._peak_pss, pss)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self._peak = max(self._peak, self._sample())
+            self._record()
 
     def __enter__(self) -> TreeMemory:
         if self._me is not None:
-            self._peak = self._sample()
+            self._record()
             self._thread = threading.Thread(target=self._run, daemon=True)
             self._thread.start()
         return self
@@ -78,15 +122,24 @@ class TreeMemory:
         if self._thread is not None:
             self._stop.set()
             self._thread.join()
-            self._peak = max(self._peak, self._sample())
+            self._record()
+
+    def take_peaks(self) -> tuple[float | None, float | None]:
+        """Peak summed RSS and PSS since the last call, in MiB; restarts both peaks.
+
+        RSS is ``None`` without psutil, PSS ``None`` where it cannot be read
+        (:data:`PSS_NOTE`).
+        """
+        if self._me is None:
+            return None, None
+        self._record()
+        rss, pss = self._peak, self._peak_pss
+        self._peak = self._peak_pss = 0
+        return rss / 2**20, (pss / 2**20 if PSS_AVAILABLE else None)
 
     def take_peak(self) -> float | None:
-        """The peak since the last call, in MiB (``None`` without psutil); restarts the peak."""
-        if self._me is None:
-            return None
-        peak = max(self._peak, self._sample())
-        self._peak = 0
-        return peak / 2**20
+        """The RSS peak since the last call, in MiB (``None`` without psutil); restarts both."""
+        return self.take_peaks()[0]
 
 
 def rusage_peaks_mib() -> dict[str, float]:
@@ -301,6 +354,7 @@ class StageResult:
     per_document: bool = False
     detail: str = ""
     started_s: float | None = None  # seconds after the stages began
+    peak_pss_mib: float | None = None
 
 
 def run_stages(ctx: dict, *, only: set[str] | None = None, skip: set[str] | None = None,
@@ -332,7 +386,7 @@ def run_stages(ctx: dict, *, only: set[str] | None = None, skip: set[str] | None
                 results.append(StageResult(stage.name, "skipped", per_document=stage.per_document,
                                            detail=f"needs {', '.join(missing)}"))
                 continue
-            memory.take_peak()
+            memory.take_peaks()
             cpu0, t0 = cpu_seconds(), time.perf_counter()
             tell([StageResult(stage.name, "running", per_document=stage.per_document,
                               detail=stage.what, started_s=t0 - began)])
@@ -346,8 +400,9 @@ def run_stages(ctx: dict, *, only: set[str] | None = None, skip: set[str] | None
                 tell()
                 continue
             wall = time.perf_counter() - t0
+            peak, peak_pss = memory.take_peaks()
             result = StageResult(stage.name, "ok", wall, cpu_seconds() - cpu0, n_chars,
-                                 memory.take_peak(), stage.per_document, stage.what, t0 - began)
+                                 peak, stage.per_document, stage.what, t0 - began, peak_pss)
             log(f"[{stage.name}] {wall:.2f} s")
             results.append(result)
             tell()
@@ -396,12 +451,14 @@ def instrument_build(memory: TreeMemory, report: Callable[[list[dict]], None]) -
     def wrap(name: str, func: Callable) -> Callable:
         @functools.wraps(func)
         def timed(*args: object, **kwargs: object) -> object:
-            memory.take_peak()
+            memory.take_peaks()
             t0 = time.perf_counter()
             report([*records, {"step": name, "status": "running", "started_s": t0 - began}])
             result = func(*args, **kwargs)
-            records.append({"step": name, "status": "ok", "wall_s": time.perf_counter() - t0,
-                            "peak_mib": memory.take_peak(), "started_s": t0 - began})
+            wall = time.perf_counter() - t0
+            peak, peak_pss = memory.take_peaks()
+            records.append({"step": name, "status": "ok", "wall_s": wall, "peak_mib": peak,
+                            "peak_pss_mib": peak_pss, "started_s": t0 - began})
             report(records)
             return result
         return timed
