@@ -27,6 +27,20 @@ def test_chinese_numerals(text, value):
     assert chinese_numeral(text) == value
 
 
+@pytest.mark.parametrize("text", ["十十", "二二十", "十一二", "百"])
+def test_malformed_numerals_raise_value_error(text):
+    with pytest.raises(ValueError, match="not a Chinese numeral"):
+        chinese_numeral(text)
+
+
+def test_a_malformed_numeral_starts_ordinary_text_not_a_crash():
+    result = _units("一、加强党建\n十十、这一行的编号写错了。\n二、提升质量")
+    rows = _rows(result, "section_no", "unit_kind", "text")
+    assert (1, "section_heading", "加强党建") in rows
+    assert (2, "section_heading", "提升质量") in rows
+    assert any("十十、这一行的编号写错了。" in r[2] for r in rows)
+
+
 def test_sections_and_items_with_titles_and_a_preamble():
     result = _units(
         "总体要求：坚持稳中求进。\n一、加强党建\n1.深化理论武装。学习贯彻全会精神。\n2.强化基层组织。\n二、提升质量\n3.推进课程改革。"

@@ -53,6 +53,10 @@ def chinese_numeral(text: str) -> int:
             raise ValueError(f"not a Chinese numeral below 100: {text!r}")
         return _CN_DIGITS[text]
     tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1 or (tens and tens not in _CN_DIGITS) or (
+            units and units not in _CN_DIGITS):
+        # 十十, 二二十 …: not a numeral (a typo, or a generated text's), so not a marker.
+        raise ValueError(f"not a Chinese numeral below 100: {text!r}")
     value = (_CN_DIGITS[tens] if tens else 1) * 10
     return value + (_CN_DIGITS[units] if units else 0)
 
@@ -202,8 +206,14 @@ def marker_at(
         if marker.id in skip:
             continue
         match = marker.pattern.match(text)
-        if match:
-            return MarkerMatch(marker, marker_number(match.group("num"), rules=rules), match.end())
+        if not match:
+            continue
+        try:
+            number = marker_number(match.group("num"), rules=rules)
+        except ValueError:
+            # A malformed numeral (十十、) starts ordinary text, not a numbered block.
+            continue
+        return MarkerMatch(marker, number, match.end())
     return None
 
 
