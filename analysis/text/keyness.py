@@ -81,7 +81,11 @@ def _str_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
 def _require(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise ValueError(f"{name} is missing columns {missing}")
+        # A grouping column of the units or regions is joined by load_tokens.
+        raise ValueError(
+            f"{name} is missing columns {missing}; join unit or region columns with "
+            f"load_tokens(unit_columns=[...], region_columns=[...])"
+        )
 
 
 def keyword_frequencies(
