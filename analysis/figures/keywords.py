@@ -187,6 +187,10 @@ def plot_keyness(
                        for key in ("overused", "underused", "signed_g2")}
     else:
         legend_text = {key: text(key, lang) for key in ("overused", "underused", "signed_g2")}
+    if sizing.narrow:
+        # The legend shares a row with a panel: its labels wrapped to the panel.
+        for key in ("overused", "underused"):
+            legend_text[key] = wrap(legend_text[key], lang, width=sizing.chars(40, minimum=12))
     over_color, under_color = _ends(sizing.cmap)
     fig_height = sizing.tall(
         0.6 + n_rows * (0.45 + 0.14 * max_bars) + (0.0 if legend_in_grid else _LEGEND_STRIP))
@@ -329,6 +333,10 @@ def plot_word_clouds(
             ax = fig.add_axes([col * panel_w / fig_w + 0.01, bottom / fig_h,
                                panel_w / fig_w - 0.02, cloud_h / fig_h])
             draw_word_cloud(ax, layout, width=canvas_w, height=canvas_h, cmap=sizing.cmap)
+            # Narrow panels get titles wrapped to their width (a Latin character
+            # about 0.55 em); the title row is as high as one line.
+            name = (names[region] if not sizing.narrow else
+                    wrap(names[region], lang, width=int(panel_w * 72 / (0.55 * sizing.pt(9)))))
             fig.text((col + 0.5) * panel_w / fig_w, (bottom + cloud_h + 0.04) / fig_h,
-                     names[region], ha="center", va="bottom", fontsize=sizing.pt(9))
+                     name, ha="center", va="bottom", fontsize=sizing.pt(9))
     return attach_subsets(fig, subset)

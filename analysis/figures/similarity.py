@@ -49,6 +49,7 @@ from analysis.figures.sizing import (
     new_figure,
     plot_style,
     turn_crowded_ticks,
+    warn_if_unfit,
 )
 from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE, WIDTH_MEDIUM
 
@@ -321,7 +322,9 @@ def plot_theme_similarity(
     extra = turned_length(columns, fontsize=6) if rotation and lang == "zh" else 0.0
 
     with plot_style(sizing):
-        fig = new_figure(sizing, height=sizing.tall(1.0 + n_rows * (0.3 + 0.24 * n) + extra))
+        fig_height = sizing.tall(1.0 + n_rows * (0.3 + 0.24 * n) + extra)
+        warn_if_unfit(sizing, fig_height, figure="theme similarity")
+        fig = new_figure(sizing, height=fig_height)
         axes = fig.subplots(n_rows, n_cols, squeeze=False)
         mesh = None
         for index, ax in enumerate(axes.ravel()):

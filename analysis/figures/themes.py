@@ -275,11 +275,11 @@ def plot_domain_shares(
         lines = [n_lines([domain_names[d] for d in domains[i:i + n_cols]])
                  for i in range(0, len(domains), n_cols)]
         # The legend's rows below the bars, beyond the one line the house layout allows.
-        legend_height = (sum(lines) - len(lines) / 2) * 1.25 * sizing.pt(7) / 72
+        legend_height = (sum(lines) - len(lines) / 2) * 1.25 * 7 / 72
 
     with plot_style(sizing):
         fig, ax = target_axes(sizing,
-                              height=sizing.tall(1.2 + 0.42 * len(regions)) + legend_height)
+                              height=sizing.tall(1.2 + 0.42 * len(regions) + legend_height))
         left = np.zeros(len(regions))
         y = np.arange(len(regions))
         for domain in domains:
