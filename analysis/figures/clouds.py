@@ -47,6 +47,11 @@ LAYOUT_COLUMNS: list[str] = [
 ]
 
 
+#: The gid of every word of a cloud (wordcloud packs them by glyph, so their text
+#: boxes may overlap; a layout check skips them).
+CLOUD_WORD_GID: str = "cloud_word"
+
+
 def word_cloud_layout(
     frequencies: Mapping[str, float] | pd.Series,
     *,
@@ -183,5 +188,6 @@ def draw_word_cloud(
             row.x, row.baseline, row.word, family=families,
             fontsize=row.font_size * points_per_pixel, ha="left", va="baseline",
             color=colormap(low + (high - low) * position),
+            gid=CLOUD_WORD_GID,
         )
     return ax

@@ -19,14 +19,21 @@ from matplotlib import pyplot as plt
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from analysis import schema
 from analysis.config import RANDOM_STATE
 from analysis.figures.clouds import draw_word_cloud, word_cloud_layout
 from analysis.figures.common import check_choice, check_columns, check_positive
-from analysis.figures.labels import check_lang, order, region_labels, text
+from analysis.figures.labels import check_lang, order, region_labels, text, wrap
 from analysis.figures.regions import MAX_PANELS, attach_subsets, select_regions
-from analysis.figures.sizing import BASE_FONTSIZE, figure_sizing, new_figure, plot_style
+from analysis.figures.sizing import (
+    BASE_FONTSIZE,
+    figure_sizing,
+    new_figure,
+    plot_style,
+    warn_if_unfit,
+)
 from analysis.figures.style import DIVERGING_CMAP, SEQUENTIAL_CMAP, WIDTH_DOUBLE
 
 # The word choice lives with the statistics; these names stay importable from here.
@@ -57,6 +64,18 @@ def _panel_grid(n_panels: int, n_cols: int) -> tuple[int, int]:
 KEYNESS_COLUMNS: int = 3
 # Height (inches) added above the panels when the legend is a strip of its own.
 _LEGEND_STRIP: float = 0.25
+
+
+def keyness_columns(room: float) -> int:
+    """Most keyness panels a row for a figure ``room`` times as wide as the house layout.
+
+    ``room`` is the width over the house width divided by the font scale
+    (characters across, relative to the house layout): three panels at the
+    house width, two down to a third of it (a single journal column), else one.
+    """
+    if room >= 0.7:
+        return KEYNESS_COLUMNS
+    return 2 if room >= 1 / 3 else 1
 
 
 def keyness_grid(n_panels: int, *, n_cols: int = KEYNESS_COLUMNS) -> tuple[int, int, bool]:
@@ -153,15 +172,34 @@ def plot_keyness(
     regions = order("region", selected["target"])
     names = ({t: f"{t} vs {r}" for t, r in pairs.itertuples(index=False)} if single
              else region_labels(regions, lang))
-    n_rows, n_cols, legend_in_grid = keyness_grid(len(regions))
     max_bars = int(selected.groupby("target").size().max())
     limit = float(selected["signed_g2"].abs().max()) * 1.05
     sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
                            default_width=WIDTH_DOUBLE, default_cmap=DIVERGING_CMAP,
                            panels="one panel per region")
+    n_rows, n_cols, legend_in_grid = keyness_grid(
+        len(regions), n_cols=keyness_columns(sizing.stretch / sizing.scale))
+    if sizing.narrow:
+        # Titles start over the bars, right of the words: wrapped to half their
+        # panel (a Latin character about 0.55 em).
+        room = 0.5 * sizing.width * 72 / n_cols / (0.55 * sizing.pt(8))
+        names = {r: wrap(names[r], lang, width=max(8, int(room))) for r in regions}
+    if single:
+        # One comparison: the legend names its target ("used more in 2021"),
+        # not "this region".
+        target = str(pairs["target"].iloc[0])
+        legend_text = {key: text(f"{key}_target", lang, fields={"target": target})
+                       for key in ("overused", "underused", "signed_g2")}
+    else:
+        legend_text = {key: text(key, lang) for key in ("overused", "underused", "signed_g2")}
+    if sizing.narrow:
+        # The legend shares a row with a panel: its labels wrapped to the panel.
+        for key in ("overused", "underused"):
+            legend_text[key] = wrap(legend_text[key], lang, width=sizing.chars(40, minimum=12))
     over_color, under_color = _ends(sizing.cmap)
     fig_height = sizing.tall(
         0.6 + n_rows * (0.45 + 0.14 * max_bars) + (0.0 if legend_in_grid else _LEGEND_STRIP))
+    warn_if_unfit(sizing, fig_height, figure="keyness")
 
     with plot_style(sizing):
         fig = new_figure(sizing, height=fig_height)
@@ -179,6 +217,9 @@ def plot_keyness(
             ax.set_yticks(y, rows["token"].tolist())
             ax.set_ylim(max_bars - 0.5, -0.5)
             ax.set_xlim(-limit, limit)
+            if sizing.narrow:
+                # Three ticks (−a, 0, a): more run into each other in a narrow panel.
+                ax.xaxis.set_major_locator(MaxNLocator(nbins=2, symmetric=True))
             for x in (-G2_CRITICAL, G2_CRITICAL):
                 ax.axvline(x, color="0.35", linestyle=(0, (3, 2)), linewidth=0.6)
             ax.axvline(0, color="black", linewidth=0.6)
@@ -186,8 +227,8 @@ def plot_keyness(
             ax.xaxis.set_tick_params(labelbottom=index + n_cols >= len(regions))
             ax.tick_params(axis="y", length=0)
             ax.spines["left"].set_visible(False)
-        handles = [Patch(color=over_color, label=text("overused", lang)),
-                   Patch(color=under_color, label=text("underused", lang)),
+        handles = [Patch(color=over_color, label=legend_text["overused"]),
+                   Patch(color=under_color, label=legend_text["underused"]),
                    plt.Line2D([], [], color="0.35", linestyle=(0, (3, 2)), linewidth=0.6,
                               label=text("p05", lang))]
         if legend_in_grid:
@@ -202,7 +243,8 @@ def plot_keyness(
             # Above the panels: below them, constrained layout would set it on
             # the shared x label.
             fig.legend(handles=handles, loc="outside upper center", ncol=3, frameon=False)
-        fig.supxlabel(text("signed_g2", lang), fontsize=sizing.pt(8))
+        fig.supxlabel(wrap(legend_text["signed_g2"], lang, width=sizing.chars(90, minimum=30)),
+                      fontsize=sizing.pt(8))
     return attach_subsets(fig, subset)
 
 
@@ -296,6 +338,10 @@ def plot_word_clouds(
             ax = fig.add_axes([col * panel_w / fig_w + 0.01, bottom / fig_h,
                                panel_w / fig_w - 0.02, cloud_h / fig_h])
             draw_word_cloud(ax, layout, width=canvas_w, height=canvas_h, cmap=sizing.cmap)
+            # Narrow panels get titles wrapped to their width (a Latin character
+            # about 0.55 em); the title row is as high as one line.
+            name = (names[region] if not sizing.narrow else
+                    wrap(names[region], lang, width=int(panel_w * 72 / (0.55 * sizing.pt(9)))))
             fig.text((col + 0.5) * panel_w / fig_w, (bottom + cloud_h + 0.04) / fig_h,
-                     names[region], ha="center", va="bottom", fontsize=sizing.pt(9))
+                     name, ha="center", va="bottom", fontsize=sizing.pt(9))
     return attach_subsets(fig, subset)

@@ -283,6 +283,31 @@ def wrap(value: str, lang: str, *, width: int = 24) -> str:
     return "\n".join(lines)
 
 
+_PARENTHETICAL = re.compile(r"\s*[（(][^（()）]*[)）]")
+
+
+def short_label(value: str, lang: str, *, width: int, max_lines: int = 2) -> str:
+    """``value`` wrapped at ``width`` on at most ``max_lines`` lines, abbreviated if need be.
+
+    A label that wraps onto more lines first loses its bracketed asides
+    ("Student development (moral, intellectual, …)" → "Student development"),
+    then is cut after ``max_lines`` lines, the last ending in "…".
+    """
+    lines = wrap(value, lang, width=width).split("\n")
+    if len(lines) <= max_lines:
+        return "\n".join(lines)
+    bare = _PARENTHETICAL.sub("", value).strip()
+    if bare and bare != value:
+        return short_label(bare, lang, width=width, max_lines=max_lines)
+    kept = lines[:max_lines]
+    last = kept[-1].rstrip(" ,;:，、；：")
+    # Room for the ellipsis within the line.
+    while last and _display_width(last) + 1 > width:
+        last = last[:-1].rstrip()
+    kept[-1] = last + "…"
+    return "\n".join(kept)
+
+
 def column_labels(names: Iterable[str], lang: str, *, width: int) -> tuple[list[str], int]:
     """Labels of narrow columns: wrapped upright when they fit, else turned 90 degrees.
 

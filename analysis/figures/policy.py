@@ -91,6 +91,7 @@ from analysis.figures.sizing import (
     plot_style,
     target_axes,
     turn_crowded_ticks,
+    warn_if_unfit,
 )
 from analysis.figures.style import (
     QUALITATIVE,
@@ -953,6 +954,10 @@ def plot_citation_network(
     widths = [0.6 + 0.5 * (int(n) - 1) for n in edges["n_mentions"]]
     n_rows = max(len(docs), len(plans))
     fig_height = sizing.tall(0.16 * n_rows + 1.0)
+    if sizing.narrow:
+        # The titles hang beside a fixed axes and need the house width.
+        warn_if_unfit(sizing, fig_height, figure="citation network",
+                      reason="the names of the plans and cited documents run past its edges")
     with plot_style(sizing):
         fig = new_figure(sizing, height=fig_height, layout=None, pyplot=False)
         # Fixed axes (no automatic layout): labels hang outside it on both sides and
@@ -964,8 +969,10 @@ def plot_citation_network(
         ax.scatter(np.zeros(len(plans)), plans["y"], s=28, color="#333333", zorder=2)
         plan_names = region_labels(plans["region_id"], lang)
         for row in plans.itertuples(index=False):
-            ax.text(-0.04, row.y, plan_names[row.region_id], ha="right",
-                    va="center", fontsize=sizing.pt(7.5))
+            # Wrapped to the fifth of the width left of the axes (about 20
+            # Latin characters at the house width).
+            ax.text(-0.04, row.y, wrap(plan_names[row.region_id], lang, width=sizing.chars(20)),
+                    ha="right", va="center", fontsize=sizing.pt(7.5))
             if row.n_documents == 0:
                 ax.text(-0.04, row.y + 0.8, _text("policy.cites_nothing", lang), ha="right",
                         va="center", fontsize=sizing.pt(6), color="#555555")

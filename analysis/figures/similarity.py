@@ -49,6 +49,7 @@ from analysis.figures.sizing import (
     new_figure,
     plot_style,
     turn_crowded_ticks,
+    warn_if_unfit,
 )
 from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE, WIDTH_MEDIUM
 
@@ -230,7 +231,14 @@ def plot_region_similarity(
         hierarchy.dendrogram(z, ax=tree_ax, no_labels=True, color_threshold=0,
                              above_threshold_color="0.2")
         tree_ax.set_xlim(0, 10 * n)
-        tree_ax.set_ylabel(text("distance", lang), fontsize=sizing.pt(7))
+        # The axis title is wrapped when longer than the tree is high (an
+        # em a Chinese character, half one a Latin), so it is not cut off.
+        tree_height = (fig_height - 1.2 * sizing.scale) * 1.3 / (n + 1.3)
+        distance = text("distance", lang)
+        if turned_length([distance], fontsize=sizing.pt(7)) > tree_height:
+            room = int(tree_height * 72 / (0.5 * sizing.pt(7)))
+            distance = wrap(distance, lang, width=max(6, room))
+        tree_ax.set_ylabel(distance, fontsize=sizing.pt(7))
         tree_ax.spines[["top", "right", "bottom"]].set_visible(False)
         tree_ax.tick_params(axis="x", length=0)
         ax = fig.add_subplot(grid[1, 0])
@@ -323,7 +331,9 @@ def plot_theme_similarity(
     extra = turned_length(columns, fontsize=6) if rotation and lang == "zh" else 0.0
 
     with plot_style(sizing):
-        fig = new_figure(sizing, height=sizing.tall(1.0 + n_rows * (0.3 + 0.24 * n) + extra))
+        fig_height = sizing.tall(1.0 + n_rows * (0.3 + 0.24 * n) + extra)
+        warn_if_unfit(sizing, fig_height, figure="theme similarity")
+        fig = new_figure(sizing, height=fig_height)
         axes = fig.subplots(n_rows, n_cols, squeeze=False)
         mesh = None
         for index, ax in enumerate(axes.ravel()):

@@ -43,7 +43,7 @@ from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
-from analysis.figures.labels import wrap
+from analysis.figures.labels import short_label
 from analysis.figures.style import (
     HouseFigure,
     categorical_colors,
@@ -62,6 +62,9 @@ CM_PER_INCH: float = 2.54
 WIDTHS_CM: dict[str, float] = {"single": 8.5, "medium": 14.0, "double": 17.5}
 #: The style's ``font.size`` (points); other sizes keep their ratio to it.
 BASE_FONTSIZE: float = 8.0
+#: The tallest figure (cm) a journal page holds below its caption; a taller
+#: layout warns (:class:`FitWarning`).
+MAX_HEIGHT_CM: float = 23.0
 #: The rcParams of the style that are font sizes (scaled with ``fontsize``).
 FONTSIZE_RC: tuple[str, ...] = (
     "font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
@@ -73,6 +76,12 @@ TYPE3_WARNING: str = (
     "fig.savefig; save it with analysis.figures.save(fig, path), or call "
     "analysis.figures.apply_style() before making the figure"
 )
+
+
+
+class FitWarning(UserWarning):
+    """A figure does not fit the chosen width within a journal page: use a wider preset."""
+
 
 _SIZE = "{name} must be a positive number of centimetres{presets}, got {value!r}"
 
@@ -172,7 +181,10 @@ class Sizing:
         """``labels`` as given in the house layout; wrapped at ``chars(width)`` when narrow."""
         if not self.narrow:
             return list(labels)
-        return [wrap(value, lang, width=self.chars(width, minimum=14)) for value in labels]
+        # At most two lines each (asides dropped, then cut), so that no row is
+        # made tall by one long label.
+        return [short_label(value, lang, width=self.chars(width, minimum=14))
+                for value in labels]
 
     def tall(self, rule: float) -> float:
         """The figure height: the given height, else ``rule`` (inches at the house font size)."""
@@ -288,6 +300,26 @@ def target_axes(sizing: Sizing, *, height: float, pyplot: bool = True
     fig = new_figure(sizing, height=height, pyplot=pyplot)
     return fig, fig.add_subplot()
 
+
+
+def warn_if_unfit(sizing: Sizing, height: float, *, figure: str,
+                  reason: str | None = None) -> None:
+    """Warn (:class:`FitWarning`) if a figure is taller than a page or cannot fit its width.
+
+    ``height`` is the figure's height in inches; a height the caller gave is
+    not questioned.  ``reason``, when given, says why the layout does not fit
+    the width (labels that would be drawn outside the figure, cells too small
+    for their labels) and warns whatever the height.
+    """
+    too_tall = sizing.height is None and height * CM_PER_INCH > MAX_HEIGHT_CM + 1e-9
+    if not (too_tall or reason):
+        return
+    why = reason or (f"it would be {height * CM_PER_INCH:.1f} cm tall, more than a journal "
+                     f"page holds ({MAX_HEIGHT_CM:g} cm)")
+    warnings.warn(
+        f"the {figure} figure does not fit a width of {sizing.width * CM_PER_INCH:.1f} cm: "
+        f"{why}; use width=\"double\" (or give a height in cm)",
+        FitWarning, stacklevel=3)
 
 
 def _root(ax: Axes) -> Figure:

@@ -29,6 +29,7 @@ from analysis.figures.labels import (
     label,
     order,
     region_labels,
+    short_label,
     text,
     turned_length,
     wrap,
@@ -265,16 +266,31 @@ def plot_domain_shares(
                            default_width=WIDTH_DOUBLE, default_cmap=None)
     colours = sizing.colors(domains)
     label_width = sizing.chars(36)
+    n_cols = 4 if lang == "zh" else 3
+    domain_names = {d: wrap(label("domain", d, lang), lang, width=label_width) for d in domains}
+    legend_height = 0.0
+    if sizing.narrow:
+        # Two legend columns, each label wrapped to its column (a Latin
+        # character half an em; the handle takes about six), at most three lines.
+        n_cols = 2
+        room = int(sizing.width * 72 / n_cols / (0.5 * sizing.pt(7))) - 6
+        domain_names = {d: short_label(label("domain", d, lang), lang, width=room, max_lines=3)
+                        for d in domains}
+        lines = [n_lines([domain_names[d] for d in domains[i:i + n_cols]])
+                 for i in range(0, len(domains), n_cols)]
+        # The legend's rows below the bars, beyond the one line the house layout allows.
+        legend_height = (sum(lines) - len(lines) / 2) * 1.25 * 7 / 72
 
     with plot_style(sizing):
-        fig, ax = target_axes(sizing, height=sizing.tall(1.2 + 0.42 * len(regions)))
+        fig, ax = target_axes(sizing,
+                              height=sizing.tall(1.2 + 0.42 * len(regions) + legend_height))
         left = np.zeros(len(regions))
         y = np.arange(len(regions))
         for domain in domains:
             widths = matrix[domain].to_numpy(dtype=float)
             bars = ax.barh(y, widths, left=left, height=0.7, color=colours[domain],
                            edgecolor="white", linewidth=0.5,
-                           label=wrap(label("domain", domain, lang), lang, width=label_width))
+                           label=domain_names[domain])
             for rect, share in zip(bars, widths, strict=True):
                 if share >= 0.04:
                     ax.text(rect.get_x() + share / 2, rect.get_y() + rect.get_height() / 2,
@@ -290,11 +306,7 @@ def plot_domain_shares(
                            lang))
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        handles = [Patch(facecolor=colours[d], label=wrap(label("domain", d, lang), lang,
-                                                            width=label_width)) for d in domains]
-        n_cols = 4 if lang == "zh" else 3
-        if sizing.stretch / sizing.scale < 0.75:
-            n_cols = 2 if lang == "zh" else 1
+        handles = [Patch(facecolor=colours[d], label=domain_names[d]) for d in domains]
         if sizing.ax is None:
             fig.legend(handles=handles, loc="outside lower center", ncol=n_cols,
                        frameon=False, title=text("domain", lang))

@@ -158,8 +158,14 @@ def plot_topic_terms(
             # an empty slot below it is the last of its column and needs labels.
             ax.xaxis.set_tick_params(labelbottom=index + n_cols >= len(topics))
             coverage = float(rows["coverage"].iloc[0])
-            ax.set_title(text("topic_n_coverage", lang, fields={
-                "n": topics[index], "coverage": f"{100 * coverage:.0f}"}), loc="left")
+            title = text("topic_n_coverage", lang, fields={
+                "n": topics[index], "coverage": f"{100 * coverage:.0f}"})
+            if sizing.narrow:
+                # Titles start over the bars, right of the terms: wrapped to half
+                # their panel (a Latin character about 0.55 em).
+                room = 0.5 * sizing.width * 72 / n_cols / (0.55 * sizing.pt(8))
+                title = wrap(title, lang, width=max(8, int(room)))
+            ax.set_title(title, loc="left")
             ax.tick_params(axis="y", length=0)
             ax.spines["left"].set_visible(False)
         fig.supxlabel(text("term_weight_pct", lang), fontsize=sizing.pt(8))
@@ -244,7 +250,13 @@ def plot_topic_regions(
                             annotations=percent_labels(values), fontsize=sizing.pt(7))
         ax.set_yticklabels([wrap(name, lang, width=sizing.chars(22))
                             for name in region_labels(regions, lang).values()])
-        ax.set_xticklabels([names[t] for t in topics], fontsize=sizing.pt(6.5))
+        columns = [names[t] for t in topics]
+        if sizing.narrow:
+            # "Topic 3" on two lines, so that it is no wider than its terms.
+            columns = ["\n".join([wrap(first, lang, width=6), *terms])
+                       for first, *terms in (name.split("\n") for name in columns)]
+        # A point smaller when narrow: four Chinese characters fit a column.
+        ax.set_xticklabels(columns, fontsize=sizing.pt(6.5 if not sizing.narrow else 5.5))
         ax.xaxis.tick_top()
         if sizing.ax is None:
             bar = fig.colorbar(mesh, cax=fig.add_subplot(grid[0, 1]))

@@ -26,6 +26,7 @@ from analysis.figures.sizing import (
     new_figure,
     plot_style,
     target_axes,
+    warn_if_unfit,
 )
 from analysis.figures.style import SEQUENTIAL_CMAP, WIDTH_DOUBLE
 
@@ -125,6 +126,11 @@ def plot_confusion(
     # Rows as high as their (wrapped) labels need; 0.2 in each in the house layout.
     size = 1.6 + max(0.2, 0.125 * n_lines(row_names)) * n
 
+    # Heatmap columns share about half the width (the theme names take the
+    # rest); a count of two digits and its column number need about 1.3 em.
+    if sizing.ax is None and sizing.width * 0.5 / n < 1.3 * sizing.pt(6) / 72:
+        warn_if_unfit(sizing, sizing.tall(size), figure="confusion",
+                      reason=f"its {n} x {n} cells are too small for their counts")
     with plot_style(sizing):
         if sizing.ax is None:
             fig = new_figure(sizing, height=sizing.tall(size))
