@@ -86,7 +86,8 @@ def test_recipe_1_sentences_per_region_and_theme(tmp_path, monkeypatch):
     assert set(sentences["unit_kind"]) == {"sentence"} and set(sentences["part"]) == {"plan"}
     # The shipped theme table counts the same sentences (plan part).
     import analysis
-    shipped = analysis.theme_table(level="theme").set_index(["region_id", "theme_id"])["n_sentences"]
+    shipped = analysis.theme_table(level="theme").set_index(["region_id", "theme_id"])
+    shipped = shipped["n_sentences"]
     stacked = counts.stack()
     assert (stacked.reindex(shipped.index, fill_value=0) == shipped).all()
     domains = ns["domains"]

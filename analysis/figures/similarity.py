@@ -236,8 +236,13 @@ def plot_region_similarity(
         tree_height = (fig_height - 1.2 * sizing.scale) * 1.3 / (n + 1.3)
         distance = text("distance", lang)
         if turned_length([distance], fontsize=sizing.pt(7)) > tree_height:
+            # First break before the bracket, so "余弦相似度" stays whole; wrap a line
+            # only if it is still longer than the tree is high.
             room = int(tree_height * 72 / (0.5 * sizing.pt(7)))
-            distance = wrap(distance, lang, width=max(6, room))
+            lines = distance.replace("（", "\n（", 1).replace(" (", "\n(", 1).split("\n")
+            distance = "\n".join(
+                line if turned_length([line], fontsize=sizing.pt(7)) <= tree_height
+                else wrap(line, lang, width=max(6, room)) for line in lines)
         tree_ax.set_ylabel(distance, fontsize=sizing.pt(7))
         tree_ax.spines[["top", "right", "bottom"]].set_visible(False)
         tree_ax.tick_params(axis="x", length=0)
