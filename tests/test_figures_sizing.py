@@ -306,3 +306,21 @@ def test_save_is_reproducible_and_takes_formats(tmp_path):
         save(fig, tmp_path / "x.jpg")
     with pytest.raises(ValueError, match="formats must be drawn from"):
         save(fig, tmp_path / "x", formats=["tiff"])
+
+
+def test_plot_style_keeps_session_state_set_inside_it():
+    # Jupyter's inline backend sets `interactive` when the kernel's first figure is
+    # drawn; a plot that undoes it on leaving its style block hides every later figure.
+    from analysis.figures.sizing import figure_sizing, plot_style
+
+    sizing = figure_sizing(width="single", height=None, cmap=None, fontsize=8.0, ax=None,
+                           default_width=3.5, default_cmap="viridis")
+    before = mpl.rcParams["interactive"]
+    try:
+        mpl.rcParams["interactive"] = False
+        with plot_style(sizing):
+            mpl.rcParams["interactive"] = True
+        assert mpl.rcParams["interactive"] is True
+        assert mpl.rcParams["font.size"] != 123  # the style itself is undone
+    finally:
+        mpl.rcParams["interactive"] = before

@@ -268,7 +268,12 @@ def font_rc(scale: float) -> dict[str, float]:
 @contextmanager
 def plot_style(sizing: Sizing) -> Iterator[None]:
     """The house style (:func:`analysis.figures.style.figure_style`) at the figure's font size."""
-    with figure_style(), mpl.rc_context(font_rc(sizing.scale)):
+    # The font sizes go inside figure_style's own context, not a second rc_context:
+    # leaving an rc_context restores *every* rcParam, including the `interactive`
+    # flag Jupyter's inline backend sets on the first figure, after which a
+    # notebook shows no further figure (figure_style keeps that session state).
+    with figure_style():
+        mpl.rcParams.update(font_rc(sizing.scale))
         yield
 
 
