@@ -133,7 +133,6 @@ def plot_keyness(
         sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
     max_regions : int, default :data:`analysis.figures.regions.MAX_PANELS`
         Most panels drawn.
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
@@ -146,6 +145,7 @@ def plot_keyness(
         Base font size in points; every other text keeps its ratio to it.
     ax : None
         Must be None: one panel per region needs a figure of its own.
+
     Returns
     -------
     Figure
@@ -281,7 +281,6 @@ def plot_word_clouds(
         sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
     max_regions : int, default :data:`analysis.figures.regions.MAX_PANELS`
         Most clouds drawn.
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
@@ -294,6 +293,7 @@ def plot_word_clouds(
         Base font size in points; every other text keeps its ratio to it.
     ax : None
         Must be None: one panel per region needs a figure of its own.
+
     Returns
     -------
     Figure

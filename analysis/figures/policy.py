@@ -466,7 +466,6 @@ def plot_instrument_mix(
         sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
     max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
         Most bars drawn.
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_MEDIUM`).
@@ -479,6 +478,7 @@ def plot_instrument_mix(
         Base font size in points; every other text keeps its ratio to it.
     ax : Axes, optional
         Draw into this axes (the legend goes above it) and return its figure.
+
     Returns
     -------
     Figure
@@ -552,7 +552,6 @@ def plot_theme_instrument_heatmap(
         Rows are the codebook's domains or its themes (grouped by domain; areas
         with no sentence are left out).  Themes of different domains are
         separated by a thin line.
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_MEDIUM`).
@@ -565,6 +564,7 @@ def plot_theme_instrument_heatmap(
         Base font size in points; every other text keeps its ratio to it.
     ax : Axes, optional
         Draw into this axes (the colour bar takes room below it) and return its figure.
+
     Returns
     -------
     Figure
@@ -633,7 +633,6 @@ def plot_instrument_subtypes(
         sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
     max_regions : int, default :data:`analysis.figures.regions.MAX_COLUMNS`
         Most columns drawn.
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_MEDIUM`).
@@ -646,6 +645,7 @@ def plot_instrument_subtypes(
         Base font size in points; every other text keeps its ratio to it.
     ax : Axes, optional
         Draw into this axes (the colour bar takes room below it) and return its figure.
+
     Returns
     -------
     Figure
@@ -734,7 +734,6 @@ def plot_modality(
         (:func:`analysis.figures.regions.select_regions`).
     max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
         Most bars of panel (a).
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_MEDIUM`).
@@ -747,6 +746,7 @@ def plot_modality(
         Base font size in points; every other text keeps its ratio to it.
     ax : None
         Must be None: the two panels need a figure of their own.
+
     Returns
     -------
     Figure
@@ -904,7 +904,6 @@ def plot_citation_network(
         Most documents drawn: of those the plans shown cite, the ones cited by
         the most of them, then with the most mentions, then by issuing level
         and title (:func:`cap_documents`).
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
@@ -917,6 +916,7 @@ def plot_citation_network(
         Base font size in points; every other text keeps its ratio to it.
     ax : None
         Must be None: the labels hang outside a fixed axes placed in a figure of its own.
+
     Returns
     -------
     Figure

@@ -161,7 +161,6 @@ def plot_region_similarity(
         The dendrogram is then the table's tree restricted to those regions
         (:func:`analysis.figures.regions.induced_linkage`): same merge heights.
     max_regions : int, default :data:`analysis.figures.regions.MAX_MATRIX`
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_MEDIUM`).
@@ -174,6 +173,7 @@ def plot_region_similarity(
         Base font size in points; every other text keeps its ratio to it.
     ax : None
         Must be None: the dendrogram, heatmap and colour bar need a figure of their own.
+
     Returns
     -------
     Figure
@@ -285,7 +285,6 @@ def plot_theme_similarity(
         With more than ``max_regions`` regions, the largest are drawn; without
         sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
     max_regions : int, default :data:`analysis.figures.regions.MAX_THEME_MATRIX`
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
@@ -298,6 +297,7 @@ def plot_theme_similarity(
         Base font size in points; every other text keeps its ratio to it.
     ax : None
         Must be None: one panel per theme needs a figure of its own.
+
     Returns
     -------
     Figure

@@ -99,7 +99,6 @@ def plot_topic_terms(
     n_terms : int, default 8
     n_cols : int, optional
         Panels per row (default 4; 2 when the figure is narrower than the house width).
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
@@ -112,6 +111,7 @@ def plot_topic_terms(
         Base font size in points; every other text keeps its ratio to it.
     ax : None
         Must be None: one panel per topic needs a figure of its own.
+
     Returns
     -------
     Figure
@@ -200,7 +200,6 @@ def plot_topic_regions(
         sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
     max_regions : int, default :data:`analysis.figures.regions.MAX_ROWS`
         Most rows drawn.
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
@@ -214,6 +213,7 @@ def plot_topic_regions(
     ax : Axes, optional
         Draw the heatmap into this axes (its colour bar takes room beside it) and
         return its figure.
+
     Returns
     -------
     Figure

@@ -81,7 +81,6 @@ def plot_confusion(
         Which half of the validation sample (``dev``, ``heldout`` or ``all``);
         the held-out half was not used to tune the codebook.
     level : {"theme", "domain"}, default "theme"
-
     width : float, {"single", "medium", "double"} or None, default None
         Centimetres or a journal preset (:data:`analysis.figures.sizing.WIDTHS_CM`);
         None is the house width (:data:`analysis.figures.style.WIDTH_DOUBLE`).
@@ -95,6 +94,7 @@ def plot_confusion(
     ax : Axes, optional
         Draw the heatmap into this axes (its colour bar takes room beside it) and
         return its figure.
+
     Returns
     -------
     Figure
