@@ -32,6 +32,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from analysis.executors import SCHEDULER_ENV
@@ -101,12 +102,12 @@ def region_partitions(
         raise ValueError(f"table is missing column {column!r}")
     if table.empty:
         return [table.iloc[0:0]]
-    values = table[column]
+    codes = pd.factorize(table[column])[0]
     # Where a new run of the column starts (a region's rows are one run in the
     # units table; cutting only there keeps every plan's rows on one worker).
-    changes = values.ne(values.shift()).to_numpy()
-    changes[0] = True
-    run_starts = changes.nonzero()[0].tolist()
+    changes = np.ones(len(codes), dtype=bool)
+    changes[1:] = codes[1:] != codes[:-1]
+    run_starts = np.flatnonzero(changes).tolist()
     per_block = math.ceil(len(run_starts) / n_partitions)
     starts = run_starts[::per_block]
     ends = [*starts[1:], len(table)]
