@@ -446,8 +446,10 @@ def build(
     n_jobs : int, optional
         Worker processes for the per-plan stages (default: the CPUs available).
     scheduler : str, optional
-        A Dask scheduler address; the per-plan stages then run on that cluster
-        (default: the ``ANALYSIS_DASK_SCHEDULER`` environment variable, else local).
+        A Dask scheduler address; every table step then runs on that cluster,
+        in blocks of plans or as one task (:mod:`analysis.distributed`), with
+        the same tables (default: the ``ANALYSIS_DASK_SCHEDULER`` environment
+        variable, else local).
     force : bool, default False
         Run every step even when its outputs are up to date.
     verbose : bool, default True
