@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--scheduler",
         default=None,
-        help="Dask scheduler address for per-plan stages "
+        help="Dask scheduler address: run the table steps on that cluster "
         "(default: $ANALYSIS_DASK_SCHEDULER, else local)",
     )
     build.add_argument(

@@ -13,6 +13,7 @@ from the same inputs are byte-identical.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import platform
@@ -54,8 +55,20 @@ from analysis.coding.validation_citations import CITATIONS_GOLD_PATH, run_citati
 from analysis.coding.validation_instruments import INSTRUMENT_SAMPLE_PATH, run_instrument_validation
 from analysis.coding.validation_targets import TARGETS_GOLD_PATH, run_target_validation
 from analysis.corpus.load import load_corpus, read_manifest
+from analysis.distributed import (
+    concat_partitions,
+    map_partitions,
+    resolve_scheduler,
+    run_on_worker,
+)
 from analysis.io import write_json, write_table
-from analysis.text.keyness import cooccurrence, keyness_by_region, keyword_frequencies
+from analysis.text.keyness import (
+    cooccurrence,
+    keyness_by_region_from_counts,
+    keyword_frequencies_from_counts,
+    sum_term_counts,
+    term_counts,
+)
 from analysis.text.new_words import candidate_terms
 from analysis.text.reuse import text_reuse
 from analysis.text.similarity import (
@@ -180,14 +193,21 @@ def _empty(*stems: str) -> Tables:
     return {stem: pd.DataFrame(columns=TABLES[stem]) for stem in stems}
 
 
-def themes_step(tables: Tables, *, codebook: Codebook | None = None) -> Tables:
+def themes_step(
+    tables: Tables, *, codebook: Codebook | None = None, scheduler: str | None = None
+) -> Tables:
     """Code every unit by theme; theme/domain shares; validation against hand coding.
 
     ``codebook`` None is the shipped one.  The hand coding uses the shipped
     scheme, so another codebook is validated only if it has the same domains
     and themes (:func:`analysis.build_variants.same_scheme_as_shipped`).
+    With a Dask ``scheduler`` the units are coded on its workers, in blocks of
+    plans (:func:`analysis.distributed.map_partitions`; the same table).
     """
-    units = code_units(tables["corpus_units"], codebook=codebook)
+    units = concat_partitions(
+        map_partitions(functools.partial(code_units, codebook=codebook),
+                       tables["corpus_units"], scheduler=scheduler),
+        keep_index=True)
     if sample_in_corpus(units, THEME_SAMPLE_PATH) and same_scheme_as_shipped(codebook):
         gold = read_gold(codebook=codebook)
         overall, by_theme, confusion = [], [], []
@@ -212,11 +232,24 @@ def themes_step(tables: Tables, *, codebook: Codebook | None = None) -> Tables:
     }
 
 
-def policy_step(tables: Tables) -> Tables:
-    """Policy instruments, commitment strength, targets and cited documents."""
-    themed = tables["themed_units"]
+def _policy_partition(themed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The row-wise policy coders on some plans' units: coded units, citations, targets."""
     units = classify_modality(code_instruments(themed))
-    citations = extract_citations(units)
+    return units, extract_citations(units), extract_targets(units)
+
+
+def policy_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
+    """Policy instruments, commitment strength, targets and cited documents.
+
+    With a Dask ``scheduler`` the coders run on its workers, in blocks of plans
+    (:func:`analysis.distributed.map_partitions`; the same tables).
+    """
+    themed = tables["themed_units"]
+    parts = map_partitions(_policy_partition, themed, scheduler=scheduler)
+    units = concat_partitions([part[0] for part in parts], keep_index=True)
+    citations = concat_partitions([part[1] for part in parts], keep_index=False)
+    targets = concat_partitions([part[2] for part in parts], keep_index=False)
+    del parts
     validation = _empty("instrument_validation", "instrument_confusion", "target_matches",
                         "target_validation", "citation_matches", "citation_validation")
     if sample_in_corpus(units, INSTRUMENT_SAMPLE_PATH):
@@ -231,7 +264,7 @@ def policy_step(tables: Tables) -> Tables:
         "units": units,
         "instrument_table": instrument_table(units),
         "modality_table": modality_table(units),
-        "targets": extract_targets(units),
+        "targets": targets,
         "citations": citations,
         "citation_network": citation_network(citations),
         "citation_pairs": shared_citations(citations, regions=sorted(units["region_id"].unique())),
@@ -277,20 +310,32 @@ def tokens_step(
             "candidate_terms": candidate_terms(tokens, units)}
 
 
-def keywords_step(tables: Tables) -> Tables:
+def keywords_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
     """Keyword frequencies, region-vs-rest keyness and co-occurrence of the content tokens.
 
     Numbers, single characters and place names (jieba's ``ns`` words and the
     plans' own region names) are left out (:mod:`analysis.text.term_filters`).
+    Frequencies and keyness are computed from the term counts per region
+    (:func:`analysis.text.keyness.term_counts`); with a Dask ``scheduler``
+    blocks of plans are counted on its workers and the counts added up here,
+    and co-occurrence runs on one worker.  The tables are the same.
     """
     content = tables["content_tokens"]
     regions = tables["region_names"]
     include_absent = content["region_id"].nunique() <= config.KEYNESS_ABSENT_MAX_REGIONS
+    counts = sum_term_counts(map_partitions(functools.partial(term_counts, regions=regions),
+                                            content, scheduler=scheduler))
     return {
-        "keywords": keyword_frequencies(content, regions=regions),
-        "keyness": keyness_by_region(content, include_absent=include_absent, regions=regions),
-        "cooccurrence": cooccurrence(content, regions=regions),
+        "keywords": keyword_frequencies_from_counts(counts),
+        "keyness": keyness_by_region_from_counts(counts, include_absent=include_absent),
+        **run_on_worker(_cooccurrence_tables, tables, needs=("content_tokens", "region_names"),
+                        scheduler=scheduler),
     }
+
+
+def _cooccurrence_tables(tables: Tables) -> Tables:
+    return {"cooccurrence": cooccurrence(tables["content_tokens"],
+                                         regions=tables["region_names"])}
 
 
 def similarity_step(tables: Tables) -> Tables:
@@ -311,9 +356,26 @@ def alignment_step(tables: Tables) -> Tables:
     return {"passage_alignment": passage_alignment(tables["content_tokens"], tables["plan_units"])}
 
 
-def reuse_step(tables: Tables) -> Tables:
-    """Wording shared verbatim or nearly between plans."""
+def reuse_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
+    """Wording shared verbatim or nearly between plans (on one Dask worker when given one)."""
+    return run_on_worker(_reuse_tables, tables, needs=("plan_units",), scheduler=scheduler)
+
+
+def _reuse_tables(tables: Tables) -> Tables:
     return {"text_reuse": text_reuse(tables["plan_units"])}
+
+
+# Steps that run whole, as one task on one worker, when a Dask scheduler is given
+# (their work is not split into partitions; see analysis.distributed).
+WHOLE_STEPS_ON_WORKER: tuple[str, ...] = ("similarity", "passage alignment", "topics")
+
+
+def _on_worker(step: Step, scheduler: str | None) -> Step:
+    """``step`` run on one worker of the cluster (unchanged without a scheduler)."""
+    if resolve_scheduler(scheduler) is None:
+        return step
+    run = functools.partial(run_on_worker, step.run, needs=step.needs, scheduler=scheduler)
+    return Step(step.name, run, step.needs)
 
 
 def topics_step(tables: Tables) -> Tables:
@@ -384,8 +446,10 @@ def build(
     n_jobs : int, optional
         Worker processes for the per-plan stages (default: the CPUs available).
     scheduler : str, optional
-        A Dask scheduler address; the per-plan stages then run on that cluster
-        (default: the ``ANALYSIS_DASK_SCHEDULER`` environment variable, else local).
+        A Dask scheduler address; every table step then runs on that cluster,
+        in blocks of plans or as one task (:mod:`analysis.distributed`), with
+        the same tables (default: the ``ANALYSIS_DASK_SCHEDULER`` environment
+        variable, else local).
     force : bool, default False
         Run every step even when its outputs are up to date.
     verbose : bool, default True
@@ -495,19 +559,23 @@ def _build_tables(
     """
     stopwords = extra_stopwords(variant)
     steps = [
-        Step("themes", lambda t: themes_step(t, codebook=codebook), ("corpus_units",)),
-        Step("policy instruments, modality, targets, citations", policy_step, ("themed_units",)),
+        Step("themes", lambda t: themes_step(t, codebook=codebook, scheduler=scheduler),
+             ("corpus_units",)),
+        Step("policy instruments, modality, targets, citations",
+             lambda t: policy_step(t, scheduler=scheduler), ("themed_units",)),
         Step("tokens", lambda t: tokens_step(t, n_jobs=n_jobs, scheduler=scheduler,
                                              user_dict=variant.dictionary_paths,
                                              stopwords=stopwords),
              ("themed_units",)),
-        Step("keywords and keyness", keywords_step, ("content_tokens", "region_names")),
+        Step("keywords and keyness", lambda t: keywords_step(t, scheduler=scheduler),
+             ("content_tokens", "region_names")),
         Step("similarity", similarity_step, ("content_tokens", "plan_units")),
         Step("passage alignment", alignment_step, ("content_tokens", "plan_units")),
         Step("topics", topics_step, ("content_tokens", "plan_units", "region_names")),
         # Last: its result is the largest table of a big corpus, and the tokens are gone by then.
-        Step("text reuse", reuse_step, ("plan_units",)),
+        Step("text reuse", lambda t: reuse_step(t, scheduler=scheduler), ("plan_units",)),
     ]
+    steps = [_on_worker(s, scheduler) if s.name in WHOLE_STEPS_ON_WORKER else s for s in steps]
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}-") as staging:

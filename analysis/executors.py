@@ -1,6 +1,9 @@
 """Run a per-document function over many documents: in-process, in a local
 process pool, or on a Dask cluster — with the same results in the same order.
 
+(The table steps after loading and segmentation go to the cluster through
+:mod:`analysis.distributed`, in blocks of plans or as one task.)
+
 Per-document stages (loading a plan, segmenting it) only see one plan, so they
 parallelise across documents.  The default is a local process pool sized to
 the machine; giving a Dask scheduler address (``--scheduler`` or the
@@ -92,14 +95,10 @@ def map_documents(
 def _map_dask(
     func: Callable[[T], R], items: Sequence[T], *, scheduler: str, desc: str, show: bool
 ) -> list[R]:
-    try:
-        from distributed import Client
-    except ImportError as error:
-        raise ImportError(
-            f"a Dask scheduler was given ({scheduler!r}) but dask.distributed is not installed; "
-            "install it with `pip install -e .[dask]` or unset ANALYSIS_DASK_SCHEDULER"
-        ) from error
-    with Client(scheduler) as client:
+    # Imported here: analysis.distributed reads SCHEDULER_ENV from this module.
+    from analysis.distributed import cluster_client
+
+    with cluster_client(scheduler) as client:
         futures = client.map(func, items, pure=False)
         results = []
         for future in tqdm(futures, desc=f"{desc} (dask)", disable=not show):

@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from analysis import config, executors
+from analysis import executors
 from analysis.executors import SCHEDULER_ENV, map_documents
 
 
@@ -109,34 +108,4 @@ def test_the_environment_variable_sends_work_to_dask(dask_cluster, monkeypatch):
     assert calls == [dask_cluster.scheduler_address]
 
 
-def _files(directory: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster, tmp_path,
-                                                                    monkeypatch):
-    from analysis.build import build
-    from analysis.text.tokens import tokens_from_units
-
-    outputs = {}
-    for name, options in (("dask", {"scheduler": dask_cluster.scheduler_address}),
-                          ("local", {"n_jobs": 1})):
-        # A separate, empty cache for each build, so neither reads what the
-        # other computed.  The variable reaches the Dask workers too, which
-        # started with this process's environment.
-        cache = tmp_path / f"cache-{name}"
-        monkeypatch.setattr(config, "CACHE_DIR", cache)
-        monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(cache))
-        # tokens_from_units took config.CACHE_DIR as its default when it was
-        # imported; without this the second build would read the first one's
-        # segmentation instead of segmenting on its own executor.
-        monkeypatch.setitem(tokens_from_units.__kwdefaults__, "cache_dir", cache)
-        out_dir = tmp_path / name
-        written = build(out_dir=out_dir, figures_dir=None, verbose=False, **options)
-        assert written, f"the {name} build wrote nothing"
-        outputs[name] = _files(out_dir)
-
-    assert sorted(outputs["dask"]) == sorted(outputs["local"])
-    differing = [f for f in outputs["local"] if outputs["dask"][f] != outputs["local"][f]]
-    assert differing == [], f"outputs that differ between the Dask and the local build: {differing}"
+# The whole build on a LocalCluster, byte for byte: tests/test_distributed.py.

@@ -509,3 +509,51 @@ def test_top_keywords_checks_and_edges():
         kn.top_keywords(table, n_over=0)
     with pytest.raises(ValueError, match="n_under must be an integer >= 0"):
         kn.top_keywords(table, n_under=-1)
+
+
+# --------------------------------------------------------------------------- partial counts
+
+
+def _count_tokens() -> pd.DataFrame:
+    # Region a: 教育 ×2, 学校; region b: 教育, 课程; one row with no region: 学校.
+    return pd.DataFrame({
+        "region_id": ["a", "a", "a", "b", "b", None],
+        "unit_id": ["a-1", "a-1", "a-2", "b-1", "b-1", "x-1"],
+        "token": ["教育", "教育", "学校", "教育", "课程", "学校"],
+    })
+
+
+def test_term_counts_are_the_hand_counted_occurrences_with_the_unplaced_row_kept():
+    counts = kn.term_counts(_count_tokens(), keep_places=True)
+    got = {(r if isinstance(r, str) else None, t): n
+           for r, t, n in counts.itertuples(index=False)}
+    assert got == {("a", "教育"): 2, ("a", "学校"): 1, ("b", "教育"): 1, ("b", "课程"): 1,
+                   (None, "学校"): 1}
+    assert counts["n"].dtype == "int64"
+
+
+def test_counts_of_parts_added_up_give_the_whole_tables():
+    tokens = _count_tokens()
+    # Cut inside region a, so the same (region, token) is counted in two parts.
+    parts = [kn.term_counts(tokens.iloc[:1], keep_places=True),
+             kn.term_counts(tokens.iloc[1:], keep_places=True)]
+    counts = kn.sum_term_counts(parts)
+    assert counts.loc[(counts["region_id"] == "a") & (counts["token"] == "教育"), "n"].tolist() \
+        == [2]
+    freq = kn.keyword_frequencies_from_counts(counts)
+    pd.testing.assert_frame_equal(freq, kn.keyword_frequencies(tokens, keep_places=True))
+    # Hand-worked: a has 3 tokens, 教育 twice; 教育 is in both regions.
+    row = freq.loc[(freq["region_id"] == "a") & (freq["token"] == "教育")].iloc[0]
+    assert row["per_10k"] == pytest.approx(2 / 3 * 10_000)
+    assert (row["doc_freq"], row["n_docs"]) == (2, 2)
+    # The unplaced 学校 is in keyness's prior (f = 2 of 6 tokens) but in no group.
+    table = kn.keyness_by_region_from_counts(counts, min_freq=1)
+    pd.testing.assert_frame_equal(table, kn.keyness_by_region(tokens, min_freq=1, keep_places=True))
+    school = table.loc[(table["target"] == "a") & (table["token"] == "学校")]
+    cols = ["n_target", "n_reference", "total_target", "total_reference"]
+    assert school[cols].values.tolist() == [[1, 0, 3, 2]]
+
+
+def test_summing_needs_a_count_table():
+    with pytest.raises(ValueError, match="at least one count table"):
+        kn.sum_term_counts([])

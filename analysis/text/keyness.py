@@ -66,8 +66,10 @@ from analysis import schema
 from analysis.text.term_filters import filter_terms
 
 __all__ = [
-    "cooccurrence", "g2_statistic", "keyness", "keyness_by_region", "keyword_frequencies",
-    "log_ratio", "one_vs_rest", "top_keywords", "TOP_KEYWORDS_BY", "weighted_log_odds",
+    "cooccurrence", "g2_statistic", "keyness", "keyness_by_region",
+    "keyness_by_region_from_counts", "keyword_frequencies", "keyword_frequencies_from_counts",
+    "log_ratio", "one_vs_rest", "sum_term_counts", "term_counts", "top_keywords",
+    "TOP_KEYWORDS_BY", "weighted_log_odds",
 ]
 
 _LABEL_MAX_VALUES: int = 5
@@ -129,11 +131,79 @@ def keyword_frequencies(
     Manning, C. D., Raghavan, P., & Schütze, H. (2008). Introduction to
     Information Retrieval, ch. 6 (document frequency).
     """
+    counts = term_counts(tokens, by=by, regions=regions, keep_numbers=keep_numbers,
+                         keep_places=keep_places, keep_single_chars=keep_single_chars)
+    return keyword_frequencies_from_counts(counts, by=by)
+
+
+def term_counts(
+    tokens: pd.DataFrame,
+    *,
+    by: str = "region_id",
+    regions: pd.DataFrame | None = None,
+    keep_numbers: bool = False,
+    keep_places: bool = False,
+    keep_single_chars: bool = False,
+) -> pd.DataFrame:
+    """Occurrences of every token in each group after the term filter: what the statistics read.
+
+    The statistics of :func:`keyword_frequencies` and :func:`keyness_by_region`
+    depend on the tokens only through these counts, so counts taken on parts of
+    a token table (blocks of plans on a cluster, see :mod:`analysis.distributed`)
+    and added up by :func:`sum_term_counts` give the same numbers as the whole.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Token table (schema.TOKENS), possibly after stopword removal.
+    by : str, default "region_id"
+        Column defining the groups; any column of ``tokens``.
+    regions, keep_numbers, keep_places, keep_single_chars
+        As in :func:`keyword_frequencies`.
+
+    Returns
+    -------
+    DataFrame with columns ``<by>``, ``token``, ``n`` (int64): one row per
+    group and token in order of first occurrence.  Missing group values and
+    missing tokens are rows too (keyness counts a row with no group in its
+    prior; a group's size counts its rows with no token).
+    """
     _require(tokens, "tokens", [by, "token"])
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
-    counts = tokens.groupby([by, "token"], sort=False).size().rename("n").reset_index()
-    totals = tokens.groupby(by, sort=False).size()
+    counts = (tokens.groupby([by, "token"], sort=False, dropna=False).size()
+              .rename("n").reset_index())
+    counts["n"] = counts["n"].astype("int64")
+    return counts
+
+
+def sum_term_counts(parts: Sequence[pd.DataFrame], *, by: str = "region_id") -> pd.DataFrame:
+    """Add up :func:`term_counts` of parts of one token table (the same ``by``).
+
+    Returns
+    -------
+    DataFrame with columns ``<by>``, ``token``, ``n``: one row per group and
+    token, in order of first occurrence across ``parts``.
+    """
+    if not parts:
+        raise ValueError("sum_term_counts needs at least one count table")
+    if len(parts) == 1:
+        return parts[0]
+    stacked = pd.concat(parts, ignore_index=True)
+    counts = (stacked.groupby([by, "token"], sort=False, dropna=False)["n"].sum()
+              .reset_index())
+    counts["n"] = counts["n"].astype("int64")
+    return counts
+
+
+def keyword_frequencies_from_counts(counts: pd.DataFrame, *, by: str = "region_id"
+                                    ) -> pd.DataFrame:
+    """:func:`keyword_frequencies` of a table of :func:`term_counts` (same columns and order)."""
+    _require(counts, "counts", [by, "token", "n"])
+    grouped = counts.loc[counts[by].notna()]
+    # A group's size is all its kept rows, a row with no token included.
+    totals = grouped.groupby(by, sort=False)["n"].sum()
+    counts = grouped.loc[grouped["token"].notna(), [by, "token", "n"]].reset_index(drop=True)
     counts["per_10k"] = counts["n"] / counts[by].map(totals).astype(float) * 10_000
     counts["doc_freq"] = counts.groupby("token")[by].transform("size")
     counts["n_docs"] = len(totals)
@@ -488,35 +558,60 @@ def keyness_by_region(
         Keep numbers and dates, place names, single characters; by default
         they are dropped before counting (:func:`analysis.text.term_filters.filter_terms`).
     """
-    _require(tokens, "tokens", [group_col, "token"])
+    _check_keyness_options(min_freq, prior)
+    counts = term_counts(tokens, by=group_col, regions=regions, keep_numbers=keep_numbers,
+                         keep_places=keep_places, keep_single_chars=keep_single_chars)
+    return keyness_by_region_from_counts(counts, group_col=group_col, min_freq=min_freq,
+                                         prior=prior, include_absent=include_absent)
+
+
+def _check_keyness_options(min_freq: int, prior: float) -> None:
     if not isinstance(min_freq, int | np.integer) or min_freq < 1:
         raise ValueError(f"min_freq must be an int >= 1; got {min_freq!r}")
     if not isinstance(prior, int | float | np.number) or not np.isfinite(prior) or prior <= 0:
         raise ValueError(f"prior must be a positive number (alpha0); got {prior!r}")
-    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
-                          keep_places=keep_places, keep_single_chars=keep_single_chars)
+
+
+def keyness_by_region_from_counts(
+    counts: pd.DataFrame,
+    *,
+    group_col: str = "region_id",
+    min_freq: int = 5,
+    prior: float = 1000.0,
+    include_absent: bool = True,
+) -> pd.DataFrame:
+    """:func:`keyness_by_region` of a table of :func:`term_counts` (schema.KEYNESS).
+
+    ``counts`` are the filtered tokens' counts by ``group_col`` (rows with a
+    missing group count in the prior only); the options are those of
+    :func:`keyness_by_region`, and the table is the same.
+    """
+    _require(counts, "counts", [group_col, "token", "n"])
+    _check_keyness_options(min_freq, prior)
+    n_rows = counts["n"].to_numpy(dtype=np.int64)
     # Every group at once, on integer codes: the statistics are elementwise, so one
     # vectorised pass gives the numbers the per-group tables would, without a
     # (group, token) index of strings or a thousand small frames.
-    group_codes, group_values = pd.factorize(tokens[group_col])
+    group_codes, group_values = pd.factorize(counts[group_col])
     groups = sorted(group_values, key=str)
     if len(groups) < 2:
         raise ValueError(f"need at least two values of {group_col!r}; got {groups}")
     group_pos = np.empty(len(group_values), dtype=np.int64)
     group_pos[pd.Index(group_values).get_indexer(groups)] = np.arange(len(groups))
-    token_codes, token_values = pd.factorize(tokens["token"])
+    token_codes, token_values = pd.factorize(counts["token"])
     token_names = np.asarray(token_values, dtype=object)
     by_name = np.argsort(token_names, kind="stable")
     vocab = token_names[by_name]  # code-point order, as Index.sort_values gives
     token_rank = np.empty(len(vocab), dtype=np.int64)
     token_rank[by_name] = np.arange(len(vocab))
     has_token = token_codes >= 0
-    background = np.bincount(token_rank[token_codes[has_token]], minlength=len(vocab))
+    background = np.zeros(len(vocab), dtype=np.int64)
+    np.add.at(background, token_rank[token_codes[has_token]], n_rows[has_token])
     n_all = background.sum()
     alpha_all = prior * background / n_all
     in_group = has_token & (group_codes >= 0)
     counts = sparse.csr_matrix(
-        (np.ones(int(in_group.sum()), dtype=np.int64),
+        (n_rows[in_group],
          (group_pos[group_codes[in_group]], token_rank[token_codes[in_group]])),
         shape=(len(groups), len(vocab)),
     )

@@ -1,0 +1,236 @@
+"""analysis.distributed: blocks of plans on Dask workers give the tables a local build gives.
+
+The cluster tests start a two-worker ``distributed.LocalCluster`` (separate
+processes, one thread each) on 127.0.0.1 with no dashboard, and are skipped
+only when ``distributed`` is not installed (``bin/_venv.sh`` installs the
+``dask`` extra, so they run in the normal suite).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import config, distributed
+from analysis.distributed import (
+    concat_partitions,
+    map_partitions,
+    region_partitions,
+    resolve_scheduler,
+    run_on_worker,
+)
+from analysis.executors import SCHEDULER_ENV
+
+
+@pytest.fixture(autouse=True)
+def _no_scheduler_from_environment(monkeypatch):
+    # A developer's ANALYSIS_DASK_SCHEDULER must not send the local cases to a cluster.
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+
+
+def _units(regions: list[tuple[str, int]]) -> pd.DataFrame:
+    rows = [(region, f"{region}-{i:04d}", f"{region} 第{i}句") for region, n in regions
+            for i in range(n)]
+    return pd.DataFrame(rows, columns=["region_id", "unit_id", "text"])
+
+
+def _with_pid(table: pd.DataFrame) -> pd.DataFrame:
+    # A row-wise function that also says which process ran it.
+    return table.assign(n_chars=table["text"].str.len(), pid=os.getpid())
+
+
+# --------------------------------------------------------------------------- partitions
+
+
+def test_partitions_cut_only_between_regions_and_stack_back_to_the_table():
+    units = _units([("a", 3), ("b", 1), ("c", 4), ("d", 2), ("e", 5)])
+    parts = region_partitions(units, n_partitions=2)
+    # 5 runs in at most 2 blocks: ceil(5 / 2) = 3 regions, then 2.
+    assert [sorted(p["region_id"].unique()) for p in parts] == [["a", "b", "c"], ["d", "e"]]
+    assert [len(p) for p in parts] == [8, 7]
+    pd.testing.assert_frame_equal(pd.concat(parts), units)
+
+
+def test_more_partitions_than_regions_gives_one_block_per_region():
+    units = _units([("a", 2), ("b", 3)])
+    parts = region_partitions(units, n_partitions=10)
+    assert [list(p["region_id"].unique()) for p in parts] == [["a"], ["b"]]
+
+
+def test_a_region_that_comes_back_later_is_a_run_of_its_own():
+    # Order is kept over grouping: a plan's rows out of place stay where they are.
+    units = _units([("a", 2), ("b", 2), ("a", 1)])
+    parts = region_partitions(units, n_partitions=3)
+    assert [p["region_id"].tolist() for p in parts] == [["a", "a"], ["b", "b"], ["a"]]
+
+
+def test_an_empty_table_is_one_empty_block():
+    parts = region_partitions(_units([]), n_partitions=4)
+    assert len(parts) == 1 and parts[0].empty
+
+
+@pytest.mark.parametrize("n_partitions", [0, -1, 1.5, True])
+def test_a_bad_partition_count_is_refused_with_a_message_naming_it(n_partitions):
+    with pytest.raises(ValueError, match="n_partitions must be a positive integer"):
+        region_partitions(_units([("a", 1)]), n_partitions=n_partitions)
+
+
+def test_a_missing_region_column_is_named():
+    with pytest.raises(ValueError, match="missing column 'plan'"):
+        region_partitions(_units([("a", 1)]), n_partitions=1, column="plan")
+
+
+def test_concat_keeps_a_coders_index_or_renumbers_a_fresh_table():
+    units = _units([("a", 2), ("b", 2)]).set_axis([10, 11, 12, 13])
+    parts = [units.iloc[:2], units.iloc[2:]]
+    pd.testing.assert_frame_equal(concat_partitions(parts, keep_index=True), units)
+    fresh = [p.reset_index(drop=True) for p in parts]
+    pd.testing.assert_frame_equal(concat_partitions(fresh, keep_index=False),
+                                  units.reset_index(drop=True))
+
+
+def test_concat_leaves_out_empty_blocks_so_their_dtypes_do_not_leak():
+    # An extractor that found nothing in a block returns object columns.
+    empty = pd.DataFrame({"start": pd.Series(dtype="object")})
+    found = pd.DataFrame({"start": [3, 7]})
+    out = concat_partitions([empty, found, empty], keep_index=False)
+    assert out["start"].dtype == "int64" and out["start"].tolist() == [3, 7]
+    # All empty: the first, as a call on the whole (empty) input would give.
+    assert concat_partitions([empty, empty], keep_index=False)["start"].dtype == "object"
+    with pytest.raises(ValueError, match="at least one table"):
+        concat_partitions([], keep_index=False)
+
+
+def test_without_a_scheduler_everything_runs_here_as_one_call():
+    units = _units([("a", 2), ("b", 1)])
+    parts = map_partitions(_with_pid, units, scheduler=None)
+    assert len(parts) == 1 and set(parts[0]["pid"]) == {os.getpid()}
+    out = run_on_worker(lambda t: {"n": t["units"].assign(k=1)}, {"units": units},
+                        needs=("units",), scheduler=None)
+    assert out["n"]["k"].tolist() == [1, 1, 1]
+
+
+def test_the_environment_variable_names_the_scheduler(monkeypatch):
+    assert resolve_scheduler(None) is None
+    monkeypatch.setenv(SCHEDULER_ENV, "tcp://127.0.0.1:1")
+    assert resolve_scheduler(None) == "tcp://127.0.0.1:1"
+    assert resolve_scheduler("tcp://10.0.0.1:8786") == "tcp://10.0.0.1:8786"
+
+
+def test_a_scheduler_without_distributed_installed_says_how_to_fix_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=f"dask.distributed is not installed.*{SCHEDULER_ENV}"):
+        map_partitions(_with_pid, _units([("a", 1)]), scheduler="tcp://127.0.0.1:1")
+
+
+# --------------------------------------------------------------------------- on a cluster
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    dist = pytest.importorskip(
+        "distributed", reason="dask.distributed is optional (pip install -e .[dask])")
+    import cloudpickle
+
+    # The workers cannot import this test module: send its functions by value.
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    with dist.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None,
+                           protocol="tcp") as cluster:
+        yield cluster
+
+
+def test_partitions_run_on_the_workers_and_come_back_in_table_order(dask_cluster):
+    units = _units([(f"r{i:02d}", 1 + i % 4) for i in range(12)])
+    parts = map_partitions(_with_pid, units, scheduler=dask_cluster.scheduler_address)
+    # Two workers of one thread: at least PARTITIONS_PER_THREAD blocks each.
+    assert len(parts) == 2 * distributed.PARTITIONS_PER_THREAD
+    assert os.getpid() not in {pid for part in parts for pid in part["pid"]}
+    expected = units.assign(n_chars=units["text"].str.len())
+    out = concat_partitions(parts, keep_index=True).drop(columns="pid")
+    pd.testing.assert_frame_equal(out, expected)
+
+
+def test_a_step_runs_on_a_worker_with_only_the_tables_it_needs(dask_cluster):
+    units = _units([("a", 2)])
+    seen = run_on_worker(_names_and_pid, {"units": units, "other": units.head(0)},
+                         needs=("units",), scheduler=dask_cluster.scheduler_address)
+    assert seen["names"]["name"].tolist() == ["units"]
+    assert seen["names"]["pid"].iloc[0] != os.getpid()
+    with pytest.raises(ValueError, match=r"needs tables \['tokens'\]"):
+        run_on_worker(_names_and_pid, {"units": units}, needs=("tokens",),
+                      scheduler=dask_cluster.scheduler_address)
+
+
+def _names_and_pid(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {"names": pd.DataFrame({"name": sorted(tables), "pid": os.getpid()})}
+
+
+def test_keyword_counts_summed_over_worker_blocks_give_the_local_tables(dask_cluster):
+    from analysis.text.keyness import (
+        keyness_by_region,
+        keyness_by_region_from_counts,
+        keyword_frequencies,
+        keyword_frequencies_from_counts,
+        sum_term_counts,
+        term_counts,
+    )
+
+    words = ["教育", "学校", "教师", "课程", "质量", "安全"]
+    rows = [(f"r{r}", f"r{r}-{u}", words[(r * 7 + u * 3 + k) % len(words)])
+            for r in range(6) for u in range(5) for k in range(1 + (r + u) % 3)]
+    tokens = pd.DataFrame(rows, columns=["region_id", "unit_id", "token"])
+    regions = pd.DataFrame({"region_id": [f"r{r}" for r in range(6)]})
+    parts = map_partitions(functools.partial(term_counts, regions=regions), tokens,
+                           scheduler=dask_cluster.scheduler_address)
+    assert len(parts) > 1
+    counts = sum_term_counts(parts)
+    pd.testing.assert_frame_equal(keyword_frequencies_from_counts(counts),
+                                  keyword_frequencies(tokens, regions=regions))
+    pd.testing.assert_frame_equal(keyness_by_region_from_counts(counts, min_freq=1),
+                                  keyness_by_region(tokens, regions=regions, min_freq=1))
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster, tmp_path,
+                                                                    monkeypatch):
+    """Every table file and build_info.json of the five seed plans, byte for byte.
+
+    Every step is deterministic on the cluster (the partitioned ones by
+    construction, the whole-step ones because they run the same code with the
+    same seed on one worker), so no tolerance is needed.
+    """
+    from analysis.build import build
+    from analysis.text.tokens import tokens_from_units
+
+    outputs = {}
+    for name, options in (("dask", {"scheduler": dask_cluster.scheduler_address}),
+                          ("local", {"n_jobs": 1})):
+        # A separate, empty cache for each build, so neither reads what the
+        # other computed.  The variable reaches the Dask workers too, which
+        # started with this process's environment.
+        cache = tmp_path / f"cache-{name}"
+        monkeypatch.setattr(config, "CACHE_DIR", cache)
+        monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(cache))
+        # tokens_from_units took config.CACHE_DIR as its default when it was
+        # imported; without this the second build would read the first one's
+        # segmentation instead of segmenting on its own executor.
+        monkeypatch.setitem(tokens_from_units.__kwdefaults__, "cache_dir", cache)
+        out_dir = tmp_path / name
+        written = build(out_dir=out_dir, figures_dir=None, verbose=False, **options)
+        assert written, f"the {name} build wrote nothing"
+        outputs[name] = _files(out_dir)
+
+    assert sorted(outputs["dask"]) == sorted(outputs["local"])
+    assert len(outputs["local"]) > 80  # every table as CSV and Parquet, and build_info.json
+    differing = [f for f in outputs["local"] if outputs["dask"][f] != outputs["local"][f]]
+    assert differing == [], f"outputs that differ between the Dask and the local build: {differing}"
