@@ -82,7 +82,10 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
 
 def _write_parquet(table: pd.DataFrame, path: Path) -> None:
     # No pandas metadata or writer stamps: the same table gives the same bytes.
-    arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
+    # One chunk per column: a table stacked from blocks (a Dask build's partitions)
+    # otherwise writes other bytes than the same values made in one piece.
+    arrow = (pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
+             .combine_chunks())
     pq.write_table(arrow, path, compression="zstd", write_statistics=False)
 
 
