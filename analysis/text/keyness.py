@@ -133,6 +133,10 @@ def keyword_frequencies(
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
     counts = tokens.groupby([by, "token"], sort=False).size().rename("n").reset_index()
+    # Categorical inputs (the build's content tokens) give plain columns out, so the
+    # written files do not depend on how the tokens were held in memory.
+    counts = counts.astype({c: counts[c].cat.categories.dtype for c in (by, "token")
+                            if isinstance(counts[c].dtype, pd.CategoricalDtype)})
     totals = tokens.groupby(by, sort=False).size()
     counts["per_10k"] = counts["n"] / counts[by].map(totals).astype(float) * 10_000
     counts["doc_freq"] = counts.groupby("token")[by].transform("size")

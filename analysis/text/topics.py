@@ -449,7 +449,7 @@ def topic_k_selection(
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
     # The unit ids only (the documents themselves are built for the sample below).
-    all_units = np.array(sorted(pd.unique(tokens["unit_id"].astype(str))), dtype=object)
+    all_units = _distinct_units(tokens)
     reference_units = _sample_units(all_units, max_units, random_state)
     rule = (
         f"among k with stability within {stability_tolerance} of the best, the highest "
@@ -563,7 +563,7 @@ def topic_seed_agreement(
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
     tokens = _restrict_units(tokens, unit_ids)
-    all_units = np.array(sorted(pd.unique(tokens["unit_id"].astype(str))), dtype=object)
+    all_units = _distinct_units(tokens)
     fit_units = _sample_units(all_units, max_fit_units, random_state)
     um = unit_matrix(tokens, model=model, unit_ids=fit_units, min_df=min_df, max_df=max_df)
     if k >= min(um.matrix.shape):
@@ -584,6 +584,11 @@ def topic_seed_agreement(
     return pd.DataFrame(rows, columns=schema.TOPIC_SEED_AGREEMENT)
 
 
+def _distinct_units(tokens: pd.DataFrame) -> np.ndarray:
+    """The distinct unit ids of ``tokens`` as strings, sorted (an object array)."""
+    return np.array(sorted({str(u) for u in pd.unique(tokens["unit_id"])}), dtype=object)
+
+
 def _restrict_units(tokens: pd.DataFrame, unit_ids: Sequence[str] | None) -> pd.DataFrame:
     """The tokens of ``unit_ids`` only (all tokens when None); a new table."""
     if unit_ids is None:
@@ -591,7 +596,10 @@ def _restrict_units(tokens: pd.DataFrame, unit_ids: Sequence[str] | None) -> pd.
     wanted = {str(u) for u in unit_ids}
     if not wanted:
         raise ValueError("unit_ids is empty")
-    kept = tokens.loc[tokens["unit_id"].astype(str).isin(wanted)]
+    # On the distinct ids, not a string per row (the build's tokens are categorical).
+    codes, distinct = pd.factorize(tokens["unit_id"])
+    wanted_code = pd.Index(distinct).astype(str).isin(wanted)
+    kept = tokens.loc[(codes >= 0) & wanted_code[np.maximum(codes, 0)]]
     if kept.empty:
         raise ValueError("none of unit_ids has tokens (after the term filter)")
     return kept
