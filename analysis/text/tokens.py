@@ -878,8 +878,9 @@ def categorical_tokens(
     each unit id over dozens; as strings every row holds its own copy (about
     70 bytes a row for ``region_id, unit_id, position, token``).  A pandas
     categorical holds each distinct string once and a 4-byte (or smaller)
-    code per row, which more than halves the table (measured in
-    benchmarks/README.md).  Values, row order and index are unchanged; the
+    code per row: on 300 synthetic plans (1.44 M tokens) the token table
+    takes 24 MiB instead of 87 MiB, its content tokens 20 MiB instead of 60.
+    Values, row order and index are unchanged; the
     categories are sorted, so sorting by such a column orders rows as the
     strings would.
 
