@@ -77,8 +77,10 @@ from analysis.text.similarity import (
     similarity_by_theme,
     similarity_regions,
 )
+from analysis.text.term_filters import filter_terms
 from analysis.text.tokens import (
     USER_DICT_PATH,
+    categorical_tokens,
     content_tokens,
     tokenizer_info,
     tokens_from_units,
@@ -303,7 +305,9 @@ def tokens_step(
     tokens = tokens_from_units(units, n_jobs=-1 if n_jobs is None else n_jobs,
                                scheduler=scheduler, user_dict=list(user_dict))
     plan_units = units.loc[units["part"] == "plan", list(PLAN_UNIT_COLUMNS)]
-    content = content_tokens(tokens, units)
+    # Content tokens as categoricals (each distinct string once): the later steps hold
+    # them for their whole run.  The tokens table stays strings, as its files are written.
+    content = content_tokens(categorical_tokens(tokens), units)
     if stopwords:
         content = content.loc[~content["token"].isin(stopwords)].reset_index(drop=True)
     return {"tokens": tokens, "content_tokens": content, "plan_units": plan_units,
@@ -384,16 +388,19 @@ def topics_step(tables: Tables) -> Tables:
     Only NMF's curve is computed: LDA's k-selection costs ~20x more and LDA is
     fitted for comparison at the same k, topic for topic.
     """
-    content = tables["content_tokens"]
     plan_units = tables["plan_units"]
     regions = tables["region_names"]
+    # The term filter once, not once per call below (each would copy the content tokens);
+    # the calls are then told to keep everything, which leaves their input as it is.
+    content = filter_terms(tables["content_tokens"], regions=regions)
+    kept = {"keep_numbers": True, "keep_places": True, "keep_single_chars": True}
     k_table = topic_k_selection(content, models=("nmf",), random_state=config.RANDOM_STATE,
-                                regions=regions)
+                                **kept)
     # Both models at the same k, so they can be compared topic for topic.
     k = int(k_table.loc[(k_table["model"] == "nmf") & k_table["chosen"], "k"].iloc[0])
     fitted = [
         fit_topics(content, plan_units, k=k, model=model, random_state=config.RANDOM_STATE,
-                   regions=regions)
+                   **kept)
         for model in schema.TOPIC_MODELS
     ]
     return {
@@ -405,7 +412,7 @@ def topics_step(tables: Tables) -> Tables:
         "topic_labels": pd.concat([f.labels for f in fitted], ignore_index=True),
         # How far each model's topics depend on its seed (the fits above use the first).
         "topic_seed_agreement": pd.concat([
-            topic_seed_agreement(content, k=k, model=model, regions=regions)
+            topic_seed_agreement(content, k=k, model=model, **kept)
             for model in schema.TOPIC_MODELS
         ], ignore_index=True),
     }

@@ -67,3 +67,15 @@ ALIGNMENT_MAX_MATCHES: int = 5
 ALIGNMENT_MIN_SCORE: float = 0.3
 ALIGNMENT_MIN_SCORE_LARGE: float = 0.5
 ALIGNMENT_MAX_REGIONS_AT_MIN_SCORE: int = 100
+
+# Topic models (analysis/text/topics.py).  An NMF fit on more than TOPICS_MINIBATCH_UNITS
+# units uses MiniBatchNMF over batches of TOPICS_MINIBATCH_BATCH_SIZE units, whose work
+# per update is one batch rather than the whole unit x term matrix (LDA is online,
+# mini-batches of 512 units, at any size).  The build fits on a sample of at most
+# 20,000 units (topics' ``max_fit_units``), below this threshold, so its topics are
+# the full-batch fits at any corpus size; the threshold matters when a fit is asked
+# for on more units (``max_fit_units=None`` fits every unit).  50,000 units is about
+# 150 synthetic plans; a full-batch NMF there holds several dense units x k copies
+# and takes minutes per k.
+TOPICS_MINIBATCH_UNITS: int = 50_000
+TOPICS_MINIBATCH_BATCH_SIZE: int = 2_048

@@ -587,3 +587,61 @@ def test_content_tokens_keep_one_part_without_stopwords():
     pd.testing.assert_frame_equal(plan, tk.remove_stopwords(tokens, units={"u2", "u3"}))
     with pytest.raises(ValueError, match="part must be one of review, plan or None; got 'all'"):
         tk.content_tokens(tokens, units, part="all")
+
+
+# ------------------------------------------------------------------ categorical token tables
+
+def _repetitive_tokens() -> pd.DataFrame:
+    """Four regions x 30 units x 12 tokens from a small vocabulary, with ids repeated per row."""
+    words = ["教师", "培训", "安全", "学前", "普惠", "课程", "评价", "校长", "资源", "均衡"]
+    rows = []
+    for r in range(4):
+        for u in range(30):
+            for p in range(12):
+                rows.append({"region_id": f"region_{r}", "unit_id": f"region_{r}-{u:04d}",
+                             "position": p, "token": words[(r * 7 + u * 3 + p * p) % len(words)]})
+    return pd.DataFrame(rows, columns=schema.TOKENS)
+
+
+def test_categorical_tokens_same_values_less_memory():
+    tokens = _repetitive_tokens()
+    before = tokens.copy()
+    out = tk.categorical_tokens(tokens)
+    pd.testing.assert_frame_equal(tokens, before)  # input untouched
+    assert list(out.columns) == schema.TOKENS
+    for column in tk.CATEGORICAL_COLUMNS:
+        assert isinstance(out[column].dtype, pd.CategoricalDtype)
+        assert out[column].astype(str).tolist() == tokens[column].tolist()
+        # Sorted categories: sorting by the column orders rows as the strings do.
+        assert out[column].cat.categories.tolist() == sorted(set(tokens[column]))
+    assert out["position"].tolist() == tokens["position"].tolist()
+    # 1,440 rows, 4 + 120 + 10 distinct strings: codes (1-2 bytes) replace ~13-byte strings.
+    assert out.memory_usage(deep=True).sum() < 0.5 * tokens.memory_usage(deep=True).sum()
+    # Already categorical: unchanged.
+    pd.testing.assert_frame_equal(tk.categorical_tokens(out), out)
+    with pytest.raises(ValueError, match="missing column"):
+        tk.categorical_tokens(tokens, columns=("theme",))
+
+
+def test_categorical_content_tokens_write_the_same_files(tmp_path):
+    # The build holds its content tokens as categoricals; every table made from them
+    # must be written byte for byte as from strings.
+    from analysis.io import write_table
+    from analysis.text.keyness import cooccurrence, keyness_by_region, keyword_frequencies
+    from analysis.text.similarity import similarity_regions
+    from analysis.text.topics import topic_seed_agreement
+
+    tokens = _repetitive_tokens()
+    made = {
+        "keywords": lambda t: keyword_frequencies(t),
+        "keyness": lambda t: keyness_by_region(t, min_freq=1),
+        "cooccurrence": lambda t: cooccurrence(t, min_count=1),
+        "similarity_regions": lambda t: similarity_regions(t),
+        "topic_seed_agreement": lambda t: topic_seed_agreement(t, k=2, seeds=(1, 2), min_df=1,
+                                                             max_df=1.0),
+    }
+    for kind, table in (("str", tokens), ("cat", tk.categorical_tokens(tokens))):
+        for stem, make in made.items():
+            write_table(make(table), stem, tmp_path / kind, columns=schema.TABLES[stem])
+    for path in sorted((tmp_path / "str").iterdir()):
+        assert path.read_bytes() == (tmp_path / "cat" / path.name).read_bytes(), path.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -389,3 +390,62 @@ def test_topic_shares_by_any_unit_column():
     pd.testing.assert_frame_equal(by_part.units, by_region.units)
     with pytest.raises(ValueError, match="no group column 'admin_level'"):
         tp.fit_topics(tokens, units, k=3, group_col="admin_level")
+
+
+# ------------------------------------------------------------------ mini-batch fits
+
+def _top_by_topic(result, n=5):
+    return [group.sort_values("rank")["term"].head(n).tolist()
+            for _, group in result.terms.groupby("topic")]
+
+
+def test_minibatch_nmf_recovers_planted_topics():
+    # 3,000 units: more than one batch of config.TOPICS_MINIBATCH_BATCH_SIZE.
+    tokens, units = planted_corpus(8, n_regions=10, units_per_block=100)
+    assert len(units) > config.TOPICS_MINIBATCH_BATCH_SIZE
+    with mock.patch.object(tp, "MiniBatchNMF", wraps=tp.MiniBatchNMF) as minibatch:
+        result = tp.fit_topics(tokens, units, k=3, model="nmf", random_state=7, min_df=1,
+                               max_df=1.0, minibatch_units=1000)
+    assert minibatch.call_count == 1
+    # Words within a block are drawn with p ~ 1/rank, so each block's ranking is its
+    # word order; the mini-batch topics must match those (independent AJ, >= 0.9).
+    planted = [words[:5] for words in BLOCKS.values()]
+    assert _best_matching_agreement(planted, _top_by_topic(result)) >= 0.9
+    full = tp.fit_topics(tokens, units, k=3, model="nmf", random_state=7, min_df=1, max_df=1.0)
+    assert _best_matching_agreement(_top_by_topic(full), _top_by_topic(result)) >= 0.9
+    # Each topic is one coded theme: 1,000 units each, all of them dominated by it.
+    dominant = result.themes[result.themes.share > 0.5]
+    assert sorted(dominant.theme) == sorted(BLOCKS)
+    assert (dominant.n_units == 1000).all()
+    assert np.allclose(result.units.groupby("unit_id")["weight"].sum(), 1.0)
+
+
+def test_minibatch_only_beyond_the_threshold():
+    tokens, units = planted_corpus(2, units_per_block=6)
+    n_units = units["unit_id"].nunique()
+    with mock.patch.object(tp, "MiniBatchNMF", wraps=tp.MiniBatchNMF) as minibatch:
+        at = tp.fit_topics(tokens, units, k=3, min_df=1, minibatch_units=n_units)
+        assert minibatch.call_count == 0
+        default = tp.fit_topics(tokens, units, k=3, min_df=1)
+        pd.testing.assert_frame_equal(at.units, default.units)
+        tp.fit_topics(tokens, units, k=3, min_df=1, minibatch_units=n_units - 1)
+        assert minibatch.call_count == 1
+        # The k-selection decides once per curve: reference and subsamples alike.
+        tp.topic_k_selection(tokens, k_values=[2, 3], n_seeds=2, min_df=1,
+                             minibatch_units=n_units - 1)
+        assert minibatch.call_count == 1 + 2 * (1 + 2)
+        tp.topic_seed_agreement(tokens, k=3, seeds=(1, 2), minibatch_units=n_units - 1)
+        assert minibatch.call_count == 7 + 2
+    with pytest.raises(ValueError, match="minibatch_units must be an integer >= 1"):
+        tp.fit_topics(tokens, units, k=3, minibatch_units=0)
+
+
+def test_max_fit_units_none_fits_every_unit():
+    tokens, units = planted_corpus(5)
+    every = tp.topic_seed_agreement(tokens, k=3, seeds=(1, 2), max_fit_units=None, min_df=1)
+    assert (every.n_units == len(units)).all()
+    sampled = tp.topic_seed_agreement(tokens, k=3, seeds=(1, 2), max_fit_units=60, min_df=1)
+    assert (sampled.n_units == 60).all()
+    pd.testing.assert_frame_equal(
+        tp.fit_topics(tokens, units, k=3, min_df=1, max_fit_units=None).units,
+        tp.fit_topics(tokens, units, k=3, min_df=1).units)

