@@ -91,8 +91,8 @@ def write_table(
 
     Returns
     -------
-    The paths written: the Parquet file (or every file of the folder, sorted),
-    then the CSV when written.
+    The paths written: the CSV when written, then the Parquet file (or every
+    file of the folder, sorted).
     """
     missing = [c for c in columns if c not in table.columns]
     extra = [c for c in table.columns if c not in columns]
@@ -111,14 +111,15 @@ def write_table(
     ordered = nullable_ints(
         table.loc[:, columns].reset_index(drop=True), columns=NULLABLE_INT_COLUMNS.get(stem, ())
     )
-    if partition_by is not None and len(ordered) > partition_min_rows:
-        written = _write_partitioned(ordered, out_dir / stem, column=partition_by)
-    else:
-        written = [out_dir / f"{stem}.parquet"]
-        _write_parquet(ordered, written[0])
+    written = []
     if csv_max_rows is None or len(ordered) <= csv_max_rows:
         written.append(out_dir / f"{stem}.csv")
         _write_csv(ordered, written[-1])
+    if partition_by is not None and len(ordered) > partition_min_rows:
+        written += _write_partitioned(ordered, out_dir / stem, column=partition_by)
+    else:
+        written.append(out_dir / f"{stem}.parquet")
+        _write_parquet(ordered, written[-1])
     return written
 
 
@@ -200,7 +201,13 @@ def read_table(
     floats with NaN).
     """
     dataset = table_dataset(stem, out_dir)
-    known = TABLES.get(stem, dataset.schema.names)
+    names = dataset.schema.names
+    column = PARTITION_COLUMNS.get(stem)
+    if set(TABLES.get(stem, ())) == set(names):
+        known = TABLES[stem]
+    else:
+        # Not the schema's columns: the partition column (last in a dataset) goes first.
+        known = sorted(names, key=lambda c: c != column)
     if columns is not None:
         if isinstance(columns, str):
             raise ValueError(f"columns must be a sequence of column names, e.g. [{columns!r}]")
@@ -208,12 +215,10 @@ def read_table(
         if unknown:
             raise ValueError(f"table {stem!r} has no column(s) {unknown}; "
                              f"columns are {', '.join(dataset.schema.names)}")
-    wanted = list(columns) if columns is not None else [c for c in known
-                                                         if c in dataset.schema.names]
+    wanted = list(columns) if columns is not None else list(known)
     expression = pq.filters_to_expression(filters) if isinstance(filters, list) else filters
     arrow = dataset.to_table(columns=wanted, filter=expression)
     table = arrow.to_pandas()
-    column = PARTITION_COLUMNS.get(stem)
     if (Path(out_dir) / stem).is_dir() and column in table.columns:
         # Files are listed by their quoted names; order the plans by value.
         table = table.sort_values(column, kind="stable").reset_index(drop=True)

@@ -570,9 +570,8 @@ def test_neighbours_with_k_at_least_n_minus_one_are_every_pair_both_ways():
         pairs.rename(columns={"region_a": "region_id", "region_b": "neighbour"}),
         pairs.rename(columns={"region_b": "region_id", "region_a": "neighbour"}),
     ])
-    expected = dict(zip(zip(both["region_id"], both["neighbour"]), both["cosine"], strict=True))
-    assert dict(zip(zip(got["region_id"], got["neighbour"]), got["cosine"], strict=True)) \
-        == expected
+    expected = both.set_index(["region_id", "neighbour"])["cosine"].to_dict()
+    assert got.set_index(["region_id", "neighbour"])["cosine"].to_dict() == expected
     assert got["weighting"].iloc[0] == pairs["weighting"].iloc[0]
     # rank 1 is the largest cosine of each region.
     firsts = got.loc[got["rank"] == 1].set_index("region_id")["cosine"]
