@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
         help="run every step even if its inputs and outputs are unchanged since the last build",
     )
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    build.add_argument("--csv", action="store_true",
+                       help="write CSV for every table (default: tables of more than "
+                            "config.CSV_MAX_ROWS rows as Parquet only)")
     figures = commands.add_parser(
         "figures", help="redraw only the figures (figures/) from data/processed/"
     )
@@ -152,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 shipped_dict=not args.no_shipped_dict,
                 stopword_files=args.stopwords,
                 codebook=args.codebook,
+                csv=args.csv,
             )
             return 0
         if args.command == "figures":

@@ -17,6 +17,7 @@ import functools
 import gc
 import os
 import platform
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -61,7 +62,7 @@ from analysis.distributed import (
     resolve_scheduler,
     run_on_worker,
 )
-from analysis.io import write_json, write_table
+from analysis.io import split_note_columns, write_json, write_table
 from analysis.text.keyness import (
     cooccurrence,
     keyness_by_region_from_counts,
@@ -73,8 +74,10 @@ from analysis.text.new_words import candidate_terms
 from analysis.text.reuse import text_reuse
 from analysis.text.similarity import (
     passage_alignment,
-    region_linkage,
+    region_linkage_tfidf,
     similarity_by_theme,
+    similarity_neighbours,
+    similarity_neighbours_by_theme,
     similarity_regions,
 )
 from analysis.text.term_filters import filter_terms
@@ -152,7 +155,9 @@ def _package_files() -> dict[str, Path]:
     return {f"analysis/{p.relative_to(package).as_posix()}": p for p in stamps.tree_files(package)}
 
 
-def tables_inputs(*, raw_dir: Path, manifest: pd.DataFrame, variant: Variant = SHIPPED) -> str:
+def tables_inputs(
+    *, raw_dir: Path, manifest: pd.DataFrame, variant: Variant = SHIPPED, csv: bool = False,
+) -> str:
     """Digest of everything the tables depend on (see :mod:`analysis.stamps`).
 
     The raw files the manifest lists and the manifest itself, the hand-coded
@@ -167,6 +172,9 @@ def tables_inputs(*, raw_dir: Path, manifest: pd.DataFrame, variant: Variant = S
     files.update(_package_files())
     files.update({f"variant/{name}": path for name, path in variant_files(variant).items()})
     values = {**_environment(), "shipped_dict": variant.shipped_dict}
+    if csv:
+        # Only when asked, so the digest of an ordinary build is what it was.
+        values["csv"] = True
     return stamps.inputs_digest(files=files, values=values)
 
 
@@ -343,16 +351,47 @@ def _cooccurrence_tables(tables: Tables) -> Tables:
 
 
 def similarity_step(tables: Tables) -> Tables:
-    """TF-IDF similarity of plans, overall and per theme, and their clustering."""
+    """TF-IDF similarity of plans, overall and per theme, and their clustering.
+
+    Each plan's ``config.NEIGHBOURS_K`` nearest plans (overall and per theme)
+    are always written; every pair (``similarity_regions``,
+    ``similarity_by_theme``) only up to ``config.PAIRWISE_MAX_REGIONS`` plans,
+    and the clustering only up to ``config.LINKAGE_MAX_REGIONS``: beyond, those
+    tables are empty and ``table_notes`` says why.  The sentences saying how
+    the vectors were made go to ``table_notes`` too, once per table.
+    """
     content = tables["content_tokens"]
-    similarity = similarity_regions(content)
-    linkage = region_linkage(similarity)
-    return {
-        "similarity_regions": similarity,
-        "similarity_by_theme": similarity_by_theme(content, tables["plan_units"]),
-        "region_linkage": linkage.steps,
-        "region_linkage_leaves": linkage.leaves,
-    }
+    plan_units = tables["plan_units"]
+    n_regions = content["region_id"].nunique()
+    made = {"similarity_neighbours": similarity_neighbours(content),
+            "similarity_neighbours_by_theme": similarity_neighbours_by_theme(content, plan_units)}
+    skipped = []
+    if n_regions <= config.PAIRWISE_MAX_REGIONS:
+        made["similarity_regions"] = similarity_regions(content)
+        made["similarity_by_theme"] = similarity_by_theme(content, plan_units)
+    else:
+        skipped += [(stem, f"not built: {n_regions} plans > config.PAIRWISE_MAX_REGIONS "
+                           f"({config.PAIRWISE_MAX_REGIONS}); each plan's nearest plans are in "
+                           f"{instead}")
+                    for stem, instead in (("similarity_regions", "similarity_neighbours"),
+                                          ("similarity_by_theme",
+                                           "similarity_neighbours_by_theme"))]
+    if n_regions <= config.LINKAGE_MAX_REGIONS:
+        linkage = region_linkage_tfidf(content)
+        made["region_linkage"], made["region_linkage_leaves"] = linkage.steps, linkage.leaves
+    else:
+        skipped += [(stem, f"not built: {n_regions} plans > config.LINKAGE_MAX_REGIONS "
+                           f"({config.LINKAGE_MAX_REGIONS}); the clustering needs every pair")
+                    for stem in ("region_linkage", "region_linkage_leaves")]
+    notes = [pd.DataFrame([{"table": stem, "column": "", "value": why} for stem, why in skipped],
+                          columns=TABLES["table_notes"])]
+    for stem in list(made):
+        made[stem], moved = split_note_columns(made[stem], stem)
+        notes.append(moved)
+    made.update(_empty(*(stem for stem, _ in skipped)))
+    made["table_notes"] = (pd.concat(notes, ignore_index=True)
+                           .sort_values(["table", "column"], kind="stable").reset_index(drop=True))
+    return made
 
 
 def alignment_step(tables: Tables) -> Tables:
@@ -431,6 +470,7 @@ def build(
     shipped_dict: bool = True,
     stopword_files: Sequence[Path] = (),
     codebook: Path | None = None,
+    csv: bool = False,
 ) -> list[Path]:
     """Run every step, write ``data/processed/`` and the figures; return the table files.
 
@@ -472,6 +512,9 @@ def build(
         A codebook replacing ``analysis/data/codebook.yml``.  Unless it has the
         shipped domains and themes with the same labels, the theme validation
         tables are empty and no figures are drawn (both use the shipped scheme).
+    csv : bool, default False
+        Write CSV for every table; by default a table of more than
+        ``config.CSV_MAX_ROWS`` rows is written as Parquet only.
 
     Raises
     ------
@@ -496,14 +539,14 @@ def build(
                                      figures_dir=figures_dir)
     manifest = read_manifest(raw_dir / config.MANIFEST_PATH.name, raw_dir=raw_dir)
     stamp = stamps.stamp_path(out_dir, cache_dir=config.CACHE_DIR)
-    inputs = tables_inputs(raw_dir=raw_dir, manifest=manifest, variant=variant)
+    inputs = tables_inputs(raw_dir=raw_dir, manifest=manifest, variant=variant, csv=csv)
     written = None if force else stamps.current_outputs(stamp, "tables", inputs)
     if written is not None:
         say(f"tables in {out_dir} are up to date (use --force to rebuild them)")
     else:
         written = _build_tables(manifest, raw_dir=raw_dir, out_dir=out_dir, n_jobs=n_jobs,
                                 scheduler=scheduler, say=say, variant=variant,
-                                codebook=variant_codebook)
+                                codebook=variant_codebook, csv=csv)
         stamps.record_step(stamp, "tables", inputs, written)
     if figures_dir is None:
         return written
@@ -555,6 +598,7 @@ def _build_tables(
     say: Callable[[str], None],
     variant: Variant = SHIPPED,
     codebook: Codebook | None = None,
+    csv: bool = False,
 ) -> list[Path]:
     """Run the table steps in order and write every table and ``build_info.json``.
 
@@ -595,22 +639,19 @@ def _build_tables(
                           "region_names": corpus.regions.loc[:, list(REGION_NAME_COLUMNS)]}
         del corpus
         for index, step in enumerate(steps):
-            _write_finished(tables, staged)
+            _write_finished(tables, staged, csv=csv)
             say(f"{step.name} …")
             tables.update(step.run(tables))
             still_needed = {name for later in steps[index + 1:] for name in later.needs}
             for name in [n for n in tables if n not in TABLES and n not in still_needed]:
                 del tables[name]
             _release_memory()
-        _write_finished(tables, staged)
+        _write_finished(tables, staged, csv=csv)
         info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest,
                           variant=variant)
         write_json(info, staged / "build_info.json")
         out_dir.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name in [f"{stem}{suffix}" for stem in TABLES for suffix in (".csv", ".parquet")]:
-            os.replace(staged / name, out_dir / name)
-            written.append(out_dir / name)
+        written = _move_tables(staged, out_dir)
         os.replace(staged / "build_info.json", out_dir / "build_info.json")
         written.append(out_dir / "build_info.json")
     say(f"wrote {len(written)} files to {out_dir}")
@@ -627,7 +668,35 @@ def _release_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-def _write_finished(tables: Tables, out_dir: Path) -> None:
-    """Write, then drop from ``tables``, every table of :data:`TABLES` made so far."""
+def _write_finished(tables: Tables, out_dir: Path, *, csv: bool = False) -> None:
+    """Write, then drop from ``tables``, every table of :data:`TABLES` made so far.
+
+    Tables of more than ``config.CSV_MAX_ROWS`` rows get no CSV unless ``csv``;
+    those of ``schema.PARTITION_COLUMNS`` beyond ``config.PARTITION_MIN_ROWS``
+    rows are written one Parquet file per plan (:func:`analysis.io.write_table`).
+    """
     for stem in [stem for stem in TABLES if stem in tables]:
-        write_table(tables.pop(stem), stem, out_dir, columns=TABLES[stem])
+        write_table(tables.pop(stem), stem, out_dir, columns=TABLES[stem],
+                    csv_max_rows=None if csv else config.CSV_MAX_ROWS,
+                    partition_by=schema.PARTITION_COLUMNS.get(stem))
+
+
+def _move_tables(staged: Path, out_dir: Path) -> list[Path]:
+    """Move every table's files from ``staged`` into ``out_dir``; return the files, sorted.
+
+    A table's copies of an earlier build that this one did not write (a CSV
+    now left out, a single file now a folder, or the reverse) are removed, so
+    ``out_dir`` never holds two versions of a table.
+    """
+    written = []
+    for stem in TABLES:
+        for name in (f"{stem}.csv", f"{stem}.parquet", stem):
+            source, target = staged / name, out_dir / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists() and not source.exists():
+                target.unlink()
+            if source.exists():
+                os.replace(source, target)
+                written += sorted(target.rglob("*.parquet")) if target.is_dir() else [target]
+    return written

@@ -79,3 +79,26 @@ ALIGNMENT_MAX_REGIONS_AT_MIN_SCORE: int = 100
 # and takes minutes per k.
 TOPICS_MINIBATCH_UNITS: int = 50_000
 TOPICS_MINIBATCH_BATCH_SIZE: int = 2_048
+
+# --- Outputs that scale (analysis/text/similarity.py, analysis/io.py) ---
+# All-pairs tables grow with the square of the plans (similarity_by_theme: 12.5
+# million rows, 1.3 GB of CSV at 1,000 plans).  Up to PAIRWISE_MAX_REGIONS plans the
+# build writes similarity_regions and similarity_by_theme with every pair (45,000
+# pairs per theme at 300); beyond it they are written empty, with their columns,
+# and the neighbour tables (each plan's NEIGHBOURS_K most similar plans, overall
+# and per theme, always written) take their place.
+PAIRWISE_MAX_REGIONS: int = 300
+NEIGHBOURS_K: int = 10
+# region_linkage needs every pairwise distance: N(N-1)/2 floats (100 MB at 5,000
+# plans) and scipy's O(N^2) clustering.  Beyond this many plans it is skipped
+# (empty tables, and the build says so).
+LINKAGE_MAX_REGIONS: int = 5000
+# A table with more rows than CSV_MAX_ROWS is written as Parquet only, unless
+# CSV is asked for (`build --csv`): a CSV of millions of rows is slow to write
+# and few tools open it whole.
+CSV_MAX_ROWS: int = 1_000_000
+# The tables readers filter by plan (schema.PARTITION_COLUMNS) with more rows than
+# PARTITION_MIN_ROWS are written as a folder of Parquet files, one per plan
+# (hive style, `<stem>/region_id=<id>/part-0.parquet`), so reading one plan's rows
+# touches one file.
+PARTITION_MIN_ROWS: int = 1_000_000

@@ -1,7 +1,9 @@
 """Writing and reading the processed tables, byte-for-byte reproducibly.
 
-Every table goes out twice: CSV in UTF-8 with a BOM (so Excel opens Chinese
-text correctly) and Parquet (typed, fast).  Rows are written in the order the
+Every table goes out as Parquet (typed, fast) and, up to ``config.CSV_MAX_ROWS``
+rows, as CSV in UTF-8 with a BOM (so Excel opens Chinese text correctly); a
+large table that readers filter by plan is a folder of Parquet files, one per
+plan (:func:`write_table`).  Rows are written in the order the
 caller gives, which is always a documented sort order, and Parquet files carry
 no creation timestamp or writer metadata that would change between runs.
 """
@@ -12,6 +14,7 @@ import datetime
 import io
 import json
 import re
+import urllib.parse
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,9 +23,18 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from analysis.schema import NULLABLE_INT_COLUMNS
+from analysis import config
+from analysis.schema import (
+    NOTE_COLUMNS,
+    NULLABLE_INT_COLUMNS,
+    PARTITION_COLUMNS,
+    TABLE_NOTES,
+    TABLES,
+)
 
 
 def nullable_ints(table: pd.DataFrame, *, columns: Sequence[str]) -> pd.DataFrame:
@@ -51,12 +63,36 @@ def nullable_ints(table: pd.DataFrame, *, columns: Sequence[str]) -> pd.DataFram
     return out
 
 
-def write_table(table: pd.DataFrame, stem: str, out_dir: Path, *, columns: list[str]) -> list[Path]:
-    """Write ``table`` as ``<stem>.csv`` and ``<stem>.parquet`` in ``out_dir``.
+def write_table(
+    table: pd.DataFrame, stem: str, out_dir: Path, *, columns: list[str],
+    csv_max_rows: int | None = config.CSV_MAX_ROWS,
+    partition_by: str | None = None,
+    partition_min_rows: int = config.PARTITION_MIN_ROWS,
+) -> list[Path]:
+    """Write ``table`` as ``<stem>.parquet`` (or a folder ``<stem>/``) and ``<stem>.csv``.
 
     ``columns`` is the schema list from :mod:`analysis.schema`; the table must
     have exactly those columns (in any order) or a ``ValueError`` names the
-    difference.  Returns the two paths written.
+    difference.
+
+    Parameters
+    ----------
+    table, stem, out_dir, columns : the table, its file stem, folder and columns.
+    csv_max_rows : int or None, default ``config.CSV_MAX_ROWS`` (1,000,000) -- a
+        table with more rows is written as Parquet only; None always writes CSV
+        (``build --csv``).
+    partition_by : str or None, default None -- a column (``region_id`` for the
+        tables of ``schema.PARTITION_COLUMNS``); with more than
+        ``partition_min_rows`` rows the Parquet copy becomes a folder with one
+        file per value, hive style: ``<stem>/<column>=<value>/part-0.parquet``
+        (the value URL-quoted; the column lives in the folder names, not the
+        files).  :func:`read_table`, ``pyarrow.dataset`` and DuckDB read it as one table.
+    partition_min_rows : int, default ``config.PARTITION_MIN_ROWS`` (1,000,000).
+
+    Returns
+    -------
+    The paths written: the CSV when written, then the Parquet file (or every
+    file of the folder, sorted).
     """
     missing = [c for c in columns if c not in table.columns]
     extra = [c for c in table.columns if c not in columns]
@@ -64,16 +100,44 @@ def write_table(table: pd.DataFrame, stem: str, out_dir: Path, *, columns: list[
         raise ValueError(
             f"table {stem!r} does not match its schema: missing {missing}, unexpected {extra}"
         )
+    if partition_by is not None and partition_by not in columns:
+        raise ValueError(f"partition_by must be one of the columns {columns}; got {partition_by!r}")
+    for name, value in (("csv_max_rows", csv_max_rows), ("partition_min_rows", partition_min_rows)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     # Whole numbers with gaps go out as integers (CSV "1", not "1.0"; Parquet int64).
     ordered = nullable_ints(
         table.loc[:, columns].reset_index(drop=True), columns=NULLABLE_INT_COLUMNS.get(stem, ())
     )
-    csv_path = out_dir / f"{stem}.csv"
-    _write_csv(ordered, csv_path)
-    parquet_path = out_dir / f"{stem}.parquet"
-    _write_parquet(ordered, parquet_path)
-    return [csv_path, parquet_path]
+    written = []
+    if csv_max_rows is None or len(ordered) <= csv_max_rows:
+        written.append(out_dir / f"{stem}.csv")
+        _write_csv(ordered, written[-1])
+    if partition_by is not None and len(ordered) > partition_min_rows:
+        written += _write_partitioned(ordered, out_dir / stem, column=partition_by)
+    else:
+        written.append(out_dir / f"{stem}.parquet")
+        _write_parquet(ordered, written[-1])
+    return written
+
+
+def _write_partitioned(table: pd.DataFrame, folder: Path, *, column: str) -> list[Path]:
+    """One Parquet file per value of ``column``, in hive-style folders, values sorted."""
+    arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
+    keys = pc.cast(arrow.column(column), pa.string())
+    if keys.null_count:
+        raise ValueError(f"column {column!r} has missing values; it cannot name partitions")
+    rest = arrow.drop_columns([column])
+    written = []
+    for value in sorted(pc.unique(keys).to_pylist()):
+        path = folder / f"{column}={urllib.parse.quote(value, safe='')}" / "part-0.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(rest.filter(pc.equal(keys, value)), path, compression="zstd",
+                       write_statistics=False)
+        written.append(path)
+    return written
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
@@ -89,17 +153,111 @@ def _write_parquet(table: pd.DataFrame, path: Path) -> None:
     pq.write_table(arrow, path, compression="zstd", write_statistics=False)
 
 
-def read_table(stem: str, out_dir: Path) -> pd.DataFrame:
-    """Read ``<stem>.parquet`` from ``out_dir`` (the typed copy of a table).
+def table_dataset(stem: str, out_dir: Path) -> ds.Dataset:
+    """The written table ``stem`` of ``out_dir`` as a ``pyarrow.dataset`` (nothing read yet).
 
-    The columns of ``schema.NULLABLE_INT_COLUMNS[stem]`` come back as ``Int64``
-    (the file has no pandas metadata, so Arrow alone would give floats with NaN).
+    One Parquet file or, for a partitioned table, its folder (the partition
+    column, from ``schema.PARTITION_COLUMNS``, read from the folder names as a
+    string).  Filter and project it to read part of a large table::
+
+        table_dataset("tokens", out_dir).to_table(
+            columns=["unit_id", "token"], filter=ds.field("region_id") == "bench_0001")
     """
-    path = out_dir / f"{stem}.parquet"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist; run `python -m analysis build` first")
-    table = pq.read_table(path).to_pandas()
+    folder, path = Path(out_dir) / stem, Path(out_dir) / f"{stem}.parquet"
+    if folder.is_dir():
+        column = PARTITION_COLUMNS.get(stem)
+        if column is None:
+            raise ValueError(f"{folder} is a folder but table {stem!r} is never partitioned")
+        partitioning = ds.partitioning(pa.schema([(column, pa.string())]), flavor="hive")
+        return ds.dataset(folder, format="parquet", partitioning=partitioning)
+    if path.exists():
+        return ds.dataset(path, format="parquet")
+    raise FileNotFoundError(f"{path} does not exist; run `python -m analysis build` first")
+
+
+def read_table(
+    stem: str, out_dir: Path, *, columns: Sequence[str] | None = None,
+    filters: list | pc.Expression | None = None,
+) -> pd.DataFrame:
+    """Read the table ``stem`` from ``out_dir`` (its typed Parquet copy), whole or in part.
+
+    Reads ``<stem>.parquet`` or, for a large table written partitioned by
+    region, the folder ``<stem>/`` (:func:`write_table`); both give the same
+    columns, in schema order.  The rows of a partitioned table come back
+    grouped by its partition column (sorted), each plan's rows in the order
+    written -- the written order whenever the table is sorted by that column
+    first, as ``units``, ``tokens``, ``passage_alignment`` and ``text_reuse`` are.
+
+    Parameters
+    ----------
+    stem, out_dir : the table and its folder.
+    columns : sequence of str, optional -- read only these columns (in this order).
+    filters : optional -- keep only matching rows, as ``pyarrow.parquet.read_table``
+        takes them: a list of ``(column, op, value)`` tuples (ANDed), a list of
+        such lists (ORed), or a ``pyarrow.compute.Expression``.  On a
+        partitioned table a filter on the region column opens only those plans' files.
+
+    Returns
+    -------
+    DataFrame.  The columns of ``schema.NULLABLE_INT_COLUMNS[stem]`` come back
+    as ``Int64`` (the file has no pandas metadata, so Arrow alone would give
+    floats with NaN).
+    """
+    dataset = table_dataset(stem, out_dir)
+    names = dataset.schema.names
+    column = PARTITION_COLUMNS.get(stem)
+    if set(TABLES.get(stem, ())) == set(names):
+        known = TABLES[stem]
+    else:
+        # Not the schema's columns: the partition column (last in a dataset) goes first.
+        known = sorted(names, key=lambda c: c != column)
+    if columns is not None:
+        if isinstance(columns, str):
+            raise ValueError(f"columns must be a sequence of column names, e.g. [{columns!r}]")
+        unknown = [c for c in columns if c not in dataset.schema.names]
+        if unknown:
+            raise ValueError(f"table {stem!r} has no column(s) {unknown}; "
+                             f"columns are {', '.join(dataset.schema.names)}")
+    wanted = list(columns) if columns is not None else list(known)
+    expression = pq.filters_to_expression(filters) if isinstance(filters, list) else filters
+    arrow = dataset.to_table(columns=wanted, filter=expression)
+    table = arrow.to_pandas()
+    if (Path(out_dir) / stem).is_dir() and column in table.columns:
+        # Files are listed by their quoted names; order the plans by value.
+        table = table.sort_values(column, kind="stable").reset_index(drop=True)
     return nullable_ints(table, columns=NULLABLE_INT_COLUMNS.get(stem, ()))
+
+
+def split_note_columns(
+    table: pd.DataFrame, stem: str, *, columns: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Move columns that repeat one value on every row out of ``table``, into notes.
+
+    Parameters
+    ----------
+    table : a table about to be written.
+    stem : its name (the ``table`` column of the notes).
+    columns : sequence of str, optional -- the columns to move; default
+        ``schema.NOTE_COLUMNS[stem]``.  Each must hold at most one distinct
+        value, else ``ValueError`` names it.
+
+    Returns
+    -------
+    (table without ``columns``, notes with columns ``schema.TABLE_NOTES``:
+    ``table, column, value``; one row per column, none for an empty table).
+    """
+    columns = list(NOTE_COLUMNS.get(stem, ()) if columns is None else columns)
+    rows = []
+    for column in columns:
+        if column not in table.columns:
+            raise ValueError(f"table {stem!r} has no column {column!r}")
+        values = pd.unique(table[column].astype(object))
+        if len(values) > 1:
+            raise ValueError(f"column {column!r} of {stem!r} holds {len(values)} values, not one")
+        if len(values) == 1:
+            rows.append({"table": stem, "column": column, "value": str(values[0])})
+    notes = pd.DataFrame(rows, columns=TABLE_NOTES)
+    return table.drop(columns=columns), notes
 
 
 def write_json(payload: dict, path: Path) -> Path:

@@ -497,6 +497,30 @@ SIMILARITY_BY_GROUP: list[str] = [
     "n_terms",
 ]
 
+# Each plan's k nearest plans (config.NEIGHBOURS_K), overall and within each theme:
+# always built; the all-pairs tables above only up to config.PAIRWISE_MAX_REGIONS plans.
+SIMILARITY_NEIGHBOURS: list[str] = [
+    "region_id",
+    "neighbour",
+    "rank",
+    "cosine",
+    "weighting",
+    "tokenisation",
+    "n_terms",
+]
+
+SIMILARITY_NEIGHBOURS_BY_THEME: list[str] = [
+    "theme",
+    "region_id",
+    "neighbour",
+    "rank",
+    "cosine",
+    "n_units",
+    "weighting",
+    "tokenisation",
+    "n_terms",
+]
+
 PASSAGE_ALIGNMENT: list[str] = [
     "region_id",
     "unit_id",
@@ -582,6 +606,36 @@ UNITS_ALL: list[str] = (
 )
 
 
+# Columns that hold one sentence on every row of a table (how the vectors were made):
+# the functions return them, the build writes them once, into table_notes, instead.
+NOTE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "similarity_regions": ("weighting", "tokenisation"),
+    "similarity_by_theme": ("weighting", "tokenisation"),
+    "similarity_neighbours": ("weighting", "tokenisation"),
+    "similarity_neighbours_by_theme": ("weighting", "tokenisation"),
+}
+
+# One row per table x column moved out of it (NOTE_COLUMNS), and per table the build
+# left empty on purpose (column ""), with the sentence.
+TABLE_NOTES: list[str] = ["table", "column", "value"]
+
+# Tables readers filter by plan, and the column naming the plan: beyond
+# config.PARTITION_MIN_ROWS rows they are written as a folder with one Parquet
+# file per plan (<stem>/<column>=<id>/part-0.parquet).
+PARTITION_COLUMNS: dict[str, str] = {
+    "units": "region_id",
+    "tokens": "region_id",
+    "passage_alignment": "region_id",
+    "text_reuse": "region_a",
+    "topics_units": "region_id",
+}
+
+
+def written_columns(stem: str, columns: list[str]) -> list[str]:
+    """``columns`` without the note columns of table ``stem`` (:data:`NOTE_COLUMNS`)."""
+    return [c for c in columns if c not in NOTE_COLUMNS.get(stem, ())]
+
+
 # Every table the build writes: file stem → its columns.
 TABLES: dict[str, list[str]] = {
     "regions": REGIONS,
@@ -612,8 +666,12 @@ TABLES: dict[str, list[str]] = {
     "keywords": KEYWORD_FREQUENCIES,
     "keyness": KEYNESS,
     "cooccurrence": COOCCURRENCE,
-    "similarity_regions": SIMILARITY_REGIONS,
-    "similarity_by_theme": SIMILARITY_BY_THEME,
+    "similarity_regions": written_columns("similarity_regions", SIMILARITY_REGIONS),
+    "similarity_by_theme": written_columns("similarity_by_theme", SIMILARITY_BY_THEME),
+    "similarity_neighbours": written_columns("similarity_neighbours", SIMILARITY_NEIGHBOURS),
+    "similarity_neighbours_by_theme": written_columns("similarity_neighbours_by_theme",
+                                                      SIMILARITY_NEIGHBOURS_BY_THEME),
+    "table_notes": TABLE_NOTES,
     "passage_alignment": PASSAGE_ALIGNMENT,
     "region_linkage": REGION_LINKAGE,
     "region_linkage_leaves": REGION_LINKAGE_LEAVES,

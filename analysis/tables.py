@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from analysis import config, schema
 from analysis.io import read_table
@@ -23,12 +24,32 @@ def list_tables() -> list[str]:
     return sorted(schema.TABLES)
 
 
-def load_table(name: str, *, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:
-    """Return the processed table ``name`` (e.g. ``"units"``) as a DataFrame.
+def load_table(
+    name: str,
+    *,
+    processed_dir: Path = config.PROCESSED_DIR,
+    columns: Sequence[str] | None = None,
+    filters: list | pc.Expression | None = None,
+) -> pd.DataFrame:
+    """Return the processed table ``name`` (e.g. ``"units"``) as a DataFrame, whole or in part.
 
     The name is checked first: an unknown name raises ``ValueError`` listing
     the closest names (:func:`list_tables` gives them all).  Builds
-    ``data/processed/`` first if the table is missing.
+    ``data/processed/`` first if the table is missing.  A large table may be
+    a folder of Parquet files, one per plan (``data/processed/README.md``,
+    "Large collections"); it is read the same way.
+
+    Parameters
+    ----------
+    name : str
+        A table of :func:`list_tables`.
+    processed_dir : Path, default ``config.PROCESSED_DIR``
+    columns : sequence of str, optional
+        Read only these columns (default all, in schema order).
+    filters : list of tuples or ``pyarrow.compute.Expression``, optional
+        Read only matching rows, e.g. ``[("region_id", "in", ["a", "b"])]``
+        (:func:`analysis.io.read_table`); on a partitioned table only those
+        plans' files are opened.
     """
     names = list_tables()
     if name not in names:
@@ -37,11 +58,11 @@ def load_table(name: str, *, processed_dir: Path = config.PROCESSED_DIR) -> pd.D
         raise ValueError(
             f"no table {name!r}; {hint}tables are: {', '.join(names)} (see list_tables())"
         )
-    if not (processed_dir / f"{name}.parquet").exists():
+    if not (processed_dir / f"{name}.parquet").exists() and not (processed_dir / name).is_dir():
         from analysis.build import build
 
         build(out_dir=processed_dir)
-    return read_table(name, processed_dir)
+    return read_table(name, processed_dir, columns=columns, filters=filters)
 
 
 def _check_choice(value: str | None, allowed: tuple[str, ...], name: str) -> None:

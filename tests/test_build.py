@@ -200,3 +200,58 @@ def test_a_failed_build_leaves_the_previous_tables_as_they_were(tmp_path, monkey
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # staging removed
     assert [p.name for p in out.iterdir()] == ["units.csv"]
     assert (out / "units.csv").read_text(encoding="utf-8") == "previous build"
+
+
+# ------------------------------------------------------------- outputs of large collections
+
+def _similarity_inputs():
+    from tests.test_similarity import themed_random_corpus
+    tokens, units = themed_random_corpus(7)
+    return {"content_tokens": tokens, "plan_units": units}
+
+
+def test_similarity_step_keeps_all_pairs_below_the_threshold_and_notes_the_sentences():
+    from analysis import build as build_module
+    out = build_module.similarity_step(_similarity_inputs())
+    assert set(out) == {"similarity_regions", "similarity_by_theme", "similarity_neighbours",
+                        "similarity_neighbours_by_theme", "region_linkage",
+                        "region_linkage_leaves", "table_notes"}
+    for stem, table in out.items():
+        assert list(table.columns) == build_module.TABLES[stem], stem
+    assert len(out["similarity_regions"]) == 10 and len(out["similarity_neighbours"]) == 20
+    notes = out["table_notes"]
+    assert set(zip(notes["table"], notes["column"], strict=True)) == {
+        (stem, column) for stem in ("similarity_regions", "similarity_by_theme",
+                                    "similarity_neighbours", "similarity_neighbours_by_theme")
+        for column in ("tokenisation", "weighting")}
+
+
+def test_similarity_step_beyond_the_thresholds_leaves_the_pairs_tables_empty(monkeypatch):
+    from analysis import build as build_module
+    monkeypatch.setattr(config, "PAIRWISE_MAX_REGIONS", 4)
+    monkeypatch.setattr(config, "LINKAGE_MAX_REGIONS", 4)
+    out = build_module.similarity_step(_similarity_inputs())
+    for stem in ("similarity_regions", "similarity_by_theme", "region_linkage",
+                 "region_linkage_leaves"):
+        assert out[stem].empty and list(out[stem].columns) == build_module.TABLES[stem]
+    assert len(out["similarity_neighbours"]) == 20
+    whole = out["table_notes"].loc[out["table_notes"]["column"] == ""]
+    assert whole["table"].tolist() == ["region_linkage", "region_linkage_leaves",
+                                       "similarity_by_theme", "similarity_regions"]
+    assert whole["value"].str.startswith("not built: 5 plans > config.").all()
+
+
+def test_moving_tables_replaces_an_earlier_layout(tmp_path):
+    from analysis.build import _move_tables
+    staged, out = tmp_path / "staged", tmp_path / "out"
+    (staged / "units" / "region_id=a").mkdir(parents=True)
+    (staged / "units" / "region_id=a" / "part-0.parquet").write_bytes(b"new")
+    (staged / "tokens.parquet").write_bytes(b"new")
+    out.mkdir()
+    for name in ("units.csv", "units.parquet", "tokens.csv"):
+        (out / name).write_bytes(b"old")
+    (out / "tokens" / "region_id=b").mkdir(parents=True)
+    written = _move_tables(staged, out)
+    assert written == [out / "units" / "region_id=a" / "part-0.parquet", out / "tokens.parquet"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "tokens.parquet", "units/region_id=a/part-0.parquet"]

@@ -4,7 +4,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from analysis import schema
-from analysis.io import EXPORT_FORMATS, export, nullable_ints, read_table, write_table
+from analysis.io import (
+    EXPORT_FORMATS,
+    export,
+    nullable_ints,
+    read_table,
+    split_note_columns,
+    write_table,
+)
 
 
 def test_tables_are_written_as_csv_with_bom_and_parquet_in_schema_order(tmp_path):
@@ -117,3 +124,77 @@ def test_a_table_stacked_from_blocks_writes_the_same_bytes_as_one_made_whole(tmp
     _write_parquet(whole, tmp_path / "whole.parquet")
     _write_parquet(blocks, tmp_path / "blocks.parquet")
     assert (tmp_path / "whole.parquet").read_bytes() == (tmp_path / "blocks.parquet").read_bytes()
+
+# ------------------------------------------------------------------ large-table layouts
+
+def _by_region() -> pd.DataFrame:
+    # Sorted by region first, as the partitioned tables are; "a/b c" needs quoting in a path.
+    return pd.DataFrame({
+        "region_id": ["a/b c", "a/b c", "k", "k", "k", "z"],
+        "unit_id": ["u1", "u2", "u3", "u4", "u5", "u6"],
+        "section_no": [1, None, 2, 3, None, 4],
+        "score": [0.5, 0.25, 1.0, 0.75, 0.0, 0.125],
+    })
+
+
+def test_beyond_the_thresholds_a_table_is_parquet_only_and_one_file_per_region(tmp_path):
+    table = _by_region()
+    paths = write_table(table, "units", tmp_path, columns=list(table.columns),
+                        csv_max_rows=5, partition_by="region_id", partition_min_rows=5)
+    assert [p.relative_to(tmp_path).as_posix() for p in paths] == [
+        "units/region_id=a%2Fb%20c/part-0.parquet", "units/region_id=k/part-0.parquet",
+        "units/region_id=z/part-0.parquet"]
+    assert not (tmp_path / "units.csv").exists() and not (tmp_path / "units.parquet").exists()
+    # Each file holds its region's rows only, without the column the folder names.
+    k = pq.read_table(tmp_path / "units" / "region_id=k" / "part-0.parquet").to_pandas()
+    assert k["unit_id"].tolist() == ["u3", "u4", "u5"] and "region_id" not in k.columns
+    back = read_table("units", tmp_path)
+    expected = nullable_ints(table, columns=schema.NULLABLE_INT_COLUMNS["units"])
+    pd.testing.assert_frame_equal(back, expected, check_dtype=False)
+    assert back["section_no"].dtype == "Int64"
+
+
+def test_up_to_the_thresholds_the_layout_is_unchanged_and_csv_can_be_forced(tmp_path):
+    table = _by_region()
+    small = write_table(table, "units", tmp_path, columns=list(table.columns),
+                        csv_max_rows=6, partition_by="region_id", partition_min_rows=6)
+    assert [p.name for p in small] == ["units.csv", "units.parquet"]
+    forced = write_table(table, "tokens", tmp_path / "f", columns=list(table.columns),
+                         csv_max_rows=None, partition_by="region_id", partition_min_rows=0)
+    assert forced[0].name == "tokens.csv" and len(forced) == 4
+    assert pd.read_csv(forced[0], encoding="utf-8-sig")["unit_id"].tolist() == \
+        table["unit_id"].tolist()
+    with pytest.raises(ValueError, match="partition_by must be one of the columns"):
+        write_table(table, "units", tmp_path, columns=list(table.columns), partition_by="x")
+    with pytest.raises(ValueError, match="csv_max_rows must be a non-negative integer"):
+        write_table(table, "units", tmp_path, columns=list(table.columns), csv_max_rows=-1)
+
+
+@pytest.mark.parametrize("partition_min_rows", [0, 100])
+def test_reading_part_of_a_table_equals_filtering_the_whole(tmp_path, partition_min_rows):
+    table = _by_region()
+    write_table(table, "units", tmp_path, columns=list(table.columns),
+                partition_by="region_id", partition_min_rows=partition_min_rows)
+    whole = read_table("units", tmp_path)
+    part = read_table("units", tmp_path, columns=["unit_id", "score"],
+                      filters=[("region_id", "in", ["k", "z"]), ("score", ">", 0.1)])
+    keep = whole["region_id"].isin(["k", "z"]) & (whole["score"] > 0.1)
+    pd.testing.assert_frame_equal(part, whole.loc[keep, ["unit_id", "score"]]
+                                  .reset_index(drop=True))
+    assert part["unit_id"].tolist() == ["u3", "u4", "u6"]
+    with pytest.raises(ValueError, match=r"no column\(s\) \['nope'\]"):
+        read_table("units", tmp_path, columns=["nope"])
+
+
+def test_split_note_columns_moves_constant_sentences_once():
+    table = pd.DataFrame({"region_a": ["a", "a"], "region_b": ["b", "c"], "cosine": [0.5, 0.1],
+                          "weighting": ["tf-idf", "tf-idf"], "tokenisation": ["jieba"] * 2,
+                          "n_terms": [3, 3]})
+    kept, notes = split_note_columns(table, "similarity_regions")
+    assert list(kept.columns) == schema.TABLES["similarity_regions"]
+    assert notes.to_dict("records") == [
+        {"table": "similarity_regions", "column": "weighting", "value": "tf-idf"},
+        {"table": "similarity_regions", "column": "tokenisation", "value": "jieba"}]
+    assert "weighting" in table.columns  # the input is left as it was
+    with pytest.raises(ValueError, match="holds 2 values"):
+        split_note_columns(table, "x", columns=["region_b"])

@@ -174,3 +174,13 @@ def test_recipe_10_dictionary_scores(tmp_path, monkeypatch):
     scores, units = ns["scores"], ns["units"]
     expected = sum(units["text"].str.count(w).sum() for w in ("均衡", "公平", "薄弱"))
     assert scores.loc[scores["key"] == "均衡", "n_matches"].sum() == expected
+
+
+def test_recipe_11_query_part_of_a_big_table(tmp_path, monkeypatch):
+    ns = run("11", tmp_path, monkeypatch)
+    whole = pd.read_parquet(config.PROCESSED_DIR / "tokens.parquet")
+    keep = whole["region_id"].eq("tonglu") & whole["token"].eq("教师")
+    expected = whole.loc[keep, ["unit_id", "position"]].reset_index(drop=True)
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(ns["hits"], expected, check_dtype=False)
+    pd.testing.assert_frame_equal(ns["same"], expected, check_dtype=False)
