@@ -178,13 +178,17 @@ def tables_inputs(
     return stamps.inputs_digest(files=files, values=values)
 
 
-def figures_inputs(table_hashes: Mapping[Path, str]) -> str:
+def figures_inputs(table_hashes: Mapping[Path, str], *, out_dir: Path) -> str:
     """Digest of everything the figures depend on: the tables written, the package, versions.
 
     ``table_hashes`` are the SHA-256 of the table files as the tables step
-    recorded them (:func:`analysis.stamps.recorded_outputs`), not read again.
+    recorded them (:func:`analysis.stamps.recorded_outputs`), not read again;
+    they are named by their path under ``out_dir``, so the files of a
+    partitioned table (``units/region_id=…/part-0.parquet``) keep apart.
     """
-    hashed = {f"processed/{p.name}": sha for p, sha in table_hashes.items()}
+    root = Path(out_dir).resolve()
+    hashed = {f"processed/{Path(p).resolve().relative_to(root).as_posix()}": sha
+              for p, sha in table_hashes.items()}
     return stamps.inputs_digest(files=_package_files(), values=_environment(), hashed=hashed)
 
 
@@ -556,7 +560,7 @@ def build(
         return written
 
     step = f"figures:{Path(figures_dir).resolve()}"
-    inputs = figures_inputs(stamps.recorded_outputs(stamp, "tables"))
+    inputs = figures_inputs(stamps.recorded_outputs(stamp, "tables"), out_dir=out_dir)
     if not force and stamps.current_outputs(stamp, step, inputs) is not None:
         say(f"figures in {figures_dir} are up to date")
         return written

@@ -175,6 +175,16 @@ def table_dataset(stem: str, out_dir: Path) -> ds.Dataset:
     raise FileNotFoundError(f"{path} does not exist; run `python -m analysis build` first")
 
 
+def table_exists(stem: str, out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds the written table ``stem`` (one Parquet file or a folder)."""
+    return (Path(out_dir) / f"{stem}.parquet").is_file() or (Path(out_dir) / stem).is_dir()
+
+
+def table_num_rows(stem: str, out_dir: Path) -> int:
+    """Rows of the written table ``stem`` from its Parquet footers (no data is read)."""
+    return table_dataset(stem, out_dir).count_rows()
+
+
 def read_table(
     stem: str, out_dir: Path, *, columns: Sequence[str] | None = None,
     filters: list | pc.Expression | None = None,

@@ -193,3 +193,31 @@ def test_missing_tables_raise_before_drawing_unless_skipped(built, tmp_path):
 def test_lang_is_checked(tmp_path):
     with pytest.raises(ValueError, match="lang must be one of"):
         make.make_all_figures(tmp_path, tmp_path, lang="fr")
+
+
+def test_partitioned_and_empty_tables_draw_like_single_files(built, tmp_path, monkeypatch):
+    # A large build writes some tables as a folder of one file per plan, and leaves
+    # the all-pairs similarity empty beyond config.PAIRWISE_MAX_REGIONS plans.
+    import shutil
+
+    import analysis.io
+
+    processed, _, manifest = built
+    copy = tmp_path / "processed"
+    shutil.copytree(processed, copy)
+    monkeypatch.setitem(analysis.io.PARTITION_COLUMNS, "theme_by_region", "region_id")
+    table = analysis.io.read_table("theme_by_region", copy)
+    (copy / "theme_by_region.parquet").unlink()
+    write_table(table, "theme_by_region", copy, columns=schema.THEME_BY_REGION,
+                partition_by="region_id", partition_min_rows=0)
+    assert (copy / "theme_by_region").is_dir()
+    write_table(pd.DataFrame(columns=schema.SIMILARITY_REGIONS), "similarity_regions", copy,
+                columns=schema.SIMILARITY_REGIONS)
+    out = tmp_path / "figures"
+    again = make.make_all_figures(copy, out, lang="en", skip_missing=True)
+    drawn = set(again["figure_id"])
+    assert not any("region_similarity" in f for f in drawn)
+    theme = [f for f in drawn if "theme_shares" in f]
+    assert theme, "the partitioned table's figure is drawn"
+    before = manifest.set_index("figure_id")
+    assert sha256_file(out / f"{theme[0]}.png") == before.loc[theme[0], "png_sha256"]

@@ -34,12 +34,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import yaml
 
 from analysis import config
 from analysis.figures import labels
 from analysis.figures.fonts import character_set
+from analysis.io import table_dataset, table_exists
 
 __all__ = [
     "figure_characters", "file_characters", "label_files", "table_characters",
@@ -104,7 +104,7 @@ def _is_text(kind: pa.DataType) -> bool:
 
 
 def table_characters(processed_dir: Path, stems: Sequence[str]) -> set[str]:
-    """The distinct characters of every string column of ``<processed_dir>/<stem>.parquet``.
+    """The distinct characters of every string column of the written tables ``stems``.
 
     Tables that do not exist are skipped (a figure cannot draw them either).
     Only the string columns are read, and each column's distinct values are
@@ -112,14 +112,14 @@ def table_characters(processed_dir: Path, stems: Sequence[str]) -> set[str]:
     """
     found: set[str] = set()
     for stem in dict.fromkeys(stems):
-        path = Path(processed_dir) / f"{stem}.parquet"
-        if not path.is_file():
+        if not table_exists(stem, processed_dir):
             continue
-        schema = pq.read_schema(path)
-        columns = [field.name for field in schema if _is_text(field.type)]
+        # One file or, for a large table, a folder of one file per plan.
+        dataset = table_dataset(stem, processed_dir)
+        columns = [field.name for field in dataset.schema if _is_text(field.type)]
         if not columns:
             continue
-        table = pq.read_table(path, columns=columns)
+        table = dataset.to_table(columns=columns)
         for name in columns:
             column = table.column(name).combine_chunks()
             if pa.types.is_dictionary(column.type):

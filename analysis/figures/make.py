@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
@@ -39,7 +38,7 @@ from analysis.figures.save import (
     save_figure,
     write_manifest,
 )
-from analysis.io import read_table
+from analysis.io import read_table, table_exists, table_num_rows
 
 __all__ = [
     "CLOUD_WORDS", "COMMAND", "CONFUSION_HALF", "draw_language", "DrawTask", "figure_id",
@@ -231,20 +230,20 @@ def make_all_figures(
     # and holding them in this process too would double the memory of a big corpus.
     available = []
     for number, spec in enumerate(FIGURES, start=1):
-        paths = [Path(processed_dir) / f"{stem}.parquet" for stem in spec.sources]
-        absent = [path for path in paths if not path.is_file()]
+        absent = [stem for stem in spec.sources if not table_exists(stem, processed_dir)]
         if absent:
             if skip_missing:
                 continue
             raise FileNotFoundError(
-                f"{absent[0]} does not exist; run `python -m analysis build` first"
+                f"{Path(processed_dir) / absent[0]}.parquet does not exist; "
+                "run `python -m analysis build` first"
             )
-        if any(pq.read_metadata(path).num_rows == 0 for path in paths):
-            # e.g. no validation tables for a corpus without the hand-coded samples
+        if any(table_num_rows(stem, processed_dir) == 0 for stem in spec.sources):
+            # e.g. no validation tables for a corpus without the hand-coded samples, or
+            # no all-pairs similarity beyond config.PAIRWISE_MAX_REGIONS plans
             continue
         available.append((number, spec))
-    missing_policy = [stem for stem in POLICY_TABLES
-                      if not (Path(processed_dir) / f"{stem}.parquet").is_file()]
+    missing_policy = [stem for stem in POLICY_TABLES if not table_exists(stem, processed_dir)]
     if missing_policy and not skip_missing:
         raise FileNotFoundError(
             f"{Path(processed_dir)} lacks {missing_policy} for the policy figures; "
@@ -335,8 +334,8 @@ def _draw_language(processed_dir: Path, out_dir: Path, one_lang: str, svg: bool,
 
 
 def _n_regions(processed_dir: Path) -> int:
-    path = Path(processed_dir) / f"{SIZES_TABLE}.parquet"
-    return pq.read_metadata(path).num_rows if path.is_file() else 0
+    exists = table_exists(SIZES_TABLE, processed_dir)
+    return table_num_rows(SIZES_TABLE, processed_dir) if exists else 0
 
 
 def read_sizes(processed_dir: Path) -> Sizes:
@@ -345,8 +344,7 @@ def read_sizes(processed_dir: Path) -> Sizes:
     They decide which regions a figure with too many shows (the largest plans,
     :mod:`analysis.figures.regions`); without them, the first in manifest order.
     """
-    path = Path(processed_dir) / f"{SIZES_TABLE}.parquet"
-    if not path.is_file():
+    if not table_exists(SIZES_TABLE, processed_dir):
         return None
     return policy.region_sizes(read_table(SIZES_TABLE, Path(processed_dir))) or None
 
