@@ -40,8 +40,8 @@ from analysis.figures.style import DIVERGING_CMAP, SEQUENTIAL_CMAP, WIDTH_DOUBLE
 from analysis.text.keyness import one_vs_rest, top_keywords
 
 __all__ = [
-    "G2_CRITICAL", "KEYNESS_COLUMNS", "keyness_grid", "one_vs_rest", "OVER_COLOR", "plot_keyness",
-    "plot_word_clouds", "top_keywords", "UNDER_COLOR", "WEIGHTS",
+    "G2_CRITICAL", "KEYNESS_COLUMNS", "keyness_columns", "keyness_grid", "one_vs_rest",
+    "OVER_COLOR", "plot_keyness", "plot_word_clouds", "top_keywords", "UNDER_COLOR", "WEIGHTS",
 ]
 
 #: G² at p = 0.05 with one degree of freedom.

@@ -37,7 +37,7 @@ from analysis.ingest.region_names import english_region_name
 __all__ = [
     "check_lang", "CODEBOOK_PATH", "column_labels", "FIGURE_TEXT_PATH", "KINDS", "label", "LANGS",
     "MANIFEST_PATH", "order", "region_fallback_label", "region_labels", "text", "turned_length",
-    "wrap",
+    "short_label", "wrap",
 ]
 
 LANGS: tuple[str, ...] = ("zh", "en")

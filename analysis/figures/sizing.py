@@ -52,9 +52,9 @@ from analysis.figures.style import (
 )
 
 __all__ = [
-    "BASE_FONTSIZE", "check_cmap", "CM_PER_INCH", "figure_sizing", "font_rc", "FONTSIZE_RC",
-    "n_lines", "new_figure", "plot_style", "size_inches", "Sizing", "target_axes",
-    "turn_crowded_ticks", "TYPE3_WARNING", "WIDTHS_CM",
+    "BASE_FONTSIZE", "check_cmap", "CM_PER_INCH", "figure_sizing", "FitWarning", "font_rc",
+    "FONTSIZE_RC", "MAX_HEIGHT_CM", "n_lines", "new_figure", "plot_style", "size_inches",
+    "Sizing", "target_axes", "turn_crowded_ticks", "TYPE3_WARNING", "warn_if_unfit", "WIDTHS_CM",
 ]
 
 CM_PER_INCH: float = 2.54
