@@ -170,7 +170,9 @@ def counted(monkeypatch, tmp_path):
     return calls, fail
 
 
-def test_an_interrupted_build_resumes_after_its_last_finished_step(two_plans, counted, tmp_path):
+def test_an_interrupted_build_resumes_after_its_last_finished_step(
+    two_plans, counted, tmp_path, capsys
+):
     from analysis.build import build
 
     raw, reference = two_plans
@@ -185,7 +187,12 @@ def test_an_interrupted_build_resumes_after_its_last_finished_step(two_plans, co
                      "topics_step": 1, "reuse_step": 0}
 
     fail.clear()
-    build(raw_dir=raw, out_dir=out, figures_dir=None, verbose=False)
+    capsys.readouterr()
+    # Talking, with bars: none of it may reach a file (compared with a quiet build below).
+    build(raw_dir=raw, out_dir=out, figures_dir=None, verbose=True, progress=True)
+    err = capsys.readouterr().err
+    assert "[4/9] tokens: kept from the interrupted build" in err
+    assert "[8/9] topics: done in" in err and "[9/9] text reuse: done in" in err
     # The loader and the six finished steps ran once (first run); topics and reuse once now.
     assert calls == {"load_corpus": 1, "themes_step": 1, "policy_step": 1, "tokens_step": 1,
                      "keywords_step": 1, "similarity_step": 1, "alignment_step": 1,
