@@ -85,6 +85,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--csv", action="store_true",
                        help="write CSV for every table (default: tables of more than "
                             "config.CSV_MAX_ROWS rows as Parquet only)")
+    build.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="start over instead of continuing an interrupted build from its last finished step",
+    )
+    build.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars for the per-plan stages (default: only when standard error "
+        "is a terminal and not --quiet)",
+    )
     figures = commands.add_parser(
         "figures", help="redraw only the figures (figures/) from data/processed/"
     )
@@ -151,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
                 scheduler=args.scheduler,
                 force=args.force,
                 verbose=not args.quiet,
+                progress=args.progress,
+                resume=not args.no_resume,
                 user_dicts=args.user_dict,
                 shipped_dict=not args.no_shipped_dict,
                 stopword_files=args.stopwords,

@@ -19,7 +19,7 @@ import os
 import platform
 import shutil
 import sys
-import tempfile
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from analysis import config, schema, stamps
+from analysis import checkpoints, config, schema, stamps
 from analysis.build_variants import (
     SHIPPED,
     Variant,
@@ -62,6 +62,7 @@ from analysis.distributed import (
     resolve_scheduler,
     run_on_worker,
 )
+from analysis.executors import bars_wanted, progress_bars
 from analysis.io import split_note_columns, write_json, write_table
 from analysis.text.keyness import (
     cooccurrence,
@@ -470,6 +471,8 @@ def build(
     scheduler: str | None = None,
     force: bool = False,
     verbose: bool = True,
+    progress: bool | None = None,
+    resume: bool = True,
     user_dicts: Sequence[Path] = (),
     shipped_dict: bool = True,
     stopword_files: Sequence[Path] = (),
@@ -481,6 +484,13 @@ def build(
     A step whose inputs and outputs are unchanged since it last wrote into the
     same directory is skipped (content hashes, see :mod:`analysis.stamps`), so
     rebuilding with nothing changed only checks hashes.
+
+    An interrupted build (an error, Ctrl-C, a killed process) keeps the tables
+    of its finished steps in ``<out_dir's parent>/.<out_dir name>-checkpoint/``;
+    the next build with the same inputs continues after the last finished step
+    and writes the same bytes an uninterrupted build would
+    (:mod:`analysis.checkpoints`).  ``out_dir`` changes only when every step
+    has succeeded.
 
     A *variant* uses a researcher's own rule files (see
     :mod:`analysis.build_variants`); it must write to a folder of its own
@@ -504,7 +514,17 @@ def build(
     force : bool, default False
         Run every step even when its outputs are up to date.
     verbose : bool, default True
-        Print one line per step to standard error.
+        Print when each step starts and ends (with its wall time) to standard error.
+    progress : bool or None, default None
+        Progress bars (done / total plans and time left, on standard error) for
+        the per-plan stages.  None shows them when ``verbose`` and standard
+        error is a terminal; True always; False never.  They never reach a file
+        the build writes.
+    resume : bool, default True
+        Continue an interrupted build with the same inputs from its last
+        finished step; False discards its checkpoint and starts over.  (An
+        interrupted ``force`` build resumes too; add ``resume=False`` to redo
+        every step.)
     user_dicts : list of Path, default ()
         Dictionaries that extend the shipped ``analysis/data/userdict.txt``,
         read after it in the order given.
@@ -548,9 +568,11 @@ def build(
     if written is not None:
         say(f"tables in {out_dir} are up to date (use --force to rebuild them)")
     else:
-        written = _build_tables(manifest, raw_dir=raw_dir, out_dir=out_dir, n_jobs=n_jobs,
-                                scheduler=scheduler, say=say, variant=variant,
-                                codebook=variant_codebook, csv=csv)
+        with progress_bars(bars_wanted(progress, verbose=verbose)):
+            written = _build_tables(manifest, raw_dir=raw_dir, out_dir=out_dir, n_jobs=n_jobs,
+                                    scheduler=scheduler, say=say, variant=variant,
+                                    codebook=variant_codebook, inputs=inputs, resume=resume,
+                                    csv=csv)
         stamps.record_step(stamp, "tables", inputs, written)
     if figures_dir is None:
         return written
@@ -566,10 +588,11 @@ def build(
         return written
     from analysis.figures import make_all_figures  # matplotlib only when drawing
 
-    say("figures …")
+    started = _started(say, "figures …")
     manifest_rows = make_all_figures(out_dir, figures_dir)
     stamps.record_step(stamp, step, inputs, _figure_files(manifest_rows, Path(figures_dir)))
     say(f"drew {len(manifest_rows)} figures into {figures_dir}")
+    _done(say, "figures", started)
     return written
 
 
@@ -603,13 +626,17 @@ def _build_tables(
     variant: Variant = SHIPPED,
     codebook: Codebook | None = None,
     csv: bool = False,
+    inputs: str = "",
+    resume: bool = True,
 ) -> list[Path]:
     """Run the table steps in order and write every table and ``build_info.json``.
 
     Each table is written as soon as its step has made it, and every table no
     later step reads is then let go, so memory holds one step's tables rather
-    than all of them (1,000 plans make ~2 GiB of tables).  Files go to a staging
-    folder first and replace those in ``out_dir`` only when every step has
+    than all of them (1,000 plans make ~2 GiB of tables).  Files go to the
+    checkpoint folder first (:mod:`analysis.checkpoints`, keyed by the inputs
+    digest ``inputs``; with ``resume`` the steps it has finished are not run
+    again) and replace those in ``out_dir`` only when every step has
     succeeded: a failed build leaves ``out_dir`` as it was.
     """
     stopwords = extra_stopwords(variant)
@@ -633,33 +660,78 @@ def _build_tables(
     steps = [_on_worker(s, scheduler) if s.name in WHOLE_STEPS_ON_WORKER else s for s in steps]
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}-") as staging:
-        staged = Path(staging)
-        say(f"corpus: loading {len(manifest)} plans")
-        corpus = load_corpus(manifest, raw_dir=raw_dir, n_jobs=n_jobs, scheduler=scheduler)
-        tables: Tables = {"regions": corpus.regions, "corpus_units": corpus.units,
-                          "removed": corpus.removed, "repairs": corpus.repairs,
-                          # The place names the term filter drops (analysis.text.term_filters).
-                          "region_names": corpus.regions.loc[:, list(REGION_NAME_COLUMNS)]}
-        del corpus
+    checkpoint = checkpoints.open_checkpoint(out_dir, inputs=inputs, resume=resume)
+    staged = checkpoint.path
+    if checkpoint.finished:
+        say(f"resuming from {staged}: {len(checkpoint.finished)} finished step(s) kept")
+    total = len(steps) + 1
+    try:
+        if "corpus" in checkpoint.finished:
+            tables: Tables = checkpoints.load_intermediates(checkpoint)
+            say(f"[1/{total}] corpus: kept from the interrupted build")
+        else:
+            started = _started(say, f"[1/{total}] corpus: loading {len(manifest)} plans")
+            corpus = load_corpus(manifest, raw_dir=raw_dir, n_jobs=n_jobs, scheduler=scheduler)
+            tables = {"regions": corpus.regions, "corpus_units": corpus.units,
+                      "removed": corpus.removed, "repairs": corpus.repairs,
+                      # The place names the term filter drops (analysis.text.term_filters).
+                      "region_names": corpus.regions.loc[:, list(REGION_NAME_COLUMNS)]}
+            del corpus
+            checkpoint = _finish_step(checkpoint, "corpus", tables, staged, csv=csv)
+            _done(say, f"[1/{total}] corpus", started)
         for index, step in enumerate(steps):
-            _write_finished(tables, staged, csv=csv)
-            say(f"{step.name} …")
-            tables.update(step.run(tables))
+            label = f"[{index + 2}/{total}] {step.name}"
             still_needed = {name for later in steps[index + 1:] for name in later.needs}
+            if step.name in checkpoint.finished:
+                say(f"{label}: kept from the interrupted build")
+                continue
+            started = _started(say, f"{label} …")
+            tables.update(step.run(tables))
             for name in [n for n in tables if n not in TABLES and n not in still_needed]:
                 del tables[name]
+            checkpoint = _finish_step(checkpoint, step.name, tables, staged, csv=csv)
+            _done(say, label, started)
             _release_memory()
-        _write_finished(tables, staged, csv=csv)
-        info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest,
-                          variant=variant)
-        write_json(info, staged / "build_info.json")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = _move_tables(staged, out_dir)
-        os.replace(staged / "build_info.json", out_dir / "build_info.json")
-        written.append(out_dir / "build_info.json")
+    except BaseException:
+        # Ctrl-C included: say where the finished work is, then stop as before.
+        say(f"build stopped; {len(checkpoint.finished)} finished step(s) kept in {staged}; "
+            "the same command resumes from there (--no-resume starts over)")
+        raise
+    info = build_info(raw_dir=raw_dir, rules_dir=config.RULES_DIR, manifest=manifest,
+                      variant=variant)
+    write_json(info, staged / "build_info.json")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = _move_tables(staged, out_dir)
+    os.replace(staged / "build_info.json", out_dir / "build_info.json")
+    written.append(out_dir / "build_info.json")
+    checkpoints.discard(checkpoint)
     say(f"wrote {len(written)} files to {out_dir}")
     return written
+
+
+def _started(say: Callable[[str], None], message: str) -> float:
+    """Say a step has started; its start time, for :func:`_done`."""
+    say(message)
+    return time.perf_counter()
+
+
+def _done(say: Callable[[str], None], label: str, started: float) -> None:
+    # Wall time goes to the terminal only, never into a file the build writes.
+    say(f"{label}: done in {time.perf_counter() - started:.1f} s")
+
+
+def _finish_step(
+    checkpoint: checkpoints.Checkpoint, step: str, tables: Tables, staged: Path, *,
+    csv: bool = False,
+) -> checkpoints.Checkpoint:
+    """Write the step's finished tables, keep what later steps read, record the step.
+
+    Every table of :data:`TABLES` in ``tables`` is written and dropped
+    (:func:`_write_finished`); the rest (the intermediate tables still needed)
+    go to the checkpoint.
+    """
+    _write_finished(tables, staged, csv=csv)
+    return checkpoints.record_finished(checkpoint, step, intermediates=tables)
 
 
 def _release_memory() -> None:

@@ -13,13 +13,21 @@ and is imported only when a scheduler is named.
 
 Results always come back in input order, so outputs do not depend on which
 worker finished first.
+
+Progress bars (tqdm, on standard error) count the documents done and estimate
+the time left.  A build turns them all on or off for everything it runs with
+:func:`progress_bars` (on by default only when standard error is a terminal,
+see :func:`bars_wanted`), so a build into a log file or a test shows none.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from tqdm import tqdm
@@ -30,6 +38,57 @@ R = TypeVar("R")
 SCHEDULER_ENV = "ANALYSIS_DASK_SCHEDULER"
 # Below this many documents a pool costs more to start than it saves.
 MIN_DOCUMENTS_FOR_POOL = 8
+# Without a build's setting, a bar appears only for more than this many documents.
+PROGRESS_MIN_ITEMS = 20
+
+# A build's choice for every bar it shows (progress_bars); None outside a build.
+_BARS: ContextVar[bool | None] = ContextVar("analysis_progress_bars", default=None)
+
+
+def bars_wanted(progress: bool | None, *, verbose: bool) -> bool:
+    """Whether a build shows progress bars.
+
+    ``progress`` True or False decides; ``None`` shows them when ``verbose``
+    and standard error is a terminal (not a log file, a pipe or a test).
+    """
+    if progress is not None:
+        return progress
+    return verbose and sys.stderr.isatty()
+
+
+@contextmanager
+def progress_bars(enabled: bool) -> Iterator[None]:
+    """Turn every per-document bar on or off while the block runs.
+
+    Off hides even the bars a stage asks for itself (``progress=True``); on
+    shows a bar for any number of documents unless a stage passes ``False``.
+    """
+    token = _BARS.set(enabled)
+    try:
+        yield
+    finally:
+        _BARS.reset(token)
+
+
+def show_bar(progress: bool | None, *, n_items: int) -> bool:
+    """Whether a stage over ``n_items`` documents shows its bar.
+
+    The enclosing :func:`progress_bars` set to off wins; then the stage's own
+    ``progress``; then :func:`progress_bars` set to on; else more than
+    :data:`PROGRESS_MIN_ITEMS` documents.
+    """
+    setting = _BARS.get()
+    if setting is False:
+        return False
+    if progress is not None:
+        return progress
+    return True if setting else n_items > PROGRESS_MIN_ITEMS
+
+
+def _bar(iterable, *, total: int, desc: str, show: bool) -> tqdm:
+    # One look for every per-document bar: "loading plans: 40%|███ | 120/300 [00:07<00:10]".
+    return tqdm(iterable, total=total, desc=desc, unit="doc", file=sys.stderr,
+                disable=not show, dynamic_ncols=True)
 
 
 def default_jobs() -> int:
@@ -67,28 +126,25 @@ def map_documents(
     desc : str
         Label of the progress bar.
     progress : bool, optional
-        Show a progress bar; by default only for more than 20 items.
+        Show a progress bar (done / total and time left, on standard error);
+        default: as the enclosing :func:`progress_bars` says, else only for
+        more than :data:`PROGRESS_MIN_ITEMS` items (see :func:`show_bar`).
     """
     if n_jobs is not None and (
         isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1
     ):
         raise ValueError(f"n_jobs must be a positive integer or None; got {n_jobs!r}")
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
-    show = len(items) > 20 if progress is None else progress
+    show = show_bar(progress, n_items=len(items))
     if scheduler:
         return _map_dask(func, items, scheduler=scheduler, desc=desc, show=show)
     jobs = default_jobs() if n_jobs is None else n_jobs
     if jobs == 1 or len(items) < MIN_DOCUMENTS_FOR_POOL:
-        return [func(item) for item in tqdm(items, desc=desc, disable=not show)]
+        return [func(item) for item in _bar(items, total=len(items), desc=desc, show=show)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         chunk = max(1, len(items) // (jobs * 8))
         return list(
-            tqdm(
-                pool.map(func, items, chunksize=chunk),
-                total=len(items),
-                desc=desc,
-                disable=not show,
-            )
+            _bar(pool.map(func, items, chunksize=chunk), total=len(items), desc=desc, show=show)
         )
 
 
@@ -101,6 +157,6 @@ def _map_dask(
     with cluster_client(scheduler) as client:
         futures = client.map(func, items, pure=False)
         results = []
-        for future in tqdm(futures, desc=f"{desc} (dask)", disable=not show):
+        for future in _bar(futures, total=len(items), desc=f"{desc} (dask)", show=show):
             results.append(future.result())
         return results

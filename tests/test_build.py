@@ -197,7 +197,9 @@ def test_a_failed_build_leaves_the_previous_tables_as_they_were(tmp_path, monkey
     monkeypatch.setattr(build_module, "topics_step", broken)
     with pytest.raises(RuntimeError, match="topic model failed"):
         build(out_dir=out, figures_dir=None, verbose=False)
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # staging removed
+    # Only the finished steps' checkpoint is left beside it (analysis.checkpoints).
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [
+        ".processed-checkpoint"]
     assert [p.name for p in out.iterdir()] == ["units.csv"]
     assert (out / "units.csv").read_text(encoding="utf-8") == "previous build"
 

@@ -109,3 +109,52 @@ def test_the_environment_variable_sends_work_to_dask(dask_cluster, monkeypatch):
 
 
 # The whole build on a LocalCluster, byte for byte: tests/test_distributed.py.
+# --- progress bars: one build-wide setting, standard error only --------------------------
+
+
+def _double(x: int) -> int:
+    return 2 * x
+
+
+@pytest.mark.parametrize(("setting", "progress", "n_items", "shown"), [
+    (None, None, executors.PROGRESS_MIN_ITEMS, False),  # outside a build: only long batches
+    (None, None, executors.PROGRESS_MIN_ITEMS + 1, True),
+    (None, True, 1, True),
+    (False, True, 1000, False),  # a build with bars off hides even a stage's own
+    (True, None, 1, True),  # a build with bars on shows every per-plan stage
+    (True, False, 1000, False),
+])
+def test_show_bar_follows_the_build_then_the_stage_then_the_size(setting, progress, n_items,
+                                                                  shown):
+    if setting is None:
+        assert executors.show_bar(progress, n_items=n_items) is shown
+    else:
+        with executors.progress_bars(setting):
+            assert executors.show_bar(progress, n_items=n_items) is shown
+    assert executors.show_bar(None, n_items=1) is False  # the setting ends with the block
+
+
+@pytest.mark.parametrize(("progress", "verbose", "tty", "wanted"), [
+    (None, True, True, True), (None, True, False, False), (None, False, True, False),
+    (True, False, False, True), (False, True, True, False),
+])
+def test_a_build_shows_bars_on_a_terminal_unless_told(monkeypatch, progress, verbose, tty, wanted):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    assert executors.bars_wanted(progress, verbose=verbose) is wanted
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_bar_counts_the_documents_on_stderr_and_nothing_on_stdout(capsys, n_jobs):
+    items = list(range(executors.MIN_DOCUMENTS_FOR_POOL + 2))
+    with executors.progress_bars(True):
+        assert map_documents(_double, items, n_jobs=n_jobs, desc="loading plans") == [
+            2 * x for x in items]
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "loading plans: 100%" in err and f"{len(items)}/{len(items)}" in err
+
+
+def test_bars_off_write_nothing(capsys):
+    with executors.progress_bars(False):
+        map_documents(_double, list(range(30)), n_jobs=1, progress=True)
+    assert capsys.readouterr() == ("", "")
