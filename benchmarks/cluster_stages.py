@@ -1,0 +1,145 @@
+"""The per-plan stages on a two-worker Dask ``LocalCluster`` at growing N: memory per worker.
+
+The scale issue asks whether the stages that work plan by plan (loading, theme
+and policy coding, segmentation) keep each worker's memory flat as the number of
+plans grows, so that a collection of every county's plans for a decade (~30,000)
+fits a cluster whose workers are no larger than this machine.  For each N this
+script generates the synthetic corpus (``make_corpus.py``), starts a
+``LocalCluster`` of two worker processes with one thread each, runs those stages
+the way ``python -m analysis build --scheduler`` does, and samples every 0.5 s
+the proportional set size (PSS) of each worker and of the client process.
+
+The client collects every stage's result (the units and tokens tables), so its
+memory grows with N by design; the workers' should not.  The numbers are
+measurements, not assertions.  Usage::
+
+    .venv/bin/python benchmarks/cluster_stages.py --n 1000 3000
+    .venv/bin/python benchmarks/cluster_stages.py --summary
+
+Writes ``benchmarks/results_cluster.csv`` (one row per N and stage; a new
+measurement replaces the old row).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+RESULTS = BENCH_DIR / "results_cluster.csv"
+STAGES = ("load", "themes", "policy", "tokens")
+FIELDS = ["n_plans", "stage", "seconds", "rows_out", "worker_peak_pss_mib",
+          "client_peak_pss_mib"]
+MIB = 1024 * 1024
+
+
+def _pss() -> int:
+    """This process's proportional set size in bytes (RSS where PSS is unavailable)."""
+    info = psutil.Process().memory_full_info()
+    return getattr(info, "pss", info.rss)
+
+
+class Sampler:
+    """Peak PSS of each worker and of the client, sampled on a thread while a stage runs."""
+
+    def __init__(self, client, interval: float = 0.5) -> None:
+        self.client, self.interval = client, interval
+        self.worker_peak = 0
+        self.client_peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            workers = self.client.run(_pss)
+            self.worker_peak = max(self.worker_peak, *workers.values())
+            self.client_peak = max(self.client_peak, _pss())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def measure(client, name: str, n: int, work: Callable[[], object], rows: list[dict]) -> object:
+    with Sampler(client) as sampler:
+        start = time.perf_counter()
+        result = work()
+        seconds = time.perf_counter() - start
+    out = result if not isinstance(result, dict) else next(iter(result.values()))
+    rows.append({"n_plans": n, "stage": name, "seconds": round(seconds, 1),
+                 "rows_out": len(getattr(out, "units", out)),
+                 "worker_peak_pss_mib": round(sampler.worker_peak / MIB),
+                 "client_peak_pss_mib": round(sampler.client_peak / MIB)})
+    print(f"N={n} {name}: {rows[-1]}", file=sys.stderr, flush=True)
+    return result
+
+
+def run_n(n: int) -> list[dict]:
+    from distributed import Client, LocalCluster
+    from make_corpus import make_corpus
+
+    from analysis import steps
+    from analysis.corpus.load import load_corpus, read_manifest
+    from analysis.text.tokens import tokens_from_units
+
+    raw = make_corpus(n)
+    manifest = read_manifest(raw / "manifest.csv", raw_dir=raw)
+    rows: list[dict] = []
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      memory_limit=0, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        address = cluster.scheduler_address
+        corpus = measure(client, "load", n, lambda: load_corpus(
+            manifest, raw_dir=raw, scheduler=address), rows)
+        themed = measure(client, "themes", n, lambda: steps.themes_step(
+            {"corpus_units": corpus.units}, scheduler=address), rows)
+        del corpus
+        units = themed["themed_units"]
+        measure(client, "policy", n, lambda: steps.policy_step(
+            {"themed_units": units}, scheduler=address), rows)
+        measure(client, "tokens", n, lambda: tokens_from_units(
+            units, scheduler=address, cache_dir=None, progress=False), rows)
+    return rows
+
+
+def write(rows: list[dict]) -> None:
+    old = []
+    if RESULTS.exists():
+        with RESULTS.open(encoding="utf-8") as f:
+            old = list(csv.DictReader(f))
+    done = {(str(r["n_plans"]), r["stage"]) for r in rows}
+    kept = [r for r in old if (r["n_plans"], r["stage"]) not in done]
+    merged = sorted(kept + rows, key=lambda r: (int(r["n_plans"]), STAGES.index(r["stage"])))
+    with RESULTS.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(merged)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[1000])
+    parser.add_argument("--summary", action="store_true", help="print the results and exit")
+    args = parser.parse_args(argv)
+    if not args.summary:
+        for n in args.n:
+            write(run_n(n))
+    print(RESULTS.read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
