@@ -1,9 +1,9 @@
 """``python -m analysis build``: regenerate ``data/processed/`` and ``figures/``.
 
-The analysis is a chain of steps.  Each step is a function that takes the
-tables made so far and returns new ones, keyed by their file stem; every stem
-has its column list in :data:`TABLES` (from :mod:`analysis.schema`), and
-:func:`build` writes each table as CSV + Parquet through
+The analysis is a chain of steps (:mod:`analysis.steps`).  Each step is a
+function that takes the tables made so far and returns new ones, keyed by
+their file stem; every stem has its column list in :data:`TABLES` (from
+:mod:`analysis.schema`), and :func:`build` writes each table as CSV + Parquet through
 :func:`analysis.io.write_table`, then ``build_info.json`` (versions, file
 hashes and seeds) and the figures.  Outputs carry no timestamps, so two builds
 from the same inputs are byte-identical.
@@ -13,22 +13,20 @@ from the same inputs are byte-identical.
 
 from __future__ import annotations
 
-import functools
 import gc
 import os
 import platform
 import shutil
 import sys
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from analysis import checkpoints, config, schema, stamps
+from analysis import checkpoints, config, schema, stamps, steps
 from analysis.build_variants import (
     SHIPPED,
     Variant,
@@ -39,59 +37,13 @@ from analysis.build_variants import (
     variant_from_options,
     variant_info,
 )
-from analysis.coding.citations import citation_network, extract_citations, shared_citations
-from analysis.coding.instruments import code_instruments, instrument_table
-from analysis.coding.modality import classify_modality, modality_table
-from analysis.coding.targets import extract_targets
-from analysis.coding.themes import (
-    Codebook,
-    code_units,
-    codebook_table,
-    fallback_summary,
-    theme_by_region,
-)
-from analysis.coding.validation import SAMPLE_PATH as THEME_SAMPLE_PATH
-from analysis.coding.validation import VALIDATION_DIR, confusion_table, read_gold, validate_themes
-from analysis.coding.validation_citations import CITATIONS_GOLD_PATH, run_citation_validation
-from analysis.coding.validation_instruments import INSTRUMENT_SAMPLE_PATH, run_instrument_validation
-from analysis.coding.validation_targets import TARGETS_GOLD_PATH, run_target_validation
+from analysis.coding.themes import Codebook
+from analysis.coding.validation import VALIDATION_DIR
 from analysis.corpus.load import load_corpus, read_manifest
-from analysis.distributed import (
-    concat_partitions,
-    map_partitions,
-    resolve_scheduler,
-    run_on_worker,
-)
 from analysis.executors import bars_wanted, progress_bars
-from analysis.io import split_note_columns, write_json, write_table
-from analysis.text.keyness import (
-    cooccurrence,
-    keyness_by_region_from_counts,
-    keyword_frequencies_from_counts,
-    sum_term_counts,
-    term_counts,
-)
-from analysis.text.new_words import candidate_terms
-from analysis.text.reuse import text_reuse
-from analysis.text.similarity import (
-    passage_alignment,
-    region_linkage_tfidf,
-    similarity_by_theme,
-    similarity_neighbours,
-    similarity_neighbours_by_theme,
-    similarity_regions,
-)
-from analysis.text.term_filters import filter_terms
-from analysis.text.tokens import (
-    USER_DICT_PATH,
-    categorical_tokens,
-    content_tokens,
-    tokenizer_info,
-    tokens_from_units,
-)
-from analysis.text.topics import fit_topics, topic_k_selection, topic_seed_agreement
-
-Tables = dict[str, pd.DataFrame]
+from analysis.io import write_json, write_table
+from analysis.steps import Step, Tables
+from analysis.text.tokens import tokenizer_info
 
 # Every table the build writes: file stem → its columns (kept in the schema module).
 TABLES: dict[str, list[str]] = schema.TABLES
@@ -191,275 +143,6 @@ def figures_inputs(table_hashes: Mapping[Path, str], *, out_dir: Path) -> str:
     hashed = {f"processed/{Path(p).resolve().relative_to(root).as_posix()}": sha
               for p, sha in table_hashes.items()}
     return stamps.inputs_digest(files=_package_files(), values=_environment(), hashed=hashed)
-
-
-def sample_in_corpus(units: pd.DataFrame, sample_path: Path, *, column: str = "unit_id") -> bool:
-    """Whether every unit (or region) of a hand-coded sample is in this corpus.
-
-    The validation numbers describe the five seed plans' samples; a corpus
-    without them (another set of plans) gets empty validation tables instead
-    of numbers that would describe nothing in it.
-    """
-    sample = pd.read_csv(sample_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return set(sample[column]) <= set(units[column])
-
-
-def _empty(*stems: str) -> Tables:
-    return {stem: pd.DataFrame(columns=TABLES[stem]) for stem in stems}
-
-
-def themes_step(
-    tables: Tables, *, codebook: Codebook | None = None, scheduler: str | None = None
-) -> Tables:
-    """Code every unit by theme; theme/domain shares; validation against hand coding.
-
-    ``codebook`` None is the shipped one.  The hand coding uses the shipped
-    scheme, so another codebook is validated only if it has the same domains
-    and themes (:func:`analysis.build_variants.same_scheme_as_shipped`).
-    With a Dask ``scheduler`` the units are coded on its workers, in blocks of
-    plans (:func:`analysis.distributed.map_partitions`; the same table).
-    """
-    units = concat_partitions(
-        map_partitions(functools.partial(code_units, codebook=codebook),
-                       tables["corpus_units"], scheduler=scheduler),
-        keep_index=True)
-    if sample_in_corpus(units, THEME_SAMPLE_PATH) and same_scheme_as_shipped(codebook):
-        gold = read_gold(codebook=codebook)
-        overall, by_theme, confusion = [], [], []
-        for level in ("theme", "domain"):
-            table, per_theme = validate_themes(units, gold, level=level, codebook=codebook)
-            overall.append(table)
-            by_theme.append(per_theme)
-            confusion.append(confusion_table(units, gold, level=level, codebook=codebook))
-        validation = {
-            "theme_validation": pd.concat(overall, ignore_index=True),
-            "theme_validation_by_theme": pd.concat(by_theme, ignore_index=True),
-            "theme_confusion": pd.concat(confusion, ignore_index=True),
-        }
-    else:
-        validation = _empty("theme_validation", "theme_validation_by_theme", "theme_confusion")
-    return {**validation,
-        "themed_units": units,
-        "codebook": codebook_table(codebook),
-        "theme_by_region": theme_by_region(units, codebook=codebook),
-        "domain_by_region": theme_by_region(units, level="domain", codebook=codebook),
-        "theme_fallback": fallback_summary(units),
-    }
-
-
-def _policy_partition(themed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The row-wise policy coders on some plans' units: coded units, citations, targets."""
-    units = classify_modality(code_instruments(themed))
-    return units, extract_citations(units), extract_targets(units)
-
-
-def policy_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
-    """Policy instruments, commitment strength, targets and cited documents.
-
-    With a Dask ``scheduler`` the coders run on its workers, in blocks of plans
-    (:func:`analysis.distributed.map_partitions`; the same tables).
-    """
-    themed = tables["themed_units"]
-    parts = map_partitions(_policy_partition, themed, scheduler=scheduler)
-    units = concat_partitions([part[0] for part in parts], keep_index=True)
-    citations = concat_partitions([part[1] for part in parts], keep_index=False)
-    targets = concat_partitions([part[2] for part in parts], keep_index=False)
-    del parts
-    validation = _empty("instrument_validation", "instrument_confusion", "target_matches",
-                        "target_validation", "citation_matches", "citation_validation")
-    if sample_in_corpus(units, INSTRUMENT_SAMPLE_PATH):
-        validation["instrument_validation"], validation["instrument_confusion"] = \
-            run_instrument_validation(themed, confusion=True)
-    if sample_in_corpus(units, TARGETS_GOLD_PATH, column="region_id"):
-        validation["target_matches"], validation["target_validation"] = run_target_validation(units)
-    if sample_in_corpus(units, CITATIONS_GOLD_PATH, column="unit_id"):
-        validation["citation_matches"], validation["citation_validation"] = \
-            run_citation_validation(units)
-    return {**validation,
-        "units": units,
-        "instrument_table": instrument_table(units),
-        "modality_table": modality_table(units),
-        "targets": targets,
-        "citations": citations,
-        "citation_network": citation_network(citations),
-        "citation_pairs": shared_citations(citations, regions=sorted(units["region_id"].unique())),
-    }
-
-
-# Columns of the plan-part units the similarity, reuse and topic steps read; the
-# rest of the units table (coding evidence, structure) stays out of their memory.
-PLAN_UNIT_COLUMNS: tuple[str, ...] = ("region_id", "unit_id", "part", "unit_kind", "text", "theme")
-# Columns of the regions table the keyword and topic steps read for place names.
-REGION_NAME_COLUMNS: tuple[str, ...] = ("region_id", "name_zh", "province_zh", "prefecture_zh")
-
-
-def tokens_step(
-    tables: Tables,
-    *,
-    n_jobs: int | None = None,
-    scheduler: str | None = None,
-    user_dict: Sequence[Path] = (USER_DICT_PATH,),
-    stopwords: Collection[str] = frozenset(),
-) -> Tables:
-    """Tokens of every unit (cached per plan, segmented in ``n_jobs`` processes).
-
-    Also the content tokens the statistics describe -- plan-part units, content
-    words only (standard and policy-boilerplate stopwords removed) -- and those
-    plan-part units themselves, with only :data:`PLAN_UNIT_COLUMNS`; and the
-    candidate dictionary terms of all units (:func:`analysis.text.new_words.candidate_terms`,
-    for a person to review before adding any to the user dictionary).
-
-    ``user_dict`` are the dictionaries segmentation reads, in order (default
-    the shipped one); ``stopwords`` are words the content tokens also lose, on
-    top of the shipped lists (a variant's ``--stopwords``, default none).
-    """
-    units = tables["themed_units"]
-    # tokens_from_units itself stays in one process when there is little to segment.
-    tokens = tokens_from_units(units, n_jobs=-1 if n_jobs is None else n_jobs,
-                               scheduler=scheduler, user_dict=list(user_dict))
-    plan_units = units.loc[units["part"] == "plan", list(PLAN_UNIT_COLUMNS)]
-    # Content tokens as categoricals (each distinct string once): the later steps hold
-    # them for their whole run.  The tokens table stays strings, as its files are written.
-    content = content_tokens(categorical_tokens(tokens), units)
-    if stopwords:
-        content = content.loc[~content["token"].isin(stopwords)].reset_index(drop=True)
-    return {"tokens": tokens, "content_tokens": content, "plan_units": plan_units,
-            "candidate_terms": candidate_terms(tokens, units)}
-
-
-def keywords_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
-    """Keyword frequencies, region-vs-rest keyness and co-occurrence of the content tokens.
-
-    Numbers, single characters and place names (jieba's ``ns`` words and the
-    plans' own region names) are left out (:mod:`analysis.text.term_filters`).
-    Frequencies and keyness are computed from the term counts per region
-    (:func:`analysis.text.keyness.term_counts`); with a Dask ``scheduler``
-    blocks of plans are counted on its workers and the counts added up here,
-    and co-occurrence runs on one worker.  The tables are the same.
-    """
-    content = tables["content_tokens"]
-    regions = tables["region_names"]
-    include_absent = content["region_id"].nunique() <= config.KEYNESS_ABSENT_MAX_REGIONS
-    counts = sum_term_counts(map_partitions(functools.partial(term_counts, regions=regions),
-                                            content, scheduler=scheduler))
-    return {
-        "keywords": keyword_frequencies_from_counts(counts),
-        "keyness": keyness_by_region_from_counts(counts, include_absent=include_absent),
-        **run_on_worker(_cooccurrence_tables, tables, needs=("content_tokens", "region_names"),
-                        scheduler=scheduler),
-    }
-
-
-def _cooccurrence_tables(tables: Tables) -> Tables:
-    return {"cooccurrence": cooccurrence(tables["content_tokens"],
-                                         regions=tables["region_names"])}
-
-
-def similarity_step(tables: Tables) -> Tables:
-    """TF-IDF similarity of plans, overall and per theme, and their clustering.
-
-    Each plan's ``config.NEIGHBOURS_K`` nearest plans (overall and per theme)
-    are always written; every pair (``similarity_regions``,
-    ``similarity_by_theme``) only up to ``config.PAIRWISE_MAX_REGIONS`` plans,
-    and the clustering only up to ``config.LINKAGE_MAX_REGIONS``: beyond, those
-    tables are empty and ``table_notes`` says why.  The sentences saying how
-    the vectors were made go to ``table_notes`` too, once per table.
-    """
-    content = tables["content_tokens"]
-    plan_units = tables["plan_units"]
-    n_regions = content["region_id"].nunique()
-    made = {"similarity_neighbours": similarity_neighbours(content),
-            "similarity_neighbours_by_theme": similarity_neighbours_by_theme(content, plan_units)}
-    skipped = []
-    if n_regions <= config.PAIRWISE_MAX_REGIONS:
-        made["similarity_regions"] = similarity_regions(content)
-        made["similarity_by_theme"] = similarity_by_theme(content, plan_units)
-    else:
-        skipped += [(stem, f"not built: {n_regions} plans > config.PAIRWISE_MAX_REGIONS "
-                           f"({config.PAIRWISE_MAX_REGIONS}); each plan's nearest plans are in "
-                           f"{instead}")
-                    for stem, instead in (("similarity_regions", "similarity_neighbours"),
-                                          ("similarity_by_theme",
-                                           "similarity_neighbours_by_theme"))]
-    if n_regions <= config.LINKAGE_MAX_REGIONS:
-        linkage = region_linkage_tfidf(content)
-        made["region_linkage"], made["region_linkage_leaves"] = linkage.steps, linkage.leaves
-    else:
-        skipped += [(stem, f"not built: {n_regions} plans > config.LINKAGE_MAX_REGIONS "
-                           f"({config.LINKAGE_MAX_REGIONS}); the clustering needs every pair")
-                    for stem in ("region_linkage", "region_linkage_leaves")]
-    notes = [pd.DataFrame([{"table": stem, "column": "", "value": why} for stem, why in skipped],
-                          columns=TABLES["table_notes"])]
-    for stem in list(made):
-        made[stem], moved = split_note_columns(made[stem], stem)
-        notes.append(moved)
-    made.update(_empty(*(stem for stem, _ in skipped)))
-    made["table_notes"] = (pd.concat(notes, ignore_index=True)
-                           .sort_values(["table", "column"], kind="stable").reset_index(drop=True))
-    return made
-
-
-def alignment_step(tables: Tables) -> Tables:
-    """Each unit's most similar units in other plans (bounded defaults, any corpus size)."""
-    return {"passage_alignment": passage_alignment(tables["content_tokens"], tables["plan_units"])}
-
-
-def reuse_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
-    """Wording shared verbatim or nearly between plans (on one Dask worker when given one)."""
-    return run_on_worker(_reuse_tables, tables, needs=("plan_units",), scheduler=scheduler)
-
-
-def _reuse_tables(tables: Tables) -> Tables:
-    return {"text_reuse": text_reuse(tables["plan_units"])}
-
-
-# Steps that run whole, as one task on one worker, when a Dask scheduler is given
-# (their work is not split into partitions; see analysis.distributed).
-WHOLE_STEPS_ON_WORKER: tuple[str, ...] = ("similarity", "passage alignment", "topics")
-
-
-def _on_worker(step: Step, scheduler: str | None) -> Step:
-    """``step`` run on one worker of the cluster (unchanged without a scheduler)."""
-    if resolve_scheduler(scheduler) is None:
-        return step
-    run = functools.partial(run_on_worker, step.run, needs=step.needs, scheduler=scheduler)
-    return Step(step.name, run, step.needs)
-
-
-def topics_step(tables: Tables) -> Tables:
-    """Choose k for NMF by stability and coherence, fit NMF and LDA at that k, compare seeds.
-
-    Only NMF's curve is computed: LDA's k-selection costs ~20x more and LDA is
-    fitted for comparison at the same k, topic for topic.
-    """
-    plan_units = tables["plan_units"]
-    regions = tables["region_names"]
-    # The term filter once, not once per call below (each would copy the content tokens);
-    # the calls are then told to keep everything, which leaves their input as it is.
-    content = filter_terms(tables["content_tokens"], regions=regions)
-    kept = {"keep_numbers": True, "keep_places": True, "keep_single_chars": True}
-    k_table = topic_k_selection(content, models=("nmf",), random_state=config.RANDOM_STATE,
-                                **kept)
-    # Both models at the same k, so they can be compared topic for topic.
-    k = int(k_table.loc[(k_table["model"] == "nmf") & k_table["chosen"], "k"].iloc[0])
-    fitted = [
-        fit_topics(content, plan_units, k=k, model=model, random_state=config.RANDOM_STATE,
-                   **kept)
-        for model in schema.TOPIC_MODELS
-    ]
-    return {
-        "topic_k_selection": k_table,
-        "topics_terms": pd.concat([f.terms for f in fitted], ignore_index=True),
-        "topics_units": pd.concat([f.units for f in fitted], ignore_index=True),
-        "topics_regions": pd.concat([f.regions for f in fitted], ignore_index=True),
-        "topics_vs_themes": pd.concat([f.themes for f in fitted], ignore_index=True),
-        "topic_labels": pd.concat([f.labels for f in fitted], ignore_index=True),
-        # How far each model's topics depend on its seed (the fits above use the first).
-        "topic_seed_agreement": pd.concat([
-            topic_seed_agreement(content, k=k, model=model, **kept)
-            for model in schema.TOPIC_MODELS
-        ], ignore_index=True),
-    }
 
 
 def build(
@@ -606,15 +289,6 @@ def _figure_files(manifest_rows: pd.DataFrame, figures_dir: Path) -> list[Path]:
     return files
 
 
-@dataclass(frozen=True)
-class Step:
-    """One step of the build: what it is called, what it does, which tables it reads."""
-
-    name: str
-    run: Callable[[Tables], Tables]
-    needs: tuple[str, ...]
-
-
 def _build_tables(
     manifest: pd.DataFrame,
     *,
@@ -640,31 +314,34 @@ def _build_tables(
     succeeded: a failed build leaves ``out_dir`` as it was.
     """
     stopwords = extra_stopwords(variant)
-    steps = [
-        Step("themes", lambda t: themes_step(t, codebook=codebook, scheduler=scheduler),
+    # The step functions are looked up in analysis.steps at each build, so a test can
+    # replace one there.
+    chain = [
+        Step("themes", lambda t: steps.themes_step(t, codebook=codebook, scheduler=scheduler),
              ("corpus_units",)),
         Step("policy instruments, modality, targets, citations",
-             lambda t: policy_step(t, scheduler=scheduler), ("themed_units",)),
-        Step("tokens", lambda t: tokens_step(t, n_jobs=n_jobs, scheduler=scheduler,
-                                             user_dict=variant.dictionary_paths,
-                                             stopwords=stopwords),
+             lambda t: steps.policy_step(t, scheduler=scheduler), ("themed_units",)),
+        Step("tokens", lambda t: steps.tokens_step(t, n_jobs=n_jobs, scheduler=scheduler,
+                                                   user_dict=variant.dictionary_paths,
+                                                   stopwords=stopwords),
              ("themed_units",)),
-        Step("keywords and keyness", lambda t: keywords_step(t, scheduler=scheduler),
+        Step("keywords and keyness", lambda t: steps.keywords_step(t, scheduler=scheduler),
              ("content_tokens", "region_names")),
-        Step("similarity", similarity_step, ("content_tokens", "plan_units")),
-        Step("passage alignment", alignment_step, ("content_tokens", "plan_units")),
-        Step("topics", topics_step, ("content_tokens", "plan_units", "region_names")),
+        Step("similarity", steps.similarity_step, ("content_tokens", "plan_units")),
+        Step("passage alignment", steps.alignment_step, ("content_tokens", "plan_units")),
+        Step("topics", steps.topics_step, ("content_tokens", "plan_units", "region_names")),
         # Last: its result is the largest table of a big corpus, and the tokens are gone by then.
-        Step("text reuse", lambda t: reuse_step(t, scheduler=scheduler), ("plan_units",)),
+        Step("text reuse", lambda t: steps.reuse_step(t, scheduler=scheduler), ("plan_units",)),
     ]
-    steps = [_on_worker(s, scheduler) if s.name in WHOLE_STEPS_ON_WORKER else s for s in steps]
+    chain = [steps._on_worker(s, scheduler) if s.name in steps.WHOLE_STEPS_ON_WORKER else s
+             for s in chain]
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = checkpoints.open_checkpoint(out_dir, inputs=inputs, resume=resume)
     staged = checkpoint.path
     if checkpoint.finished:
         say(f"resuming from {staged}: {len(checkpoint.finished)} finished step(s) kept")
-    total = len(steps) + 1
+    total = len(chain) + 1
     try:
         if "corpus" in checkpoint.finished:
             tables: Tables = checkpoints.load_intermediates(checkpoint)
@@ -675,13 +352,13 @@ def _build_tables(
             tables = {"regions": corpus.regions, "corpus_units": corpus.units,
                       "removed": corpus.removed, "repairs": corpus.repairs,
                       # The place names the term filter drops (analysis.text.term_filters).
-                      "region_names": corpus.regions.loc[:, list(REGION_NAME_COLUMNS)]}
+                      "region_names": corpus.regions.loc[:, list(steps.REGION_NAME_COLUMNS)]}
             del corpus
             checkpoint = _finish_step(checkpoint, "corpus", tables, staged, csv=csv)
             _done(say, f"[1/{total}] corpus", started)
-        for index, step in enumerate(steps):
+        for index, step in enumerate(chain):
             label = f"[{index + 2}/{total}] {step.name}"
-            still_needed = {name for later in steps[index + 1:] for name in later.needs}
+            still_needed = {name for later in chain[index + 1:] for name in later.needs}
             if step.name in checkpoint.finished:
                 say(f"{label}: kept from the interrupted build")
                 continue

@@ -55,7 +55,7 @@ ZIP_RATIO_MIN_BYTES: int = 1024 * 1024
 # regions × vocabulary rows, so only tokens each region uses are listed.
 KEYNESS_ABSENT_MAX_REGIONS: int = 50
 
-# Passage alignment (analysis/text/similarity.py): safe defaults at any scale.  With
+# Passage alignment (analysis/text/alignment.py): safe defaults at any scale.  With
 # hundreds of near-identical plans every unit matches a unit in most other
 # plans, so the table would grow with units × regions (35 million rows at
 # 1,000 synthetic plans).  Each unit keeps its best ALIGNMENT_MAX_MATCHES other
@@ -80,7 +80,7 @@ ALIGNMENT_MAX_REGIONS_AT_MIN_SCORE: int = 100
 TOPICS_MINIBATCH_UNITS: int = 50_000
 TOPICS_MINIBATCH_BATCH_SIZE: int = 2_048
 
-# --- Outputs that scale (analysis/text/similarity.py, analysis/io.py) ---
+# --- Outputs that scale (analysis/text/similarity.py, neighbours.py, analysis/io.py) ---
 # All-pairs tables grow with the square of the plans (similarity_by_theme: 12.5
 # million rows, 1.3 GB of CSV at 1,000 plans).  Up to PAIRWISE_MAX_REGIONS plans the
 # build writes similarity_regions and similarity_by_theme with every pair (45,000

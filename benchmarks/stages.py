@@ -250,7 +250,8 @@ def _keyness(ctx: dict) -> int:
     # As the build does it: absent tokens listed only up to
     # config.KEYNESS_ABSENT_MAX_REGIONS regions (when that setting exists).
     from analysis import config
-    from analysis.text.keyness import cooccurrence, keyness_by_region, keyword_frequencies
+    from analysis.text.cooccurrence import cooccurrence
+    from analysis.text.keyness import keyness_by_region, keyword_frequencies
 
     content = ctx["content"]
     keyword_frequencies(content)
@@ -264,7 +265,8 @@ def _keyness(ctx: dict) -> int:
 
 
 def _similarity(ctx: dict) -> int:
-    from analysis.text.similarity import region_linkage, similarity_by_theme, similarity_regions
+    from analysis.text.clustering import region_linkage
+    from analysis.text.similarity import similarity_by_theme, similarity_regions
 
     pairs = similarity_regions(ctx["content"])
     region_linkage(pairs)
@@ -273,7 +275,7 @@ def _similarity(ctx: dict) -> int:
 
 
 def _alignment(ctx: dict) -> int:
-    from analysis.text.similarity import passage_alignment
+    from analysis.text.alignment import passage_alignment
 
     passage_alignment(ctx["content"], _plan_units(ctx))
     return _unit_chars(ctx)
@@ -289,11 +291,11 @@ def _reuse(ctx: dict) -> int:
 def _topics(ctx: dict) -> int:
     # The build's own topics step (k selection over its models, then the fits)
     # when it exists; otherwise the module's defaults.
-    import analysis.build as build_module
+    import analysis.steps as steps_module
 
-    if hasattr(build_module, "topics_step"):
-        columns = list(getattr(build_module, "PLAN_UNIT_COLUMNS", ctx["coded"].columns))
-        build_module.topics_step({"content_tokens": ctx["content"], "themed_units": ctx["coded"],
+    if hasattr(steps_module, "topics_step"):
+        columns = list(getattr(steps_module, "PLAN_UNIT_COLUMNS", ctx["coded"].columns))
+        steps_module.topics_step({"content_tokens": ctx["content"], "themed_units": ctx["coded"],
                                   "plan_units": _plan_units(ctx)[columns]})
         return _unit_chars(ctx)
     from analysis import config
@@ -324,7 +326,7 @@ STAGES: tuple[Stage, ...] = (
           "keyword_frequencies + keyness_by_region + cooccurrence (as the build)"),
     Stage("similarity", "analysis.text.similarity", ("content", "coded"), False, _similarity,
           "similarity_regions + region_linkage + similarity_by_theme"),
-    Stage("alignment", "analysis.text.similarity", ("content", "coded"), False, _alignment,
+    Stage("alignment", "analysis.text.alignment", ("content", "coded"), False, _alignment,
           "passage_alignment (unit x unit, AllPairs-filtered)"),
     Stage("reuse", "analysis.text.reuse", ("coded",), False, _reuse,
           "text_reuse (character shingles, stock phrases, near-verbatim spans)"),
@@ -436,7 +438,7 @@ def instrument_build(memory: TreeMemory, report: Callable[[list[dict]], None]) -
     """Time each step of the real build by wrapping its step functions in place.
 
     Wraps ``analysis.build.load_corpus``, every module-level ``*_step``
-    function of :mod:`analysis.build` and ``analysis.figures.make_all_figures``
+    function of :mod:`analysis.steps` and ``analysis.figures.make_all_figures``
     (looked up by ``build()`` when it runs, so the wrappers are what it calls).
     Returns the list that fills with one record per step as the build runs;
     ``report`` gets it after every step (and with the running step before).
@@ -444,6 +446,7 @@ def instrument_build(memory: TreeMemory, report: Callable[[list[dict]], None]) -
     import functools
 
     import analysis.build as build_module
+    import analysis.steps as steps_module
 
     records: list[dict] = []
     began = time.perf_counter()
@@ -463,11 +466,10 @@ def instrument_build(memory: TreeMemory, report: Callable[[list[dict]], None]) -
             return result
         return timed
 
-    step_names = [n for n, f in vars(build_module).items() if n.endswith("_step") and callable(f)]
-    targets = ["load_corpus"] + sorted(
-        step_names, key=lambda n: getattr(build_module, n).__code__.co_firstlineno)
-    for name in targets:
-        setattr(build_module, name, wrap(name, getattr(build_module, name)))
+    step_names = [n for n, f in vars(steps_module).items() if n.endswith("_step") and callable(f)]
+    build_module.load_corpus = wrap("load_corpus", build_module.load_corpus)
+    for name in sorted(step_names, key=lambda n: getattr(steps_module, n).__code__.co_firstlineno):
+        setattr(steps_module, name, wrap(name, getattr(steps_module, name)))
     if module_present("analysis.figures"):
         import analysis.figures as figures_module
 

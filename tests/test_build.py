@@ -184,7 +184,7 @@ def test_the_build_command_writes_the_default_tables_and_figures_where_they_alwa
 
 
 def test_a_failed_build_leaves_the_previous_tables_as_they_were(tmp_path, monkeypatch):
-    from analysis import build as build_module
+    from analysis import steps
 
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
     out = tmp_path / "processed"
@@ -194,7 +194,7 @@ def test_a_failed_build_leaves_the_previous_tables_as_they_were(tmp_path, monkey
     def broken(tables):
         raise RuntimeError("topic model failed")
 
-    monkeypatch.setattr(build_module, "topics_step", broken)
+    monkeypatch.setattr(steps, "topics_step", broken)
     with pytest.raises(RuntimeError, match="topic model failed"):
         build(out_dir=out, figures_dir=None, verbose=False)
     # Only the finished steps' checkpoint is left beside it (analysis.checkpoints).
@@ -214,7 +214,8 @@ def _similarity_inputs():
 
 def test_similarity_step_keeps_all_pairs_below_the_threshold_and_notes_the_sentences():
     from analysis import build as build_module
-    out = build_module.similarity_step(_similarity_inputs())
+    from analysis import steps
+    out = steps.similarity_step(_similarity_inputs())
     assert set(out) == {"similarity_regions", "similarity_by_theme", "similarity_neighbours",
                         "similarity_neighbours_by_theme", "region_linkage",
                         "region_linkage_leaves", "table_notes"}
@@ -230,9 +231,10 @@ def test_similarity_step_keeps_all_pairs_below_the_threshold_and_notes_the_sente
 
 def test_similarity_step_beyond_the_thresholds_leaves_the_pairs_tables_empty(monkeypatch):
     from analysis import build as build_module
+    from analysis import steps
     monkeypatch.setattr(config, "PAIRWISE_MAX_REGIONS", 4)
     monkeypatch.setattr(config, "LINKAGE_MAX_REGIONS", 4)
-    out = build_module.similarity_step(_similarity_inputs())
+    out = steps.similarity_step(_similarity_inputs())
     for stem in ("similarity_regions", "similarity_by_theme", "region_linkage",
                  "region_linkage_leaves"):
         assert out[stem].empty and list(out[stem].columns) == build_module.TABLES[stem]

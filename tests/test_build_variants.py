@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis import build as build_module
-from analysis import config
+from analysis import config, steps
 from analysis.build import build, tables_inputs
 from analysis.build_variants import (
     SHIPPED,
@@ -356,10 +356,10 @@ def _relabelled(folder: Path) -> Path:
 
 def test_the_hand_coding_validates_only_the_shipped_scheme(corpus, small, tmp_path):
     units = {"corpus_units": corpus.units}
-    shipped = build_module.themes_step(units)
-    tuned = build_module.themes_step(
+    shipped = steps.themes_step(units)
+    tuned = steps.themes_step(
         units, codebook=load_codebook(small["rules"] / "mycodebook.yml"))
-    other = build_module.themes_step(units, codebook=load_codebook(_relabelled(tmp_path)))
+    other = steps.themes_step(units, codebook=load_codebook(_relabelled(tmp_path)))
     assert len(shipped["theme_validation"]) > 0
     assert len(tuned["theme_validation"]) == len(shipped["theme_validation"])
     for name in ("theme_validation", "theme_validation_by_theme", "theme_confusion"):

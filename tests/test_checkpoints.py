@@ -149,13 +149,16 @@ STEP_FUNCTIONS = ("themes_step", "policy_step", "tokens_step", "keywords_step",
 def counted(monkeypatch, tmp_path):
     """Count the calls of the loader and of every step function of the build."""
     from analysis import build as build_module
+    from analysis import steps
 
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
     calls = dict.fromkeys(("load_corpus", *STEP_FUNCTIONS), 0)
     fail = set()
 
     def counting(name):
-        original = getattr(build_module, name)
+        # The loader is the build's; the step functions are looked up in analysis.steps.
+        module = build_module if name == "load_corpus" else steps
+        original = getattr(module, name)
 
         def run(*args, **kwargs):
             calls[name] += 1
@@ -163,7 +166,7 @@ def counted(monkeypatch, tmp_path):
                 raise RuntimeError(f"{name} failed")
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(build_module, name, run)
+        monkeypatch.setattr(module, name, run)
 
     for name in calls:
         counting(name)

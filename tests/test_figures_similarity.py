@@ -58,7 +58,7 @@ def test_linkage_matrix_round_trips_scipy():
 
 
 def test_dendrogram_takes_what_region_linkage_returns():
-    from analysis.text.similarity import RegionLinkage, region_linkage
+    from analysis.text.clustering import RegionLinkage, region_linkage
 
     table, z = _linkage_table()
     result = region_linkage(_pairs())

@@ -1,4 +1,4 @@
-"""Tests for analysis.text.similarity: hand-worked cosines, sklearn checks, alignment, linkage."""
+"""Tests for analysis.text.similarity: hand-worked cosines, sklearn checks, by theme and group."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.cluster import hierarchy
-from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from analysis import schema
+from analysis.text import clustering as cl
 from analysis.text import similarity as sim
 
 
@@ -283,7 +282,7 @@ def test_by_group_any_column_and_units_subset_match_sklearn():
     mat = sim.similarity_matrix(out)
     assert list(mat.index) == groups and mat.index.name == "group_a"
     assert mat.loc["2021", "2023"] == pytest.approx(ref[0, 2], abs=1e-9)
-    linkage = sim.region_linkage(out)
+    linkage = cl.region_linkage(out)
     assert linkage.leaves["region_id"].tolist() == groups
 
 
@@ -309,185 +308,6 @@ def test_by_group_arguments_are_checked():
         sim.similarity_matrix(pd.DataFrame({"a": ["x"], "b": ["y"], "cosine": [0.5]}))
 
 
-# ---------------------------------------------------------------- passage alignment
-
-def brute_force_alignment(tokens, units, min_score):
-    dtm = sim.tfidf_matrix(tokens, by="unit_id")
-    cos = cosine_similarity(dtm.matrix)
-    region = units.set_index("unit_id")["region_id"].reindex(dtm.doc_ids).to_numpy()
-    order = pd.Series(np.arange(len(units)), index=units["unit_id"]).reindex(dtm.doc_ids)
-    rows = []
-    for i, uid in enumerate(dtm.doc_ids):
-        for other in sorted(set(region) - {region[i]}):
-            cand = np.flatnonzero(region == other)
-            cand = cand[np.argsort(order.to_numpy()[cand])]
-            scores = np.round(cos[i, cand], sim.SCORE_DECIMALS)
-            best = int(np.argmax(scores))  # first maximum = earliest unit
-            if cos[i, cand[best]] >= min_score - 1e-12:
-                rows.append((uid, other, dtm.doc_ids[cand[best]], scores[best]))
-    return pd.DataFrame(rows, columns=["unit_id", "other_region", "other_unit_id", "score"])
-
-
-@pytest.mark.parametrize("seed", [11, 12])
-@pytest.mark.parametrize("min_score", [0.05, 0.3, 0.6, 0.9])
-def test_alignment_matches_brute_force(seed, min_score):
-    tokens, units = random_corpus(seed, n_regions=4, n_units=15)
-    got = sim.passage_alignment(tokens, units, min_score=min_score)
-    ref = brute_force_alignment(tokens, units, min_score)
-    key = ["unit_id", "other_region"]
-    got_cmp = got[key + ["other_unit_id", "score"]].sort_values(key).reset_index(drop=True)
-    ref_cmp = ref.sort_values(key).reset_index(drop=True)
-    assert len(ref_cmp) > 0
-    pd.testing.assert_frame_equal(got_cmp, ref_cmp, check_dtype=False, atol=1e-9)
-
-
-def test_alignment_small_blocks_give_same_result():
-    tokens, units = random_corpus(13, n_regions=3, n_units=20)
-    full = sim.passage_alignment(tokens, units, min_score=0.2)
-    tiny = sim.passage_alignment(tokens, units, min_score=0.2, max_block_pairs=1)
-    pd.testing.assert_frame_equal(full, tiny)
-
-
-def test_alignment_hand_example_texts_and_ties():
-    tokens, units = make_tokens({
-        "A": [["a", "b"], ["c", "d"]],
-        "B": [["a", "b"], ["a", "b"], ["c", "e"]],
-    })
-    out = sim.passage_alignment(tokens, units, min_score=0.1)
-    first = out[(out.unit_id == "A-0001")].iloc[0]
-    # Two identical B units: the tie goes to the earlier one.
-    assert first.other_unit_id == "B-0001"
-    assert first.score == pytest.approx(1.0)
-    assert first.text == "ab" and first.other_text == "ab"
-    # A-0002 = c d, B-0003 = c e; df(c) = 2, df(d) = df(e) = 1 over 5 units.
-    idf_c, idf_rare = 1 + math.log(6 / 3), 1 + math.log(6 / 2)
-    expected = idf_c ** 2 / (idf_c ** 2 + idf_rare ** 2)
-    second = out[(out.unit_id == "A-0002")].iloc[0]
-    assert second.other_unit_id == "B-0003"
-    assert second.score == pytest.approx(expected, abs=1e-9)
-    assert list(out.columns) == schema.PASSAGE_ALIGNMENT
-    # Units of the same region are never paired.
-    assert (out["region_id"] != out["other_region"]).all()
-
-
-def test_alignment_regions_subset_and_arguments():
-    tokens, units = random_corpus(14)
-    full = sim.passage_alignment(tokens, units, min_score=0.2)
-    sub = sim.passage_alignment(tokens, units, min_score=0.2, regions=["r1"])
-    pd.testing.assert_frame_equal(
-        sub, full[full.region_id == "r1"].reset_index(drop=True)
-    )
-    with pytest.raises(ValueError, match="min_score"):
-        sim.passage_alignment(tokens, units, min_score=0)
-    with pytest.raises(ValueError, match="not in the units table"):
-        sim.passage_alignment(tokens, units, regions=["nowhere"])
-
-
-def test_alignment_is_deterministic():
-    tokens, units = random_corpus(15)
-    a = sim.passage_alignment(tokens, units, min_score=0.1)
-    b = sim.passage_alignment(tokens.sample(frac=1.0, random_state=3), units, min_score=0.1)
-    pd.testing.assert_frame_equal(a, b)
-
-
-# ---------------------------------------------------------------- linkage
-
-def test_linkage_hand_example():
-    # Distances: A-B 0.1, A-C 0.5, B-C 0.7, *-D 0.9.
-    pairs = pd.DataFrame({
-        "region_a": ["A", "A", "A", "B", "B", "C"],
-        "region_b": ["B", "C", "D", "C", "D", "D"],
-        "cosine": [0.9, 0.5, 0.1, 0.3, 0.1, 0.1],
-    })
-    result = sim.region_linkage(pairs, method="average")
-    steps = result.steps
-    # Step 1 joins A and B at 0.1; step 2 joins C at mean(0.5, 0.7) = 0.6; step 3 D at 0.9.
-    assert steps["distance"].tolist() == pytest.approx([0.1, 0.6, 0.9])
-    assert steps["members"].tolist() == ["A;B", "A;B;C", "A;B;C;D"]
-    assert steps["size"].tolist() == [2, 3, 4]
-    assert steps.loc[0, ["label_a", "label_b"]].tolist() == ["A", "B"]
-    assert steps.loc[1, "label_a"] == "C" or steps.loc[1, "label_b"] == "C"
-    assert list(steps.columns) == schema.REGION_LINKAGE
-    # The numeric columns are scipy's own linkage matrix.
-    dist = np.array([[0, .1, .5, .9], [.1, 0, .7, .9], [.5, .7, 0, .9], [.9, .9, .9, 0]])
-    z = hierarchy.linkage(squareform(dist), method="average")
-    assert np.allclose(steps[["cluster_a", "cluster_b", "distance", "size"]].to_numpy(float), z)
-    leaves = result.leaves
-    assert leaves["region_id"].tolist() == ["A", "B", "C", "D"]
-    assert sorted(leaves["position"]) == [0, 1, 2, 3]
-    assert list(leaves.columns) == schema.REGION_LINKAGE_LEAVES
-
-
-def test_linkage_rejects_unknown_method():
-    pairs = pd.DataFrame({"region_a": ["A"], "region_b": ["B"], "cosine": [0.5]})
-    with pytest.raises(ValueError, match="method must be one of"):
-        sim.region_linkage(pairs, method="ward")
-
-
-def test_alignment_max_matches_keeps_best_regions():
-    tokens, units = random_corpus(16, n_regions=5)
-    full = sim.passage_alignment(tokens, units, min_score=0.1)
-    top2 = sim.passage_alignment(tokens, units, min_score=0.1, max_matches=2)
-    expected = (
-        full.sort_values(["unit_id", "score", "other_region"], ascending=[True, False, True])
-        .groupby("unit_id").head(2)
-    )
-    key = ["unit_id", "other_region"]
-    pd.testing.assert_frame_equal(
-        top2.sort_values(key).reset_index(drop=True),
-        expected.sort_values(key).reset_index(drop=True),
-    )
-    with pytest.raises(ValueError, match="max_matches"):
-        sim.passage_alignment(tokens, units, max_matches=0)
-
-
-# ---------------------------------------------------------------- alignment defaults
-
-def test_alignment_defaults_change_nothing_with_five_plans():
-    # Five plans: at most four other regions per unit, under the default cap of five.
-    from analysis import config
-
-    tokens, units = random_corpus(17, n_regions=5)
-    default = sim.passage_alignment(tokens, units)
-    unbounded = sim.passage_alignment(tokens, units, min_score=config.ALIGNMENT_MIN_SCORE,
-                                      max_matches=None)
-    assert len(default) > 0
-    pd.testing.assert_frame_equal(default, unbounded)
-
-
-def test_default_min_score_rises_beyond_the_documented_number_of_regions():
-    from analysis import config
-
-    limit = config.ALIGNMENT_MAX_REGIONS_AT_MIN_SCORE
-    assert sim.default_min_score(5) == config.ALIGNMENT_MIN_SCORE == 0.3
-    assert sim.default_min_score(limit) == 0.3
-    assert sim.default_min_score(limit + 1) == config.ALIGNMENT_MIN_SCORE_LARGE == 0.5
-
-
-def test_alignment_defaults_bound_the_rows_on_many_near_identical_plans():
-    from analysis import config
-
-    n_regions = config.ALIGNMENT_MAX_REGIONS_AT_MIN_SCORE + 10
-    rng = np.random.default_rng(18)
-    words = [f"w{i:02d}" for i in range(60)]
-    base = [list(rng.choice(words, size=8)) for _ in range(4)]
-    # Every plan a near-copy of the same four sentences: each unit matches every plan.
-    docs = {f"r{r:03d}": [s[:-1] + [str(rng.choice(words))] for s in base]
-            for r in range(n_regions)}
-    tokens, units = make_tokens(docs)
-    out = sim.passage_alignment(tokens, units)
-    per_unit = out.groupby("unit_id").size()
-    assert per_unit.max() == config.ALIGNMENT_MAX_MATCHES
-    assert len(out) <= config.ALIGNMENT_MAX_MATCHES * len(units)
-    assert out["score"].min() >= config.ALIGNMENT_MIN_SCORE_LARGE - 1e-12
-    # The same as asking for the large-collection settings explicitly.
-    explicit = sim.passage_alignment(tokens, units, min_score=config.ALIGNMENT_MIN_SCORE_LARGE,
-                                     max_matches=config.ALIGNMENT_MAX_MATCHES)
-    pd.testing.assert_frame_equal(out, explicit)
-    unbounded = sim.passage_alignment(tokens, units, max_matches=None)
-    assert unbounded.groupby("unit_id").size().max() > config.ALIGNMENT_MAX_MATCHES
-
-
 def test_documents_stream_gives_the_same_lists_one_at_a_time():
     tokens, _ = random_corpus(19)
     ids, listed = sim.documents_from_tokens(tokens, by="unit_id")
@@ -500,111 +320,3 @@ def test_documents_stream_gives_the_same_lists_one_at_a_time():
     wanted = [ids[3], "nowhere", ids[0]]
     _, chosen = sim.documents_from_tokens(tokens, by="unit_id", doc_ids=wanted, stream=True)
     assert list(chosen) == [listed[3], [], listed[0]]
-
-
-# ---------------------------------------------------------------- nearest neighbours
-
-def brute_force_neighbours(ids, matrix, k):
-    """Every row's k best other rows from the dense cosine matrix; ties to the smaller id."""
-    order = np.argsort(np.asarray(ids, dtype=str), kind="stable")
-    ids, dense = np.asarray(ids, dtype=str)[order], matrix.toarray()[order]
-    norms = np.linalg.norm(dense, axis=1)
-    cos = np.round(np.clip(dense @ dense.T, 0.0, 1.0), sim.SCORE_DECIMALS)
-    rows = []
-    for i in range(len(ids)):
-        if norms[i] == 0:
-            continue
-        others = [(-cos[i, j], ids[j]) for j in range(len(ids)) if j != i and norms[j] > 0]
-        for rank, (neg, other) in enumerate(sorted(others)[:k], start=1):
-            rows.append((ids[i], other, rank, -neg))
-    return rows
-
-
-def tied_matrix(seed: int, n: int = 23, vocab: int = 6):
-    """Rows of small integer counts, L2-normalised: many exact ties, a few empty rows."""
-    import scipy.sparse as sp
-    rng = np.random.default_rng(seed)
-    dense = rng.integers(0, 3, size=(n, vocab)) * (rng.random((n, vocab)) < 0.5)
-    dense[[3, 11]] = 0
-    dense[[5, 6, 7]] = [1, 0, 2, 0, 1, 0][:vocab]  # three identical rows: cosine 1, tied
-    norms = np.linalg.norm(dense, axis=1, keepdims=True)
-    dense = np.divide(dense, norms, out=np.zeros(dense.shape), where=norms > 0)
-    ids = [f"r{i:02d}" for i in rng.permutation(n)]
-    return ids, sp.csr_matrix(dense)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("k,block_rows", [(1, 1), (3, 4), (5, 256), (40, 7)])
-def test_blockwise_neighbours_equal_brute_force_with_ties_by_id(seed, k, block_rows):
-    ids, matrix = tied_matrix(seed)
-    got = sim.nearest_neighbours(ids, matrix, k=k, block_rows=block_rows)
-    assert list(got.columns) == ["region_id", "neighbour", "rank", "cosine"]
-    assert list(got.itertuples(index=False, name=None)) == brute_force_neighbours(ids, matrix, k)
-    # Rows 5, 6, 7 are identical: each one's first neighbour is the smaller other id.
-    same = sorted(ids[i] for i in (5, 6, 7))
-    firsts = got.loc[got["rank"] == 1].set_index("region_id")["neighbour"]
-    assert [firsts[r] for r in same] == [same[1], same[0], same[0]]
-
-
-def test_neighbours_leave_out_rows_without_terms_and_check_arguments():
-    ids, matrix = tied_matrix(0)
-    got = sim.nearest_neighbours(ids, matrix, k=100)
-    empty = {ids[i] for i in np.flatnonzero(matrix.getnnz(axis=1) == 0)}
-    assert {ids[3], ids[11]} <= empty
-    assert not empty & (set(got["region_id"]) | set(got["neighbour"]))
-    assert got.groupby("region_id").size().eq(len(ids) - len(empty) - 1).all()
-    with pytest.raises(ValueError, match="k must be a positive integer"):
-        sim.nearest_neighbours(ids, matrix, k=0)
-    with pytest.raises(ValueError, match="block_rows must be a positive integer"):
-        sim.nearest_neighbours(ids, matrix, block_rows=True)
-    with pytest.raises(ValueError, match="duplicates"):
-        sim.nearest_neighbours(["a", "a"], matrix[:2])
-
-
-def test_neighbours_with_k_at_least_n_minus_one_are_every_pair_both_ways():
-    tokens, _ = random_corpus(4, n_regions=6)
-    pairs = sim.similarity_regions(tokens)
-    got = sim.similarity_neighbours(tokens, k=5, block_rows=2)
-    assert list(got.columns) == schema.SIMILARITY_NEIGHBOURS
-    both = pd.concat([
-        pairs.rename(columns={"region_a": "region_id", "region_b": "neighbour"}),
-        pairs.rename(columns={"region_b": "region_id", "region_a": "neighbour"}),
-    ])
-    expected = both.set_index(["region_id", "neighbour"])["cosine"].to_dict()
-    assert got.set_index(["region_id", "neighbour"])["cosine"].to_dict() == expected
-    assert got["weighting"].iloc[0] == pairs["weighting"].iloc[0]
-    # rank 1 is the largest cosine of each region.
-    firsts = got.loc[got["rank"] == 1].set_index("region_id")["cosine"]
-    assert firsts.equals(got.groupby("region_id")["cosine"].max().rename_axis("region_id"))
-    # k = 2 keeps the two best of each region.
-    two = sim.similarity_neighbours(tokens, k=2)
-    assert two.groupby("region_id").size().eq(2).all()
-    assert two.merge(got, on=["region_id", "neighbour", "rank", "cosine"]).shape[0] == len(two)
-
-
-@pytest.mark.parametrize("min_units", [1, 2, 4])
-def test_neighbours_by_theme_are_the_compared_pairs_of_similarity_by_theme(min_units):
-    tokens, units = themed_random_corpus(3)
-    pairs = sim.similarity_by_theme(tokens, units, min_units=min_units)
-    pairs = pairs.loc[pairs["status"] == sim.STATUS_COMPARED]
-    got = sim.similarity_neighbours_by_theme(tokens, units, min_units=min_units, k=50)
-    assert list(got.columns) == schema.SIMILARITY_NEIGHBOURS_BY_THEME
-    expected = {}
-    for r in pairs.itertuples():
-        expected[(r.theme, r.region_a, r.region_b)] = (r.cosine, r.n_units_a)
-        expected[(r.theme, r.region_b, r.region_a)] = (r.cosine, r.n_units_b)
-    assert {(r.theme, r.region_id, r.neighbour): (r.cosine, r.n_units)
-            for r in got.itertuples()} == expected
-    assert got["tokenisation"].iloc[0] == pairs["tokenisation"].iloc[0]
-    assert got["weighting"].iloc[0] == pairs["weighting"].iloc[0]
-
-
-def test_blockwise_linkage_equals_linkage_of_the_pairs_table():
-    tokens, _ = random_corpus(5, n_regions=9)
-    for method in ("average", "complete"):
-        expected = sim.region_linkage(sim.similarity_regions(tokens), method=method)
-        got = sim.region_linkage_tfidf(tokens, method=method, block_rows=2)
-        pd.testing.assert_frame_equal(got.steps, expected.steps)
-        pd.testing.assert_frame_equal(got.leaves, expected.leaves)
-    with pytest.raises(ValueError, match="more than max_regions"):
-        sim.region_linkage_tfidf(tokens, max_regions=8)

@@ -69,7 +69,8 @@ def _shipped(name: str) -> pd.DataFrame:
 
 def test_load_tokens_defaults_are_the_content_tokens_the_shipped_tables_count():
     from analysis import config
-    from analysis.text.keyness import cooccurrence, keyness_by_region, keyword_frequencies
+    from analysis.text.cooccurrence import cooccurrence
+    from analysis.text.keyness import keyness_by_region, keyword_frequencies
     from analysis.text.tokens import read_stopwords
 
     tokens = analysis.load_tokens()

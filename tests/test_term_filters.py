@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from analysis import schema
-from analysis.build import PLAN_UNIT_COLUMNS
+from analysis.steps import PLAN_UNIT_COLUMNS
 from analysis.text import term_filters as tf
 from analysis.text import tokens as tk
+from analysis.text.cooccurrence import cooccurrence
 
 # The module, not the function analysis.text re-exports under the same name.
 kn = importlib.import_module("analysis.text.keyness")
@@ -143,14 +144,14 @@ def test_no_place_number_or_single_character_leads_a_plans_keyness(content_token
 
 def test_the_split_fragments_are_gone_from_the_top_cooccurrence_pairs(content_tokens, corpus):
     # Fragments of words the segmenter used to split (久久为功 -> 久久|为|功, 视导 -> 视|导).
-    pairs = kn.cooccurrence(content_tokens, regions=corpus.regions)
+    pairs = cooccurrence(content_tokens, regions=corpus.regions)
     top = pairs.sort_values(["npmi", "n_units"], ascending=False).head(50)
     fragments = {frozenset(p) for p in [("导", "视"), ("久久", "功"), ("位", "升"), ("开", "齐"),
                                          ("创业", "干事")]}
     assert not fragments & {frozenset(p) for p in zip(top["source"], top["target"], strict=True)}
     # With every kind of token kept, the dictionary alone has joined them.
-    everything = kn.cooccurrence(content_tokens, keep_numbers=True, keep_places=True,
-                                 keep_single_chars=True)
+    everything = cooccurrence(content_tokens, keep_numbers=True, keep_places=True,
+                              keep_single_chars=True)
     pairs_all = {frozenset(p) for p in zip(everything["source"], everything["target"],
                                            strict=True)}
     assert not fragments & pairs_all

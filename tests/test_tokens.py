@@ -627,7 +627,8 @@ def test_categorical_content_tokens_write_the_same_files(tmp_path):
     # The build holds its content tokens as categoricals; every table made from them
     # must be written byte for byte as from strings.
     from analysis.io import write_table
-    from analysis.text.keyness import cooccurrence, keyness_by_region, keyword_frequencies
+    from analysis.text.cooccurrence import cooccurrence
+    from analysis.text.keyness import keyness_by_region, keyword_frequencies
     from analysis.text.similarity import similarity_regions
     from analysis.text.topics import topic_seed_agreement
 

@@ -24,7 +24,7 @@ from analysis import schema
 
 if TYPE_CHECKING:
     # Only for the annotation: the figures do not import the text statistics at run time.
-    from analysis.text.similarity import RegionLinkage
+    from analysis.text.clustering import RegionLinkage
 from analysis.figures.common import check_columns, draw_heatmap
 from analysis.figures.labels import (
     check_lang,
@@ -84,7 +84,7 @@ def linkage_steps(region_linkage: pd.DataFrame | RegionLinkage) -> pd.DataFrame:
     """The ``steps`` table of a clustering given either way.
 
     ``region_linkage`` is the ``region_linkage`` table (``schema.REGION_LINKAGE``)
-    or the :class:`analysis.text.similarity.RegionLinkage` that
+    or the :class:`analysis.text.clustering.RegionLinkage` that
     ``region_linkage()`` returns, whose ``leaves`` table must then name the
     same regions as the steps do.
     """
@@ -124,7 +124,7 @@ def linkage_matrix(region_linkage: pd.DataFrame | RegionLinkage) -> tuple[np.nda
     """scipy's linkage matrix and the region of each leaf, from the ``region_linkage`` table.
 
     Accepts the table or the ``RegionLinkage`` that
-    :func:`analysis.text.similarity.region_linkage` returns (:func:`linkage_steps`).
+    :func:`analysis.text.clustering.region_linkage` returns (:func:`linkage_steps`).
     Every leaf is merged exactly once, and the row that merges it names it in
     ``label_a`` or ``label_b``, so the leaf-to-region map is read from the same
     table.
@@ -152,7 +152,7 @@ def plot_region_similarity(
     similarity_regions : DataFrame (``schema.SIMILARITY_REGIONS``)
     region_linkage : DataFrame (``schema.REGION_LINKAGE``) or RegionLinkage
         The clustering of the same regions, as the table or as
-        ``analysis.text.similarity.region_linkage(...)`` returns it; rows and
+        ``analysis.text.clustering.region_linkage(...)`` returns it; rows and
         columns follow its leaf order.
     lang : {"zh", "en"}, default "zh"
     region_sizes : mapping of region_id -> plan size, optional

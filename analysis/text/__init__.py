@@ -10,11 +10,20 @@ One module per job, grouped the way the analysis uses them:
     count a researcher's own dictionary of terms (like quanteda's ``dfm_lookup``).
 ``keyness``
     frequencies, keyness (G², log ratio, weighted log-odds) of any grouping, top
-    keywords, co-occurrence.
+    keywords.
+``cooccurrence``
+    tokens that occur in the same unit, as an edge table with (normalised) PMI.
 ``kwic``
     keyword in context, by token, substring or regular expression.
 ``similarity``
-    TF-IDF cosine similarity between regions, overall and per theme.
+    TF-IDF documents; cosine similarity between regions, overall, per theme and
+    between any groups.
+``neighbours``
+    each plan's nearest plans, overall and per theme, without the N x N matrix.
+``clustering``
+    hierarchical clustering of plans on cosine distance.
+``alignment``
+    passage alignment: each unit's most similar units in the other plans.
 ``reuse``
     shared passages between plans (character n-gram text reuse).
 ``topics``
@@ -25,27 +34,21 @@ One module per job, grouped the way the analysis uses them:
 The verbs a researcher calls are re-exported here and from :mod:`analysis`, except
 ``keyness`` itself: here that name is the module (``analysis.text.keyness``), so the
 function is ``analysis.keyness`` or ``analysis.text.keyness.keyness``.
+``cooccurrence`` is the other way round: here that name is the function, so the
+module is ``importlib.import_module("analysis.text.cooccurrence")``.
 """
 
 from __future__ import annotations
 
+from analysis.text.alignment import passage_alignment
+from analysis.text.clustering import region_linkage
 from analysis.text.concordance import kwic
+from analysis.text.cooccurrence import cooccurrence
 from analysis.text.dictionary import count_terms, read_dictionary
-from analysis.text.keyness import (
-    cooccurrence,
-    keyness_by_region,
-    keyword_frequencies,
-    top_keywords,
-)
+from analysis.text.keyness import keyness_by_region, keyword_frequencies, top_keywords
 from analysis.text.new_words import candidate_terms
 from analysis.text.reuse import text_reuse
-from analysis.text.similarity import (
-    passage_alignment,
-    region_linkage,
-    similarity_by_group,
-    similarity_by_theme,
-    similarity_matrix,
-)
+from analysis.text.similarity import similarity_by_group, similarity_by_theme, similarity_matrix
 from analysis.text.term_filters import filter_terms
 from analysis.text.tokens import (
     content_tokens,
