@@ -54,7 +54,6 @@ from analysis.tables import (
 from analysis.text import (
     candidate_terms,
     content_tokens,
-    cooccurrence,
     count_terms,
     filter_terms,
     fit_topics,
@@ -75,6 +74,7 @@ from analysis.text import (
     topic_k_selection,
     topic_seed_agreement,
 )
+from analysis.text.cooccurrence import cooccurrence
 from analysis.text.keyness import keyness
 
 __version__ = "0.1.0"

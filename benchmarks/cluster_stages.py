@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import psutil
@@ -104,9 +105,11 @@ def run_n(n: int) -> list[dict]:
         address = cluster.scheduler_address
         corpus = measure(client, "load", n, lambda: load_corpus(
             manifest, raw_dir=raw, scheduler=address), rows)
-        themed = measure(client, "themes", n, lambda: steps.themes_step(
-            {"corpus_units": corpus.units}, scheduler=address), rows)
+        # partial binds the table now, so the corpus can be let go before coding.
+        themes = partial(steps.themes_step, {"corpus_units": corpus.units}, scheduler=address)
         del corpus
+        themed = measure(client, "themes", n, themes, rows)
+        del themes
         units = themed["themed_units"]
         measure(client, "policy", n, lambda: steps.policy_step(
             {"themed_units": units}, scheduler=address), rows)

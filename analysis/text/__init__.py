@@ -32,10 +32,9 @@ One module per job, grouped the way the analysis uses them:
     candidate terms for the user dictionary (PMI, boundary entropy).
 
 The verbs a researcher calls are re-exported here and from :mod:`analysis`, except
-``keyness`` itself: here that name is the module (``analysis.text.keyness``), so the
-function is ``analysis.keyness`` or ``analysis.text.keyness.keyness``.
-``cooccurrence`` is the other way round: here that name is the function, so the
-module is ``importlib.import_module("analysis.text.cooccurrence")``.
+``keyness`` and ``cooccurrence``: here those names are their modules
+(``analysis.text.keyness``), so the functions are ``analysis.keyness`` and
+``analysis.cooccurrence`` (or ``analysis.text.keyness.keyness``).
 """
 
 from __future__ import annotations
@@ -43,7 +42,6 @@ from __future__ import annotations
 from analysis.text.alignment import passage_alignment
 from analysis.text.clustering import region_linkage
 from analysis.text.concordance import kwic
-from analysis.text.cooccurrence import cooccurrence
 from analysis.text.dictionary import count_terms, read_dictionary
 from analysis.text.keyness import keyness_by_region, keyword_frequencies, top_keywords
 from analysis.text.new_words import candidate_terms
@@ -61,7 +59,6 @@ from analysis.text.topics import fit_topics, topic_k_selection, topic_seed_agree
 __all__ = [
     "candidate_terms",
     "content_tokens",
-    "cooccurrence",
     "count_terms",
     "filter_terms",
     "fit_topics",
