@@ -27,11 +27,10 @@ from analysis.text.similarity import (
     _check_min_units,
     _constant,
     _describe_tokenisation,
-    _factorize,
     _stream_documents,
     check_tokens,
     tfidf_matrix,
-    unit_themes,
+    theme_codes,
 )
 
 __all__ = [
@@ -206,18 +205,9 @@ def similarity_neighbours_by_theme(
     """
     _check_min_units(min_units)
     check_tokens(tokens)
-    per_unit = unit_themes(tokens, units, theme_col)
-    n_units = per_unit.groupby(["theme", "region_id"], sort=True).size()
-    unit_codes, unit_names = _factorize(tokens["unit_id"])
-    theme_codes, theme_names = _factorize(
-        per_unit.set_index("unit_id")["theme"].reindex(unit_names)
-    )
-    theme_of_token = theme_codes[unit_codes]
-    region_codes, region_names = _factorize(tokens["region_id"])
-    word_codes, word_names = _factorize(tokens["token"])
-    positions = tokens["position"].to_numpy()
-    ids = np.array(sorted(region_names), dtype=object)
-    region_slot = pd.Index(ids).get_indexer(region_names)[region_codes]
+    coded = theme_codes(tokens, units, theme_col)
+    n_units, ids, region_slot = coded.n_units, coded.ids, coded.region_slot
+    positions, word_codes, word_names = coded.positions, coded.word_codes, coded.word_names
     corpus = tfidf_matrix(
         tokens, by="region_id", sublinear_tf=sublinear_tf, min_df=min_df, max_df=max_df
     )
@@ -229,7 +219,7 @@ def similarity_neighbours_by_theme(
         kept = np.flatnonzero(counts >= min_units)
         if len(kept) < 2:
             continue
-        chosen = theme_of_token == int(np.flatnonzero(theme_names == theme)[0])
+        chosen = coded.of_theme(theme)
         slot = np.full(len(ids) + 1, -1)
         slot[kept] = np.arange(len(kept))
         doc_codes = slot[np.where(chosen, region_slot, -1)]

@@ -45,7 +45,8 @@ __all__ = [
     "check_tokens", "DOCUMENT_KEYS", "documents_from_tokens", "DocumentTermMatrix",
     "identity_analyzer", "IDF_SCOPES", "IDF_SOURCES", "PAIR_COLUMNS", "pair_columns",
     "SCORE_DECIMALS", "similarity_by_group", "similarity_by_theme", "similarity_matrix",
-    "similarity_regions", "STATUS_COMPARED", "tfidf_matrix", "TOKEN_COLUMNS", "unit_themes",
+    "similarity_regions", "STATUS_COMPARED", "tfidf_matrix", "theme_codes", "ThemeCodes",
+    "TOKEN_COLUMNS", "unit_themes",
 ]
 
 SCORE_DECIMALS: int = 10
@@ -499,6 +500,49 @@ def _compare_groups(
     })
 
 
+@dataclass(frozen=True)
+class ThemeCodes:
+    """Integer codes of a token table for per-theme documents, computed once for all themes.
+
+    ``n_units`` counts each (theme, region)'s units with tokens; ``ids`` are the
+    regions sorted, ``region_slot`` each token's region as a position in ``ids``;
+    ``word_codes``/``word_names`` and ``positions`` rebuild the documents.
+    """
+
+    n_units: pd.Series
+    ids: np.ndarray
+    region_slot: np.ndarray
+    word_codes: np.ndarray
+    word_names: np.ndarray
+    positions: np.ndarray
+    theme_of_token: np.ndarray
+    theme_names: np.ndarray
+
+    def of_theme(self, theme: str) -> np.ndarray:
+        """Boolean mask of the tokens whose unit is coded ``theme``."""
+        return self.theme_of_token == int(np.flatnonzero(self.theme_names == theme)[0])
+
+
+def theme_codes(tokens: pd.DataFrame, units: pd.DataFrame, theme_col: str) -> ThemeCodes:
+    """The :class:`ThemeCodes` of ``tokens``, their units coded by ``units[theme_col]``."""
+    per_unit = unit_themes(tokens, units, theme_col)
+    unit_codes, unit_names = _factorize(tokens["unit_id"])
+    theme_of_unit, theme_names = _factorize(
+        per_unit.set_index("unit_id")["theme"].reindex(unit_names)
+    )
+    region_codes, region_names = _factorize(tokens["region_id"])
+    word_codes, word_names = _factorize(tokens["token"])
+    ids = np.array(sorted(region_names), dtype=object)
+    return ThemeCodes(
+        n_units=per_unit.groupby(["theme", "region_id"], sort=True).size(),
+        ids=ids,
+        region_slot=pd.Index(ids).get_indexer(region_names)[region_codes],
+        word_codes=word_codes, word_names=word_names,
+        positions=tokens["position"].to_numpy(),
+        theme_of_token=theme_of_unit[unit_codes], theme_names=theme_names,
+    )
+
+
 def similarity_by_theme(
     tokens: pd.DataFrame, units: pd.DataFrame, *, theme_col: str = "theme", min_units: int = 3,
     idf_scope: str = "corpus", sublinear_tf: bool = False, min_df: int | float = 1,
@@ -563,19 +607,9 @@ def similarity_by_theme(
     _check_allowed("idf_scope", idf_scope, IDF_SCOPES)
     _check_min_units(min_units)
     check_tokens(tokens)
-    per_unit = unit_themes(tokens, units, theme_col)
-    n_units = per_unit.groupby(["theme", "region_id"], sort=True).size()
-    # Code arrays computed once; each theme then only selects its tokens.
-    unit_codes, unit_names = _factorize(tokens["unit_id"])
-    theme_codes, theme_names = _factorize(
-        per_unit.set_index("unit_id")["theme"].reindex(unit_names)
-    )
-    theme_of_token = theme_codes[unit_codes]
-    region_codes, region_names = _factorize(tokens["region_id"])
-    word_codes, word_names = _factorize(tokens["token"])
-    positions = tokens["position"].to_numpy()
-    ids = np.array(sorted(region_names), dtype=object)
-    region_slot = pd.Index(ids).get_indexer(region_names)[region_codes]
+    coded = theme_codes(tokens, units, theme_col)
+    n_units, ids, region_slot = coded.n_units, coded.ids, coded.region_slot
+    positions, word_codes, word_names = coded.positions, coded.word_codes, coded.word_names
     corpus = None
     if idf_scope == "corpus":
         corpus = tfidf_matrix(
@@ -584,7 +618,7 @@ def similarity_by_theme(
     frames = []
     for theme in sorted(n_units.index.get_level_values("theme").unique()):
         counts = n_units.loc[theme].reindex(ids, fill_value=0).to_numpy()
-        chosen = theme_of_token == int(np.flatnonzero(theme_names == theme)[0])
+        chosen = coded.of_theme(theme)
         rows = _compare_groups(
             np.where(chosen, region_slot, -1), ids, counts, min_units=min_units,
             positions=positions, word_codes=word_codes, word_names=word_names, corpus=corpus,
