@@ -7,6 +7,7 @@ import pytest
 
 from analysis import config
 from analysis.build import build
+from tests.conftest import copy_first_plans
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +64,7 @@ def test_build_info_records_versions_hashes_and_seeds(fresh_build):
 
 def test_a_corpus_without_the_hand_coded_plans_builds_with_empty_validation(tmp_path):
     """Another set of plans: validation numbers would describe nothing in it."""
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    manifest = (config.RAW_DIR / "manifest.csv").read_text(encoding="utf-8").splitlines()
-    keep = manifest[:3]  # header, tonglu, xinwu
-    (raw / "manifest.csv").write_text("\n".join(keep) + "\n", encoding="utf-8")
-    for line in keep[1:]:
-        name = line.split(",")[1]
-        (raw / name).write_bytes((config.RAW_DIR / name).read_bytes())
+    raw = copy_first_plans(tmp_path / "raw")  # tonglu, xinwu
     out = tmp_path / "processed"
     build(raw_dir=raw, out_dir=out, figures_dir=None, verbose=False)
     import pandas as pd
@@ -114,13 +108,7 @@ def counted_build(tmp_path, monkeypatch):
 
     monkeypatch.setattr(build_module, "_build_tables", tables)
     monkeypatch.setattr(figures, "make_all_figures", draw)
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    manifest = (config.RAW_DIR / "manifest.csv").read_text(encoding="utf-8").splitlines()
-    (raw / "manifest.csv").write_text("\n".join(manifest[:3]) + "\n", encoding="utf-8")
-    for line in manifest[1:3]:
-        name = line.split(",")[1]
-        (raw / name).write_bytes((config.RAW_DIR / name).read_bytes())
+    raw = copy_first_plans(tmp_path / "raw")
 
     def run(**options):
         build(raw_dir=raw, out_dir=tmp_path / "processed", figures_dir=tmp_path / "figures",

@@ -20,6 +20,7 @@ from analysis.build_variants import (
 )
 from analysis.coding.themes import load_codebook
 from analysis.corpus.load import read_manifest
+from tests.conftest import copy_first_plans
 
 # Split in two by the shipped dictionary (运动 | 技能) in the Tonglu and Xinwu plans.
 TERM = "运动技能"
@@ -45,13 +46,7 @@ def _files(directory: Path) -> dict[str, bytes]:
 def small(tmp_path_factory):
     """Two plans (Tonglu, Xinwu), the variant's rule files, and the default build of them."""
     root = tmp_path_factory.mktemp("variants")
-    raw = root / "raw"
-    raw.mkdir()
-    manifest = (config.RAW_DIR / "manifest.csv").read_text(encoding="utf-8").splitlines()
-    (raw / "manifest.csv").write_text("\n".join(manifest[:3]) + "\n", encoding="utf-8")
-    for line in manifest[1:3]:
-        name = line.split(",")[1]
-        (raw / name).write_bytes((config.RAW_DIR / name).read_bytes())
+    raw = copy_first_plans(root / "raw")
     rules = root / "rules"
     rules.mkdir()
     (rules / "mydict.txt").write_text(f"# my terms\n{TERM}\n", encoding="utf-8")

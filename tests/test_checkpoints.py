@@ -20,6 +20,7 @@ from analysis.checkpoints import (
     open_checkpoint,
     record_finished,
 )
+from tests.conftest import copy_first_plans
 
 
 def _awkward() -> pd.DataFrame:
@@ -129,13 +130,7 @@ def two_plans(tmp_path_factory) -> tuple[Path, Path]:
     from analysis.build import build
 
     root = tmp_path_factory.mktemp("two_plans")
-    raw = root / "raw"
-    raw.mkdir()
-    manifest = (config.RAW_DIR / "manifest.csv").read_text(encoding="utf-8").splitlines()
-    (raw / "manifest.csv").write_text("\n".join(manifest[:3]) + "\n", encoding="utf-8")
-    for line in manifest[1:3]:
-        name = line.split(",")[1]
-        (raw / name).write_bytes((config.RAW_DIR / name).read_bytes())
+    raw = copy_first_plans(root / "raw")
     reference = root / "reference"
     build(raw_dir=raw, out_dir=reference, figures_dir=None, verbose=False)
     return raw, reference
