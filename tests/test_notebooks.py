@@ -9,6 +9,7 @@ no table header is left in Chinese.
 """
 
 import ast
+import json
 import re
 
 import nbformat
@@ -58,6 +59,15 @@ def test_notebook_defines_no_functions_and_stores_no_outputs(path):
         assert "import analysis" in "".join(
             c.source for c in notebook.cells
         ) or "from analysis" in ("".join(c.source for c in notebook.cells))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_cell_has_its_own_id(path):
+    # nbformat 4.5 requires cell ids (a missing one is a validation warning now and
+    # an error in later nbformat versions); a cell pasted in by hand often lacks one.
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    ids = [cell.get("id") for cell in cells]
+    assert None not in ids and len(set(ids)) == len(ids), f"{path.name}: cell ids {ids}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
