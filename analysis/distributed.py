@@ -26,9 +26,10 @@ build is unchanged.  Dask is imported only when a scheduler is named.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from distributed import Client
 
 R = TypeVar("R")
+T = TypeVar("T")
 Tables = dict[str, pd.DataFrame]
 
 # Plans per partition: large enough that a task's overhead (~ms) is small next
@@ -120,6 +122,56 @@ def _partition_count(client: Client, n_regions: int) -> int:
                                       math.ceil(n_regions / PLANS_PER_PARTITION))))
 
 
+def bounded_map(
+    client: Client, func: Callable[[T], R], items: Sequence[T], *, window: int,
+    scatter: bool = False, on_result: Callable[[], None] | None = None,
+) -> list[R]:
+    """``func`` of every item on the cluster, at most ``window`` tasks at a time; results in order.
+
+    Submitting every item at once keeps every input and every finished result in
+    the workers' memory until the client has gathered them all, so a worker grows
+    with the number of plans.  Here a task is submitted only when one has come
+    back, and each result is released as soon as it is fetched, so a worker holds
+    about ``window / n_workers`` blocks whatever the size of the collection.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    func : a picklable function of one item.
+    items : the inputs, in the order the results are returned.
+    window : int -- most tasks in flight (at least 1).
+    scatter : bool, default False -- send each item to the cluster first
+        (``client.scatter``) rather than inside the task (for large tables).
+    on_result : callable, optional -- called once per result (a progress bar's update).
+    """
+    from distributed import as_completed
+
+    if window < 1:
+        raise ValueError(f"window must be at least 1, got {window!r}")
+    results: list[R | None] = [None] * len(items)
+    position: dict[str, int] = {}
+    pending = iter(enumerate(items))
+    finished = as_completed()
+
+    def submit(index: int, item: T) -> None:
+        argument = client.scatter(item) if scatter else item
+        future = client.submit(func, argument, pure=False)
+        position[future.key] = index
+        finished.add(future)
+
+    for index, item in itertools.islice(pending, window):
+        submit(index, item)
+    for future in finished:
+        results[position.pop(future.key)] = future.result()
+        future.release()
+        if on_result is not None:
+            on_result()
+        following = next(pending, None)
+        if following is not None:
+            submit(*following)
+    return results  # type: ignore[return-value]
+
+
 def map_partitions(
     func: Callable[[pd.DataFrame], R],
     table: pd.DataFrame,
@@ -157,9 +209,11 @@ def map_partitions(
         n_regions = int(table[column].nunique()) if column in table.columns else 1
         parts = region_partitions(table, n_partitions=_partition_count(client, n_regions),
                                   column=column)
-        # Scattered first: a block travels to a worker once, not inside the task graph.
-        futures = client.map(func, client.scatter(parts), pure=False)
-        return client.gather(futures)
+        # Scattered first: a block travels to a worker once, not inside the task graph;
+        # a bounded window keeps the workers' memory flat in the number of plans.
+        threads = sum(client.nthreads().values()) or 1
+        return bounded_map(client, func, parts, window=threads * PARTITIONS_PER_THREAD,
+                           scatter=True)
 
 
 def concat_partitions(parts: list[pd.DataFrame], *, keep_index: bool) -> pd.DataFrame:

@@ -148,15 +148,20 @@ def map_documents(
         )
 
 
+# Documents in flight per worker thread on a cluster: enough to hide the round trip
+# of one task (a few ms against tens of ms of work), few enough to keep memory flat.
+DOCUMENTS_PER_THREAD = 8
+
+
 def _map_dask(
     func: Callable[[T], R], items: Sequence[T], *, scheduler: str, desc: str, show: bool
 ) -> list[R]:
     # Imported here: analysis.distributed reads SCHEDULER_ENV from this module.
-    from analysis.distributed import cluster_client
+    from analysis.distributed import bounded_map, cluster_client
 
-    with cluster_client(scheduler) as client:
-        futures = client.map(func, items, pure=False)
-        results = []
-        for future in _bar(futures, total=len(items), desc=f"{desc} (dask)", show=show):
-            results.append(future.result())
-        return results
+    with cluster_client(scheduler) as client, \
+            _bar(None, total=len(items), desc=f"{desc} (dask)", show=show) as bar:
+        # A bounded window of documents in flight: the workers' memory stays flat in N.
+        threads = sum(client.nthreads().values()) or 1
+        return bounded_map(client, func, list(items), window=threads * DOCUMENTS_PER_THREAD,
+                           on_result=bar.update)

@@ -79,9 +79,10 @@ def measure(client, name: str, n: int, work: Callable[[], object], rows: list[di
         start = time.perf_counter()
         result = work()
         seconds = time.perf_counter() - start
-    out = result if not isinstance(result, dict) else next(iter(result.values()))
+    # The stage's main table: the corpus's units, or the largest table a step made.
+    tables = result.values() if isinstance(result, dict) else [getattr(result, "units", result)]
     rows.append({"n_plans": n, "stage": name, "seconds": round(seconds, 1),
-                 "rows_out": len(getattr(out, "units", out)),
+                 "rows_out": max(len(table) for table in tables),
                  "worker_peak_pss_mib": round(sampler.worker_peak / MIB),
                  "client_peak_pss_mib": round(sampler.client_peak / MIB)})
     print(f"N={n} {name}: {rows[-1]}", file=sys.stderr, flush=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -154,6 +155,31 @@ def test_partitions_run_on_the_workers_and_come_back_in_table_order(dask_cluster
     expected = units.assign(n_chars=units["text"].str.len())
     out = concat_partitions(parts, keep_index=True).drop(columns="pid")
     pd.testing.assert_frame_equal(out, expected)
+
+
+def _slow_square(x: int) -> int:
+    # Later items finish first, so results arrive out of order.
+    time.sleep(0.02 * (10 - x))
+    return x * x
+
+
+@pytest.mark.parametrize("window", [1, 3, 20])
+def test_bounded_map_returns_results_in_item_order_whatever_the_window(dask_cluster, window):
+    from distributed import Client
+
+    with Client(dask_cluster.scheduler_address) as client:
+        seen = []
+        out = distributed.bounded_map(client, _slow_square, list(range(10)), window=window,
+                                      on_result=lambda: seen.append(1))
+        assert out == [x * x for x in range(10)] and len(seen) == 10
+        # Nothing is left on the cluster once the results are back (releases reach the
+        # scheduler asynchronously, so allow it a moment).
+        deadline = time.monotonic() + 5
+        while client.who_has() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not client.who_has()
+        with pytest.raises(ValueError, match="window must be at least 1"):
+            distributed.bounded_map(client, _slow_square, [1], window=0)
 
 
 def test_a_step_runs_on_a_worker_with_only_the_tables_it_needs(dask_cluster):
