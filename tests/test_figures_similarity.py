@@ -130,3 +130,26 @@ def test_theme_panels_show_compared_pairs_and_grey_out_the_rest():
     assert len(teachers.patches) == 10 - 6
     assert [t.get_text() for t in party.texts] == ["0.30"]
     plt.close(fig)
+
+
+def test_a_sixth_plan_adds_panel_columns_instead_of_a_figure_taller_than_a_page():
+    # With five plans four panels a row fit a page; a sixth plan makes every panel a
+    # row and a column larger, and four a row would then be 24.6 cm tall (FitWarning).
+    import itertools
+    import warnings
+
+    from analysis.coding.themes import load_codebook
+    from analysis.figures.similarity import plot_theme_similarity
+    from analysis.figures.sizing import MAX_HEIGHT_CM
+
+    themes = [t.id for t in load_codebook().themes][:18]
+    regions = ["tonglu", "xinwu", "huangshi", "sichuan_county", "licheng", "qingxi"]
+    table = pd.DataFrame([{"theme": th, "region_a": a, "region_b": b, "cosine": 0.4}
+                          for th in themes for a, b in itertools.combinations(regions, 2)])
+    for lang in ("zh", "en"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fig = plot_theme_similarity(table, lang=lang)
+        assert fig.get_figheight() * 2.54 <= MAX_HEIGHT_CM
+        assert len([ax for ax in fig.axes if ax.get_title()]) == len(themes)
+        plt.close(fig)

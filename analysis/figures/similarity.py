@@ -45,6 +45,8 @@ from analysis.figures.regions import (
 )
 from analysis.figures.sizing import (
     BASE_FONTSIZE,
+    CM_PER_INCH,
+    MAX_HEIGHT_CM,
     figure_sizing,
     new_figure,
     plot_style,
@@ -280,7 +282,8 @@ def plot_theme_similarity(
     similarity_by_theme : DataFrame (``schema.SIMILARITY_BY_THEME``)
     lang : {"zh", "en"}, default "zh"
     n_cols : int, optional
-        Panels per row (default 4; 2 when the figure is narrower than the house width).
+        Panels per row (default 4, or 5-6 when 4 would be taller than a page; 2 when the
+        figure is narrower than the house width).
     region_sizes : mapping of region_id -> plan size, optional
         With more than ``max_regions`` regions, the largest are drawn; without
         sizes, the first in manifest order (:func:`analysis.figures.regions.select_regions`).
@@ -311,9 +314,7 @@ def plot_theme_similarity(
     sizing = figure_sizing(width=width, height=height, cmap=cmap, fontsize=fontsize, ax=ax,
                            default_width=WIDTH_DOUBLE, default_cmap=SEQUENTIAL_CMAP,
                            panels="one panel per theme")
-    if n_cols is None:
-        n_cols = 2 if sizing.narrow else 4
-    if not isinstance(n_cols, int) or n_cols < 1:
+    if n_cols is not None and (not isinstance(n_cols, int) or n_cols < 1):
         raise ValueError(f"n_cols must be a positive integer, got {n_cols!r}")
     pairs = similarity_by_theme.loc[similarity_by_theme["cosine"].notna()]
     if pairs.empty:
@@ -323,7 +324,6 @@ def plot_theme_similarity(
         pd.concat([similarity_by_theme["region_a"], similarity_by_theme["region_b"]]).unique(),
         cap=max_regions, sizes=region_sizes)
     n = len(regions)
-    n_rows = math.ceil(len(themes) / n_cols)
     norm = mcolors.Normalize(vmin=0.0, vmax=1.0)
     lower = np.tril(np.ones((n, n), dtype=bool), k=-1)
     names = list(region_labels(regions, lang).values())
@@ -335,8 +335,19 @@ def plot_theme_similarity(
         columns, rotation = short, 90
     extra = turned_length(columns, fontsize=6) if rotation and lang == "zh" else 0.0
 
+    def height_of(cols: int) -> float:
+        return sizing.tall(1.0 + math.ceil(len(themes) / cols) * (0.3 + 0.24 * n) + extra)
+
+    if n_cols is None:
+        # Four panels a row (two when narrow); one or two more when four would make the
+        # figure taller than a page (a sixth plan adds a row and a column to every panel).
+        choices = [2] if sizing.narrow else [4, 5, 6]
+        n_cols = next((c for c in choices if height_of(c) * CM_PER_INCH <= MAX_HEIGHT_CM),
+                      choices[0])
+    n_rows = math.ceil(len(themes) / n_cols)
+
     with plot_style(sizing):
-        fig_height = sizing.tall(1.0 + n_rows * (0.3 + 0.24 * n) + extra)
+        fig_height = height_of(n_cols)
         warn_if_unfit(sizing, fig_height, figure="theme similarity")
         fig = new_figure(sizing, height=fig_height)
         axes = fig.subplots(n_rows, n_cols, squeeze=False)
