@@ -41,7 +41,7 @@ from analysis.coding.themes import Codebook
 from analysis.coding.validation import VALIDATION_DIR
 from analysis.corpus.load import load_corpus, read_manifest
 from analysis.executors import bars_wanted, progress_bars
-from analysis.io import write_json, write_table
+from analysis.io import merge_table_notes, read_table, table_exists, write_json, write_table
 from analysis.steps import Step, Tables
 from analysis.text.tokens import tokenizer_info
 
@@ -428,6 +428,10 @@ def _write_finished(tables: Tables, out_dir: Path, *, csv: bool = False) -> None
     those of ``schema.PARTITION_COLUMNS`` beyond ``config.PARTITION_MIN_ROWS``
     rows are written one Parquet file per plan (:func:`analysis.io.write_table`).
     """
+    if "table_notes" in tables and table_exists("table_notes", out_dir):
+        # Several steps say something in table_notes: add to what earlier steps wrote.
+        tables["table_notes"] = merge_table_notes(read_table("table_notes", out_dir),
+                                                  tables["table_notes"])
     for stem in [stem for stem in TABLES if stem in tables]:
         write_table(tables.pop(stem), stem, out_dir, columns=TABLES[stem],
                     csv_max_rows=None if csv else config.CSV_MAX_ROWS,

@@ -270,6 +270,17 @@ def split_note_columns(
     return table.drop(columns=columns), notes
 
 
+def merge_table_notes(*notes: pd.DataFrame) -> pd.DataFrame:
+    """One ``table_notes`` table from the notes several steps wrote.
+
+    A later note on the same ``(table, column)`` replaces an earlier one (a
+    step rerun says the newer thing); rows are sorted by table, then column.
+    """
+    merged = pd.concat([frame.loc[:, TABLE_NOTES] for frame in notes], ignore_index=True)
+    return (merged.drop_duplicates(["table", "column"], keep="last")
+            .sort_values(["table", "column"], kind="stable").reset_index(drop=True))
+
+
 def write_json(payload: dict, path: Path) -> Path:
     """Write ``payload`` as sorted, indented UTF-8 JSON ending in a newline."""
     path.parent.mkdir(parents=True, exist_ok=True)

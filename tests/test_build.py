@@ -3,10 +3,12 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis import config
 from analysis.build import build
+from analysis.io import read_table
 from tests.conftest import copy_first_plans
 
 
@@ -247,3 +249,18 @@ def test_moving_tables_replaces_an_earlier_layout(tmp_path):
     assert written == [out / "units" / "region_id=a" / "part-0.parquet", out / "tokens.parquet"]
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
         "tokens.parquet", "units/region_id=a/part-0.parquet"]
+
+
+def test_table_notes_from_two_steps_are_both_written(tmp_path):
+    # similarity_step and later steps each return table_notes; the second must not erase the first.
+    from analysis.build import _write_finished
+
+    def notes(table: str, value: str) -> dict:
+        return {"table_notes": pd.DataFrame({"table": [table], "column": [""], "value": [value]})}
+
+    _write_finished(notes("similarity_regions", "not built"), tmp_path)
+    _write_finished(notes("passage_alignment", "neighbours only"), tmp_path)
+    written = read_table("table_notes", tmp_path)
+    assert written["table"].tolist() == ["passage_alignment", "similarity_regions"]
+    assert pd.read_csv(tmp_path / "table_notes.csv")["value"].tolist() == [
+        "neighbours only", "not built"]

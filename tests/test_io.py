@@ -7,6 +7,7 @@ from analysis import schema
 from analysis.io import (
     EXPORT_FORMATS,
     export,
+    merge_table_notes,
     nullable_ints,
     read_table,
     split_note_columns,
@@ -198,3 +199,16 @@ def test_split_note_columns_moves_constant_sentences_once():
     assert "weighting" in table.columns  # the input is left as it was
     with pytest.raises(ValueError, match="holds 2 values"):
         split_note_columns(table, "x", columns=["region_b"])
+
+
+def test_merge_table_notes_keeps_every_steps_notes_and_the_later_of_a_repeat():
+    first = pd.DataFrame({"table": ["similarity_regions", "citation_pairs"],
+                          "column": ["", "weighting"], "value": ["not built", "old"]})
+    second = pd.DataFrame({"table": ["passage_alignment", "citation_pairs"],
+                           "column": ["", "weighting"], "value": ["neighbours only", "new"]})
+    merged = merge_table_notes(first, second)
+    assert merged.to_dict("records") == [
+        {"table": "citation_pairs", "column": "weighting", "value": "new"},
+        {"table": "passage_alignment", "column": "", "value": "neighbours only"},
+        {"table": "similarity_regions", "column": "", "value": "not built"}]
+    assert first["value"].tolist() == ["not built", "old"]  # inputs left as they were
