@@ -20,7 +20,13 @@ from analysis.text.tokens import DEFAULT_STOPWORD_LISTS, content_tokens
 
 
 def list_tables() -> list[str]:
-    """Names of every table the build writes (``load_table`` takes these), sorted."""
+    """Names of every table the build writes (``load_table`` takes these), sorted.
+
+    Returns
+    -------
+    list of str
+        The keys of ``schema.TABLES``, each documented in ``data/processed/README.md``.
+    """
     return sorted(schema.TABLES)
 
 
@@ -50,6 +56,12 @@ def load_table(
         Read only matching rows, e.g. ``[("region_id", "in", ["a", "b"])]``
         (:func:`analysis.io.read_table`); on a partitioned table only those
         plans' files are opened.
+
+    Returns
+    -------
+    DataFrame
+        The table's columns (``schema.TABLES[name]``, or ``columns``), typed as
+        written; ``data/processed/README.md`` documents each column.
     """
     names = list_tables()
     if name not in names:
@@ -92,6 +104,12 @@ def load_units(
     unit_kind : one of ``schema.UNIT_KINDS`` or None, default None
         Keep only this kind (``"sentence"``, ``"item_title"`` …); None keeps all.
     processed_dir : Path, default ``config.PROCESSED_DIR``
+
+    Returns
+    -------
+    DataFrame
+        The ``units`` table's rows that match, in their written order, with a
+        fresh index; columns ``schema.TABLES["units"]``.
     """
     _check_choice(part, schema.PARTS, "part")
     _check_choice(unit_kind, schema.UNIT_KINDS, "unit_kind")
@@ -200,7 +218,19 @@ def load_tokens(
 
 
 def load_regions(*, processed_dir: Path = config.PROCESSED_DIR) -> pd.DataFrame:
-    """One row per plan: the manifest plus what the loader found."""
+    """One row per plan: the manifest plus what the loader found.
+
+    Parameters
+    ----------
+    processed_dir : Path, default ``config.PROCESSED_DIR``
+        The folder of a build (``python -m analysis build --out-dir``).
+
+    Returns
+    -------
+    DataFrame
+        The ``regions`` table, columns ``schema.TABLES["regions"]`` (documented in
+        ``data/processed/README.md``), one row per plan in manifest order.
+    """
     return load_table("regions", processed_dir=processed_dir)
 
 
@@ -260,6 +290,18 @@ def theme_table(
 
     One row per region × part × theme (or domain), zeros included; shares sum
     to 1 within each region and part.  See ``data/processed/README.md``.
+
+    Parameters
+    ----------
+    level : {"theme", "domain"}, default "theme"
+        The codebook level to count by.
+    processed_dir : Path, default ``config.PROCESSED_DIR``
+        The folder of a build.
+
+    Returns
+    -------
+    DataFrame
+        ``theme_by_region`` or ``domain_by_region`` (columns in ``schema.TABLES``).
     """
     if level not in _THEME_LEVELS:
         raise ValueError(f"level must be one of {', '.join(_THEME_LEVELS)}; got {level!r}")

@@ -264,6 +264,12 @@ def extract_citations(units: pd.DataFrame, *, rules: CitationRules | None = None
 def citation_network(citations: pd.DataFrame) -> pd.DataFrame:
     """Region–document edges of the citation network (a bipartite graph).
 
+    Parameters
+    ----------
+    citations : DataFrame
+        :func:`extract_citations` output (at least ``region_id``, ``title_norm``
+        and ``level``); a ``ValueError`` names the missing columns.
+
     Returns
     -------
     DataFrame

@@ -407,6 +407,11 @@ def _parse_codebook(raw: Any, source: str) -> Codebook:
 def codebook_table(codebook: Codebook | None = None) -> pd.DataFrame:
     """The codebook as a tidy table, one row per theme, for documentation.
 
+    Parameters
+    ----------
+    codebook : Codebook, optional
+        Default: the project's codebook (:func:`load_codebook`, ``CODEBOOK_PATH``).
+
     Returns
     -------
     pandas.DataFrame

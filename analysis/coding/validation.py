@@ -355,6 +355,19 @@ def confusion_table(
 ) -> pd.DataFrame:
     """Gold × predicted counts, long format, for a confusion-matrix figure.
 
+    Parameters
+    ----------
+    coded_units : DataFrame
+        Units with the machine's theme (the ``units`` table).
+    gold : DataFrame
+        The hand-coded sample; joined by ``unit_id`` (:func:`align_gold`).
+    half : {"dev", "heldout", "all", "each"}, default "each"
+        Which half of the sample to count; ``"each"`` gives both halves and all.
+    level : {"theme", "domain"}, default "theme"
+        Count themes, or the domains they belong to.
+    codebook : Codebook, optional
+        Orders the labels; default the project's codebook.
+
     Returns
     -------
     pandas.DataFrame

@@ -35,7 +35,21 @@ COUNT_COLUMNS: list[str] = ["key", "n_matches", "n_units_matched", "n_units", "s
 
 
 def read_dictionary(path: Path) -> dict[str, list[str]]:
-    """Read a dictionary file: YAML mapping each key to a list of terms (comments allowed)."""
+    """Read a dictionary file: YAML mapping each key to a list of terms (comments allowed).
+
+    Parameters
+    ----------
+    path : Path
+        A UTF-8 YAML file, e.g. ``{双减: [双减, 课后服务], 集团化: [集团化办学]}``.
+        A term with a space matches its parts in order with anything between
+        (``"课后 服务"`` matches 课后延时服务).
+
+    Returns
+    -------
+    dict of str to list of str
+        Each key's terms, whitespace collapsed.  A ``ValueError`` names the key
+        when a key has no terms or a term is empty or not text.
+    """
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return _checked(raw, where=str(path))
 

@@ -549,6 +549,16 @@ def keyness_by_region(
     vectorised pass, so the cost grows with the rows returned (groups ×
     vocabulary with ``include_absent``), not with groups × tokens.
 
+    Parameters
+    ----------
+    tokens : DataFrame
+        A token table (:func:`analysis.tables.load_tokens`) with ``group_col``.
+    group_col : str, default "region_id"
+        The column whose values are compared, each against the rest.
+    min_freq : int, default 5
+        Terms used fewer times in the whole table are left out.
+    prior : float, default 1000.0
+        Strength of the informative prior of the log-odds z (Monroe et al. 2008).
     include_absent : bool, default True
         List tokens that do not occur in the target at all (its strongest
         negative keywords).  With many groups the table then has about
@@ -560,6 +570,12 @@ def keyness_by_region(
     keep_numbers, keep_places, keep_single_chars : bool, default False
         Keep numbers and dates, place names, single characters; by default
         they are dropped before counting (:func:`analysis.text.term_filters.filter_terms`).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``schema.KEYNESS``: one row per group × term, the group in
+        ``target``; G² (Dunning 1993), log ratio and log-odds z as in :func:`keyness`.
     """
     _check_keyness_options(min_freq, prior)
     counts = term_counts(tokens, by=group_col, regions=regions, keep_numbers=keep_numbers,

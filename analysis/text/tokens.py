@@ -313,6 +313,24 @@ def segment_text(
 
     This is the definition of a unit's tokens.  :func:`segment_document` gets the
     same tokens faster by cutting a whole document at once.
+
+    Parameters
+    ----------
+    text : str
+        One unit's text.
+    tokenizer : object
+        A jieba ``Tokenizer`` or an rjieba one, with the user dictionary loaded.
+    backend : {"rjieba", "jieba"}
+        Which of the two ``tokenizer`` is (:data:`BACKENDS`).
+    hmm : bool
+        Let the segmenter guess unknown words with its HMM.
+    pattern : re.Pattern
+        Spans kept whole as one token (:func:`protect_pattern`).
+
+    Returns
+    -------
+    list of str
+        The tokens in order, punctuation and whitespace dropped.
     """
     tokens: list[str] = []
     start = 0
