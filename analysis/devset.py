@@ -597,6 +597,15 @@ def derive_gold(source: Source, *, n_pages: int = 0) -> Gold:
     )
 
 
+def body_text(line: ContentLine) -> str:
+    """The line's text as the plan wrote it: every mark removed with its text.
+
+    Watermarks, injected characters, page and chunk markers are the page's or
+    the copier's, not the bureau's (``data/loader_devset/README.md``, "The source markup").
+    """
+    return _MARK.sub("", line.text)
+
+
 def page_number_text(page: int) -> str:
     """The page number printed at a PDF page's foot."""
     return f"— {page} —"

@@ -149,8 +149,6 @@ _ITEM = re.compile(
     r"^\s*(?:\d{1,2}[.．、](?!\d)|[（(][一二三四五六七八九十\d]{1,3}[）)]、?)\s*(.+)$")
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 _CLAUSE = re.compile(r"(?<=[。！？；，])")
-_MARK = re.compile(r"\{\{(\w+):([^}]*)\}\}")
-_LABEL = re.compile(r"^\[[^\]]*\]\s*")
 _NUMBER = re.compile(r"(?<![\d.])(\d+)(\.\d+)?(?![\d.])(%|％)?")
 _REVIEW = re.compile(r"回顾|过去|成绩|成就|总结|工作情况")
 _ADMIN_SUFFIX = r"(?:维吾尔自治区|壮族自治区|回族自治区|自治区|省|市|县|区)?"
@@ -268,10 +266,11 @@ def _devset_pool(dev_dir: Path) -> tuple[list[Section], list[Section]]:
         places = ((place[1], "own"),) if place else ()
         lines = []
         for line in source.lines:
+            # The printed label is kept apart from the text by the parser (ContentLine).
             if line.tag == "H1":
-                lines.append("一、" + _LABEL.sub("", line.text))
+                lines.append("一、" + devset.body_text(line))
             elif line.tag in ("H2", "H3", "P"):
-                lines.append(_MARK.sub("", line.text))
+                lines.append(devset.body_text(line))
         first, found = _split_sections(lines, source=f"devset:{source.id}", family="education",
                                        places=places)
         openings += [first] if first else []

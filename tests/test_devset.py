@@ -16,6 +16,7 @@ import pytest
 from analysis.devset import (
     INDENT,
     DevsetError,
+    body_text,
     check_sources,
     derive_gold,
     main,
@@ -288,3 +289,11 @@ def test_a_pdf_source_with_characters_the_font_lacks_is_refused(tmp_path):
     with pytest.raises(DevsetError, match=r"no glyph for '🔥' \(U\+1F525\)"):
         render_source(parse_source(path))
     assert "no glyph" in check_sources(tmp_path)[str(path)][0]
+
+
+def test_body_text_drops_every_mark_and_keeps_the_label_apart(tmp_path):
+    path = write_source(tmp_path, "T: 某县教育工作要点\nH1#1: [一、]加强{{wm:水印}}党建。\n"
+                                  "P: 开展{{x:😀}}培训{{page:- 2 -}}，提升{{chunk:[片段]}}质量。\n")
+    lines = [line for line in parse_source(path).lines if line.tag in ("H1", "P")]
+    assert [line.label for line in lines] == ["一、", ""]
+    assert [body_text(line) for line in lines] == ["加强党建。", "开展培训，提升质量。"]
