@@ -14,7 +14,10 @@ belong to that configuration alone:
     (empty cache folder) and then *warm* (a second process, same cache).
 ``build``
     ``analysis.build.build`` end to end on the corpus, cold then warm, with
-    the largest ``--jobs`` value (``--build-jobs`` to change).
+    the largest ``--jobs`` value (``--build-jobs`` to change).  With
+    ``--add-one``: the cold build is of the first N-1 plans, then the last plan
+    is added (*add_one*: all N plans built into the same folders and cache),
+    then *warm*.
 ``segmentation``
     the pipeline's token stage (``tokens_from_units`` with its default backend
     and HMM setting) against bare ``jieba.lcut`` over exactly the same unit
@@ -457,9 +460,25 @@ def corpus_chars(raw: Path) -> int:
     return sum(read_text_file(raw / name).n_chars_decoded for name in manifest["file"])
 
 
+def without_last_plan(raw: Path, out_dir: Path) -> Path:
+    """A raw folder of ``raw``'s plans but the last: its manifest less one row, links to the files.
+
+    The files are symbolic links, so the N-1 plans are byte for byte those of ``raw``.
+    """
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    # Bytes, so the manifest's line endings and encoding stay as they are.
+    lines = (raw / "manifest.csv").read_bytes().rstrip(b"\r\n").splitlines(keepends=True)
+    (out_dir / "manifest.csv").write_bytes(b"".join(lines[:-1]))
+    for path in sorted(raw.iterdir()):
+        if path.name != "manifest.csv":
+            (out_dir / path.name).symlink_to(path.resolve())
+    return out_dir
+
+
 def bench_n(n: int, *, jobs_list: list[int], build_jobs: int, skip: list[str],
             only: list[str], repeat: int, timeout: float | None, parts: list[str],
-            log) -> list[dict]:
+            log, add_one: bool = False) -> list[dict]:
     from make_corpus import make_corpus
 
     raw = make_corpus(n)
@@ -526,19 +545,24 @@ def bench_n(n: int, *, jobs_list: list[int], build_jobs: int, skip: list[str],
     cache = work / "cache"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    runs = {"cold": [], "warm": []}
+    # With add_one the cold build is of the first N-1 plans; the last plan is then
+    # added (a build of all N into the same folders and cache), then nothing changes (warm).
+    phases = ("cold", "add_one", "warm") if add_one else ("cold", "warm")
+    cold_raw = without_last_plan(raw, base / "raw-minus-one") if add_one else raw
+    runs: dict[str, list[dict]] = {phase: [] for phase in phases}
     for rep in range(repeat if "build" in parts else 0):
         shutil.rmtree(cache, ignore_errors=True)
         shutil.rmtree(work / "processed", ignore_errors=True)
         shutil.rmtree(work / "figures", ignore_errors=True)
-        for phase in ("cold", "warm"):
-            if phase == "warm" and "timeout_s" in runs["cold"][-1]:
+        for phase in phases:
+            if phase != "cold" and "timeout_s" in runs["cold"][-1]:
                 runs[phase].append({"error": "not run: the cold build hit the time limit"})
                 continue
             log(f"N={n}: build, jobs={build_jobs}, {phase} ({rep + 1}/{repeat})")
-            runs[phase].append(_run_child("build", n=n, raw=raw, work=work, cache=cache,
-                                          jobs=build_jobs, extra=[], timeout=timeout))
-    for phase in ("cold", "warm") if "build" in parts else ():
+            runs[phase].append(_run_child(
+                "build", n=n, raw=cold_raw if phase == "cold" else raw, work=work, cache=cache,
+                jobs=build_jobs, extra=[], timeout=timeout))
+    for phase in phases if "build" in parts else ():
         out = _best_build(runs[phase])
         if "error" in out:
             status = "timeout" if "timeout_s" in out else "error"
@@ -796,6 +820,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS),
                         help="what to measure (default: all of stages, build, segmentation, "
                              "speedup)")
+    parser.add_argument("--add-one", action="store_true",
+                        help="build part: build the first N-1 plans cold, then add the last "
+                             "plan (phase add_one), then rebuild with nothing changed (warm)")
     parser.add_argument("--results", type=Path, default=RESULTS_CSV,
                         help="results file to add to (default benchmarks/results.csv); the "
                              "machine file is named after it (results_x.csv -> machine_x.json)")
@@ -838,7 +865,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         rows = bench_n(n, jobs_list=args.jobs, build_jobs=args.build_jobs or max(args.jobs),
                        skip=args.skip, only=args.only, repeat=args.repeat,
-                       timeout=args.timeout or None, parts=args.parts, log=log)
+                       timeout=args.timeout or None, parts=args.parts, log=log,
+                       add_one=args.add_one)
         log(f"N={n}: done in {time.perf_counter() - t0:.0f} s")
         all_rows += rows
         write_results(rows, args.results)
