@@ -124,20 +124,54 @@ def write_table(
 
 
 def _write_partitioned(table: pd.DataFrame, folder: Path, *, column: str) -> list[Path]:
-    """One Parquet file per value of ``column``, in hive-style folders, values sorted."""
+    """One Parquet file per value of ``column``, in hive-style folders, values sorted.
+
+    Each file holds its value's rows in the order of ``table``.  The rows are
+    put in order of ``column`` once (a stable sort, skipped when the table is
+    sorted by it already, as every partitioned table is) and each value's rows
+    are then one slice: filtering the whole table once per value cost plans ×
+    rows, 8× the time for 3× the plans.
+    """
     arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
     keys = pc.cast(arrow.column(column), pa.string())
     if keys.null_count:
         raise ValueError(f"column {column!r} has missing values; it cannot name partitions")
+    if not len(keys):
+        return []
     rest = arrow.drop_columns([column])
+    del arrow
+    if not _is_sorted(keys):
+        # Arrow's sort is stable and orders strings by their UTF-8 bytes, which is
+        # the order of their code points, as Python's sorted() gives.
+        order = pc.sort_indices(keys)
+        keys, rest = keys.take(order), rest.take(order)
+    # Each value's rows run from where the value first appears to where the next one does.
+    starts = np.concatenate([[0], _changes(keys) + 1]).astype(np.int64)
+    ends = np.append(starts[1:], len(keys))
+    values = keys.take(pa.array(starts)).to_pylist()
     written = []
-    for value in sorted(pc.unique(keys).to_pylist()):
+    for value, start, end in zip(values, starts, ends, strict=True):
         path = folder / f"{column}={urllib.parse.quote(value, safe='')}" / "part-0.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(rest.filter(pc.equal(keys, value)), path, compression="zstd",
-                       write_statistics=False)
+        # One chunk per column, as a filtered copy would have: the same bytes.
+        part = rest.slice(int(start), int(end - start)).combine_chunks()
+        pq.write_table(part, path, compression="zstd", write_statistics=False)
         written.append(path)
     return written
+
+
+def _is_sorted(values: pa.ChunkedArray) -> bool:
+    """Whether ``values`` (strings, no nulls) never decrease."""
+    if len(values) < 2:
+        return True
+    return pc.all(pc.less_equal(values[:-1], values[1:])).as_py()
+
+
+def _changes(values: pa.ChunkedArray) -> np.ndarray:
+    """Positions ``i`` where ``values[i + 1]`` differs from ``values[i]`` (no nulls)."""
+    if len(values) < 2:
+        return np.array([], dtype=np.int64)
+    return pc.indices_nonzero(pc.not_equal(values[:-1], values[1:])).to_numpy()
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:

