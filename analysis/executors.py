@@ -43,6 +43,35 @@ PROGRESS_MIN_ITEMS = 20
 
 # A build's choice for every bar it shows (progress_bars); None outside a build.
 _BARS: ContextVar[bool | None] = ContextVar("analysis_progress_bars", default=None)
+# True inside in_this_process(): work already on a worker never goes back to the cluster.
+_HERE: ContextVar[bool] = ContextVar("analysis_in_this_process", default=False)
+
+
+@contextmanager
+def in_this_process() -> Iterator[None]:
+    """Run every stage called inside the block in this process, scheduler or not.
+
+    A task already running on a Dask worker (a block of plans of
+    :func:`analysis.distributed.write_per_plan_tables`) calls the same
+    functions a build calls; a worker started with ``$ANALYSIS_DASK_SCHEDULER``
+    set would otherwise send their work back to the cluster and wait for it.
+    A context variable, so each worker thread decides for itself.
+    """
+    token = _HERE.set(True)
+    try:
+        yield
+    finally:
+        _HERE.reset(token)
+
+
+def scheduler_from(scheduler: str | None) -> str | None:
+    """The scheduler address to use: ``scheduler``, else ``$ANALYSIS_DASK_SCHEDULER``, else None.
+
+    Always None inside :func:`in_this_process`.
+    """
+    if _HERE.get():
+        return None
+    return scheduler or os.environ.get(SCHEDULER_ENV) or None
 
 
 def bars_wanted(progress: bool | None, *, verbose: bool) -> bool:
@@ -134,7 +163,7 @@ def map_documents(
         isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1
     ):
         raise ValueError(f"n_jobs must be a positive integer or None; got {n_jobs!r}")
-    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    scheduler = scheduler_from(scheduler)
     show = show_bar(progress, n_items=len(items))
     if scheduler:
         return _map_dask(func, items, scheduler=scheduler, desc=desc, show=show)

@@ -9,15 +9,26 @@ script generates the synthetic corpus (``make_corpus.py``), starts a
 the way ``python -m analysis build --scheduler`` does, and samples every 0.5 s
 the proportional set size (PSS) of each worker and of the client process.
 
-The client collects every stage's result (the units and tokens tables), so its
-memory grows with N by design; the workers' should not.  The numbers are
-measurements, not assertions.  Usage::
+In the default mode (``stages``) the client collects every stage's result
+(the units and tokens tables), so its memory grows with N by design; the
+workers' should not.  With ``--stream`` the same four stages run as one
+streaming pass (:func:`analysis.distributed.write_per_plan_tables`): each
+block of plans is loaded, coded and segmented on a worker and written to
+Parquet there, so the client's memory should stay flat too; it is measured as
+one row, stage ``stream``.  The numbers are measurements, not assertions.
+Usage::
 
     .venv/bin/python benchmarks/cluster_stages.py --n 1000 3000
+    .venv/bin/python benchmarks/cluster_stages.py --stream --n 100 1000
+    .venv/bin/python benchmarks/cluster_stages.py --stream --raw-dir /work/bench/corpus-30000/raw
     .venv/bin/python benchmarks/cluster_stages.py --summary
 
-Writes ``benchmarks/results_cluster.csv`` (one row per N and stage; a new
-measurement replaces the old row).
+``--raw-dir`` measures a corpus already generated (N is its manifest's
+length) instead of generating one; the stream's tables go to ``--out-dir``
+(default ``benchmarks/.work/stream-<N>/``, replaced on each run).
+
+Writes ``benchmarks/results_cluster.csv`` (one row per mode, N and stage; a
+new measurement replaces the old row).
 """
 
 from __future__ import annotations
@@ -36,8 +47,9 @@ import psutil
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 RESULTS = BENCH_DIR / "results_cluster.csv"
-STAGES = ("load", "themes", "policy", "tokens")
-FIELDS = ["n_plans", "stage", "seconds", "rows_out", "worker_peak_pss_mib",
+STAGES = ("load", "themes", "policy", "tokens", "stream")
+MODES = ("stages", "stream")
+FIELDS = ["mode", "n_plans", "stage", "seconds", "rows_out", "worker_peak_pss_mib",
           "client_peak_pss_mib"]
 MIB = 1024 * 1024
 
@@ -74,35 +86,68 @@ class Sampler:
         self._thread.join()
 
 
-def measure(client, name: str, n: int, work: Callable[[], object], rows: list[dict]) -> object:
+def measure(client, name: str, n: int, work: Callable[[], object], rows: list[dict],
+            *, mode: str = "stages") -> object:
     with Sampler(client) as sampler:
         start = time.perf_counter()
         result = work()
         seconds = time.perf_counter() - start
-    # The stage's main table: the corpus's units, or the largest table a step made.
-    tables = result.values() if isinstance(result, dict) else [getattr(result, "units", result)]
-    rows.append({"n_plans": n, "stage": name, "seconds": round(seconds, 1),
-                 "rows_out": max(len(table) for table in tables),
+    if mode == "stream":
+        # The stream's summary: rows written per table; the largest is the tokens table.
+        rows_out = int(result["rows"].max())
+    else:
+        # The stage's main table: the corpus's units, or the largest table a step made.
+        tables = (result.values() if isinstance(result, dict)
+                  else [getattr(result, "units", result)])
+        rows_out = max(len(table) for table in tables)
+    rows.append({"mode": mode, "n_plans": n, "stage": name, "seconds": round(seconds, 1),
+                 "rows_out": rows_out,
                  "worker_peak_pss_mib": round(sampler.worker_peak / MIB),
                  "client_peak_pss_mib": round(sampler.client_peak / MIB)})
     print(f"N={n} {name}: {rows[-1]}", file=sys.stderr, flush=True)
     return result
 
 
-def run_n(n: int) -> list[dict]:
-    from distributed import Client, LocalCluster
+def _cluster():
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                        memory_limit=0, dashboard_address=None)
+
+
+def run_stream(raw: Path, *, out_dir: Path | None = None,
+               plans_per_partition: int | None = None) -> list[dict]:
+    """The streaming pass over the corpus in ``raw``: one row, stage ``stream``."""
+    from distributed import Client
+
+    from analysis import distributed
+    from analysis.corpus.load import read_manifest
+
+    manifest = read_manifest(raw / "manifest.csv", raw_dir=raw)
+    n = len(manifest)
+    out_dir = out_dir or BENCH_DIR / ".work" / f"stream-{n}"
+    size = plans_per_partition or distributed.PLANS_PER_PARTITION
+    rows: list[dict] = []
+    with _cluster() as cluster, Client(cluster) as client:
+        measure(client, "stream", n, lambda: distributed.write_per_plan_tables(
+            manifest, raw_dir=raw, out_dir=out_dir, scheduler=cluster.scheduler_address,
+            plans_per_partition=size, cache_dir=None), rows, mode="stream")
+    return rows
+
+
+def run_n(n: int, *, raw: Path | None = None) -> list[dict]:
+    from distributed import Client
     from make_corpus import make_corpus
 
     from analysis import steps
     from analysis.corpus.load import load_corpus, read_manifest
     from analysis.text.tokens import tokens_from_units
 
-    raw = make_corpus(n)
+    raw = raw or make_corpus(n)
     manifest = read_manifest(raw / "manifest.csv", raw_dir=raw)
+    n = len(manifest)
     rows: list[dict] = []
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      memory_limit=0, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with _cluster() as cluster, Client(cluster) as client:
         address = cluster.scheduler_address
         corpus = measure(client, "load", n, lambda: load_corpus(
             manifest, raw_dir=raw, scheduler=address), rows)
@@ -123,10 +168,12 @@ def write(rows: list[dict]) -> None:
     old = []
     if RESULTS.exists():
         with RESULTS.open(encoding="utf-8") as f:
-            old = list(csv.DictReader(f))
-    done = {(str(r["n_plans"]), r["stage"]) for r in rows}
-    kept = [r for r in old if (r["n_plans"], r["stage"]) not in done]
-    merged = sorted(kept + rows, key=lambda r: (int(r["n_plans"]), STAGES.index(r["stage"])))
+            # Rows from before the stream mode measured the stages.
+            old = [{**r, "mode": r.get("mode") or "stages"} for r in csv.DictReader(f)]
+    done = {(r["mode"], str(r["n_plans"]), r["stage"]) for r in rows}
+    kept = [r for r in old if (r["mode"], r["n_plans"], r["stage"]) not in done]
+    merged = sorted(kept + rows, key=lambda r: (MODES.index(r["mode"]), int(r["n_plans"]),
+                                                STAGES.index(r["stage"])))
     with RESULTS.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
@@ -136,11 +183,26 @@ def write(rows: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--n", type=int, nargs="+", default=[1000])
+    parser.add_argument("--stream", action="store_true",
+                        help="measure the streaming pass (write_per_plan_tables) instead")
+    parser.add_argument("--raw-dir", type=Path,
+                        help="an existing corpus folder (with manifest.csv) instead of --n")
+    parser.add_argument("--out-dir", type=Path,
+                        help="where --stream writes its tables (default benchmarks/.work/)")
+    parser.add_argument("--plans-per-partition", type=int,
+                        help="plans per block for --stream (default the package's)")
     parser.add_argument("--summary", action="store_true", help="print the results and exit")
     args = parser.parse_args(argv)
     if not args.summary:
-        for n in args.n:
-            write(run_n(n))
+        from make_corpus import make_corpus
+
+        corpora = [args.raw_dir] if args.raw_dir else [None] * len(args.n)
+        for n, raw in zip(args.n if not args.raw_dir else [0], corpora, strict=True):
+            if args.stream:
+                write(run_stream(raw or make_corpus(n), out_dir=args.out_dir,
+                                 plans_per_partition=args.plans_per_partition))
+            else:
+                write(run_n(n, raw=raw))
     print(RESULTS.read_text(encoding="utf-8"))
     return 0
 

@@ -260,3 +260,179 @@ def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster
     assert len(outputs["local"]) > 80  # every table as CSV and Parquet, and build_info.json
     differing = [f for f in outputs["local"] if outputs["dask"][f] != outputs["local"][f]]
     assert differing == [], f"outputs that differ between the Dask and the local build: {differing}"
+
+
+# --------------------------------------------------------------------------- per-plan stream
+
+
+def _make_corpus_module():
+    # benchmarks/ is not a package: load make_corpus.py as test_benchmarks_corpus does.
+    import importlib.util
+
+    if "make_corpus" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "make_corpus", config.ROOT / "benchmarks" / "make_corpus.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["make_corpus"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["make_corpus"]
+
+
+@pytest.fixture(scope="module")
+def corpus40(tmp_path_factory) -> Path:
+    make_corpus = _make_corpus_module()
+    if not (make_corpus.SHARED_REPORTS / "manifest.csv").is_file():
+        pytest.skip("the government work reports (../shared/corpora/gov_work_reports) are not here")
+    return make_corpus.make_corpus(40, out_dir=tmp_path_factory.mktemp("c40") / "raw")
+
+
+def _local_per_plan_tables(raw: Path, out_dir: Path) -> Path:
+    """The per-plan tables as a local build makes and writes them: whole corpus, one process."""
+    from analysis import steps
+    from analysis.build import _write_finished
+    from analysis.corpus.load import load_corpus, read_manifest
+    from analysis.text.tokens import tokens_from_units
+
+    corpus = load_corpus(read_manifest(raw / "manifest.csv", raw_dir=raw), raw_dir=raw, n_jobs=1)
+    themed = steps.themes_step({"corpus_units": corpus.units})["themed_units"]
+    policy = steps.policy_step({"themed_units": themed})
+    _write_finished({"regions": corpus.regions, "removed": corpus.removed,
+                     "repairs": corpus.repairs, "units": policy["units"],
+                     "targets": policy["targets"], "citations": policy["citations"],
+                     "tokens": tokens_from_units(themed, cache_dir=None, progress=False)},
+                    out_dir)
+    return out_dir
+
+
+def _assert_same_per_plan_tables(streamed: Path, built: Path) -> None:
+    from analysis.io import read_table
+
+    for stem in distributed.PER_PLAN_TABLES:
+        got, expected = read_table(stem, streamed), read_table(stem, built)
+        # A partitioned table reads back grouped by region id (sorted); a single file
+        # in manifest order.  The unit id orders both the same.
+        key = {"units": ["unit_id"], "tokens": ["unit_id", "position"]}.get(stem)
+        if key:
+            got = got.sort_values(key, ignore_index=True)
+            expected = expected.sort_values(key, ignore_index=True)
+        pd.testing.assert_frame_equal(got, expected, obj=stem)
+
+
+def test_per_plan_tables_without_a_scheduler_equal_the_shipped_tables(tmp_path):
+    """The five plans one block each: every block leaves some column empty (all null)."""
+    import pyarrow.parquet as pq
+
+    from analysis.corpus.load import read_manifest
+    from analysis.io import read_table
+
+    manifest = read_manifest(config.MANIFEST_PATH, raw_dir=config.RAW_DIR)
+    out = tmp_path / "stream"
+    (out / "units").mkdir(parents=True)
+    (out / "units" / "stale.parquet").write_bytes(b"an earlier run's file")
+    summary = distributed.write_per_plan_tables(
+        manifest, raw_dir=config.RAW_DIR, out_dir=out, scheduler=None, plans_per_partition=1,
+        cache_dir=None)
+    _assert_same_per_plan_tables(out, config.PROCESSED_DIR)
+    shipped = {stem: read_table(stem, config.PROCESSED_DIR)
+               for stem in distributed.PER_PLAN_TABLES}
+    assert summary["table"].tolist() == sorted(distributed.PER_PLAN_TABLES)
+    assert summary.set_index("table")["rows"].to_dict() == {
+        stem: len(table) for stem, table in shipped.items()}
+    assert summary.set_index("table")["plans"].to_dict() == {
+        stem: table["region_id"].nunique() for stem, table in shipped.items()}
+    # One file per plan, every one with the same column types (subitem_title is empty
+    # in four plans, and would otherwise be written with Arrow's null type there).
+    files = sorted((out / "units").rglob("*.parquet"))
+    assert [f.parent.name for f in files] == [f"region_id={region}"
+                                              for region in sorted(manifest["region_id"])]
+    assert len({pq.read_schema(f).to_string() for f in files}) == 1
+    assert not (out / ".per-plan-pieces").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["units", "tokens", *(f"{s}.parquet" for s in distributed.PER_PLAN_TABLES
+                              if s not in ("units", "tokens"))])
+
+
+@pytest.mark.parametrize("plans_per_partition", [0, 2.5, True])
+def test_a_bad_block_size_is_refused_with_a_message_naming_it(tmp_path, plans_per_partition):
+    with pytest.raises(ValueError, match="plans_per_partition must be a positive integer"):
+        distributed.write_per_plan_tables(pd.DataFrame(), raw_dir=config.RAW_DIR, out_dir=tmp_path,
+                                          scheduler=None, plans_per_partition=plans_per_partition)
+
+
+def test_a_worker_runs_its_stages_itself_whatever_the_environment_says(monkeypatch):
+    from analysis.executors import in_this_process
+
+    monkeypatch.setenv(SCHEDULER_ENV, "tcp://127.0.0.1:1")
+    with in_this_process():
+        assert resolve_scheduler("tcp://10.0.0.1:8786") is None
+        assert map_partitions(len, _units([("a", 2)]), scheduler=None) == [2]
+    assert resolve_scheduler(None) == "tcp://127.0.0.1:1"
+
+
+def test_per_plan_tables_streamed_on_the_cluster_equal_the_local_build(dask_cluster, corpus40,
+                                                                        tmp_path):
+    from analysis.corpus.load import read_manifest
+
+    manifest = read_manifest(corpus40 / "manifest.csv", raw_dir=corpus40)
+    out = tmp_path / "stream"
+    # 40 plans in blocks of 7: six blocks, the last one short.
+    summary = distributed.write_per_plan_tables(
+        manifest, raw_dir=corpus40, out_dir=out, scheduler=dask_cluster.scheduler_address,
+        plans_per_partition=7, cache_dir=None)
+    _assert_same_per_plan_tables(out, _local_per_plan_tables(corpus40, tmp_path / "local"))
+    assert summary.set_index("table").loc[["regions", "units", "tokens"], "plans"].tolist() == \
+        [40, 40, 40]
+    assert len(list((out / "tokens").glob("region_id=*"))) == 40
+
+
+def test_per_plan_tables_of_the_five_plans_on_the_cluster_equal_the_shipped_tables(
+        dask_cluster, tmp_path):
+    from analysis.corpus.load import read_manifest
+
+    manifest = read_manifest(config.MANIFEST_PATH, raw_dir=config.RAW_DIR)
+    distributed.write_per_plan_tables(
+        manifest, raw_dir=config.RAW_DIR, out_dir=tmp_path, plans_per_partition=2,
+        scheduler=dask_cluster.scheduler_address, cache_dir=None)
+    _assert_same_per_plan_tables(tmp_path, config.PROCESSED_DIR)
+
+
+TOPIC_TABLES = ("topic_k_selection", "topics_terms", "topics_units", "topics_regions",
+                "topics_vs_themes", "topic_labels", "topic_seed_agreement")
+
+
+def _no_topics(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    # Topics take two minutes at 40 plans on two cores; the five-plan build above
+    # compares them.  Empty tables keep the rest of the build as it is.
+    from analysis import schema
+
+    return {stem: pd.DataFrame(columns=schema.TABLES[stem]) for stem in TOPIC_TABLES}
+
+
+def test_build_of_40_generated_plans_on_a_dask_cluster_is_byte_identical(dask_cluster, corpus40,
+                                                                         tmp_path, monkeypatch):
+    """Every table file of 40 generated plans, byte for byte (topics left out, see above).
+
+    Blocks of plans come back from the workers as separate Arrow chunks; a table
+    stacked from them must still be written as the same bytes as one made whole.
+    """
+    from analysis import steps
+    from analysis.build import build
+    from analysis.text.tokens import tokens_from_units
+
+    monkeypatch.setattr(steps, "topics_step", _no_topics)
+    outputs = {}
+    for name, options in (("dask", {"scheduler": dask_cluster.scheduler_address}),
+                          ("local", {"n_jobs": 1})):
+        # Separate, empty caches, as in the five-plan test above.
+        cache = tmp_path / f"cache-{name}"
+        monkeypatch.setattr(config, "CACHE_DIR", cache)
+        monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(cache))
+        monkeypatch.setitem(tokens_from_units.__kwdefaults__, "cache_dir", cache)
+        build(raw_dir=corpus40, out_dir=tmp_path / name, figures_dir=None, verbose=False,
+              **options)
+        outputs[name] = _files(tmp_path / name)
+
+    assert sorted(outputs["dask"]) == sorted(outputs["local"])
+    assert "units.parquet" in outputs["local"] and "tokens.parquet" in outputs["local"]
+    differing = [f for f in outputs["local"] if outputs["dask"][f] != outputs["local"][f]]
+    assert differing == [], f"outputs that differ between the Dask and the local build: {differing}"

@@ -158,3 +158,12 @@ def test_bars_off_write_nothing(capsys):
     with executors.progress_bars(False):
         map_documents(_double, list(range(30)), n_jobs=1, progress=True)
     assert capsys.readouterr() == ("", "")
+
+
+def test_in_this_process_runs_documents_here_even_with_a_scheduler_set(monkeypatch):
+    # An unreachable address: were it used, the call would fail to connect.
+    monkeypatch.setenv(SCHEDULER_ENV, "tcp://127.0.0.1:1")
+    with executors.in_this_process():
+        assert executors.scheduler_from("tcp://10.0.0.1:8786") is None
+        assert map_documents(len, ["ab", "c"], scheduler="tcp://127.0.0.1:1") == [2, 1]
+    assert executors.scheduler_from(None) == "tcp://127.0.0.1:1"
