@@ -167,8 +167,23 @@ def policy_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
         "targets": targets,
         "citations": citations,
         "citation_network": citation_network(citations),
-        "citation_pairs": shared_citations(citations, regions=sorted(units["region_id"].unique())),
+        **_citation_pairs(citations, sorted(units["region_id"].unique())),
     }
+
+
+def _citation_pairs(citations: pd.DataFrame, regions: list[str]) -> Tables:
+    """Every pair of plans up to ``config.PAIRWISE_MAX_REGIONS``; beyond, each plan's
+    ``config.NEIGHBOURS_K`` pairs sharing the most documents, and a ``table_notes`` row."""
+    if len(regions) <= config.PAIRWISE_MAX_REGIONS:
+        return {"citation_pairs": shared_citations(citations, regions=regions)}
+    note = (f"top {config.NEIGHBOURS_K} pairs per plan: {len(regions)} plans > "
+            f"config.PAIRWISE_MAX_REGIONS ({config.PAIRWISE_MAX_REGIONS}); each plan's "
+            f"config.NEIGHBOURS_K pairs sharing the most documents (at least one; ties by "
+            f"region id), not every pair")
+    return {"citation_pairs": shared_citations(citations, regions=regions,
+                                               top_k=config.NEIGHBOURS_K),
+            "table_notes": pd.DataFrame([{"table": "citation_pairs", "column": "",
+                                          "value": note}], columns=schema.TABLES["table_notes"])}
 
 
 # Columns of the plan-part units the similarity, reuse and topic steps read; the

@@ -154,3 +154,84 @@ def test_a_placeless_local_title_is_its_own_plans_document():
         "中小学教师减负清单@a", "中小学教师减负清单@b", "湖北省中小学教师减负清单",
         "教育局党委年度党建工作要点@c"]
     assert shared_citations(cites)["n_shared"].sum() == 0  # no document in common
+
+
+def _cites(cited: dict[str, str]) -> pd.DataFrame:
+    """A citations table from ``region -> documents`` (one letter a document, cited twice)."""
+    rows = [{"region_id": region, "title_norm": doc, "level": "central"}
+            for region, docs in cited.items() for doc in docs for _ in range(2)]
+    return pd.DataFrame(rows, columns=["region_id", "title_norm", "level"])
+
+
+def _top_k_by_brute_force(pairs: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Each plan's k rows of the all-pairs table sharing the most (> 0), ties by partner id."""
+    regions = sorted(set(pairs["region_a"]) | set(pairs["region_b"]))
+    keep = set()
+    for r in regions:
+        mine = pairs[((pairs.region_a == r) | (pairs.region_b == r)) & (pairs.n_shared > 0)]
+        partner = mine["region_b"].where(mine["region_a"] == r, mine["region_a"])
+        ranked = mine.assign(partner=partner).sort_values(["n_shared", "partner"],
+                                                          ascending=[False, True])
+        keep.update(zip(ranked["region_a"].head(k), ranked["region_b"].head(k), strict=True))
+    chosen = [(a, b) in keep for a, b in zip(pairs["region_a"], pairs["region_b"], strict=True)]
+    return pairs.loc[chosen].reset_index(drop=True)
+
+
+def test_top_k_pairs_are_the_all_pairs_table_sorted_and_cut():
+    # Hand-worked: a shares 3 with b, 1 with c, d and e (a tie: c and d win by id at k=2);
+    # f shares nothing; g cites nothing at all (absent from citations).
+    cites = _cites({"a": "xyzw", "b": "xyzv", "c": "wv", "d": "wu", "e": "wt", "f": "q",
+                    "h": "tu"})
+    everything = shared_citations(cites, regions=list("abcdefgh"))
+    top2 = shared_citations(cites, regions=list("abcdefgh"), top_k=2)
+    assert list(top2.columns) == schema.CITATION_PAIRS
+    pd.testing.assert_frame_equal(top2, _top_k_by_brute_force(everything, 2))
+    a_rows = top2[(top2.region_a == "a") | (top2.region_b == "a")]
+    # a's own two (b: 3, then c: 1, first by id of the ties c, d, e) and d's and e's (a)
+    assert set(zip(a_rows.region_a, a_rows.region_b, a_rows.n_shared, strict=True)) == {
+        ("a", "b", 3), ("a", "c", 1), ("a", "d", 1), ("a", "e", 1)}
+    assert not ({"f", "g"} & (set(top2.region_a) | set(top2.region_b)))
+    assert (top2["n_shared"] > 0).all()
+    for k in (1, 3, 10):
+        pd.testing.assert_frame_equal(shared_citations(cites, top_k=k),
+                                      _top_k_by_brute_force(shared_citations(cites), k))
+
+
+def test_top_k_on_many_plans_matches_brute_force_across_blocks(monkeypatch):
+    import numpy as np
+
+    from analysis.coding import citations as module
+
+    monkeypatch.setattr(module, "_PAIR_BLOCK", 7)  # several blocks of plans
+    rng = np.random.default_rng(0)
+    cited = {f"r{i:03d}": "".join(rng.choice(list("abcdefghij"), size=rng.integers(0, 5),
+                                             replace=False)) for i in range(40)}
+    cites = _cites(cited)
+    pd.testing.assert_frame_equal(shared_citations(cites, top_k=3, levels=("central",)),
+                                  _top_k_by_brute_force(shared_citations(cites), 3))
+
+
+def test_top_k_must_be_a_positive_integer():
+    cites = _cites({"a": "x", "b": "x"})
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="top_k must be None or a positive integer"):
+            shared_citations(cites, top_k=bad)
+
+
+def test_the_policy_step_keeps_top_k_pairs_beyond_the_pairwise_cap_and_says_so(monkeypatch):
+    from analysis import config, steps
+
+    cites = _cites({"a": "xy", "b": "xy", "c": "x", "d": "z"})
+    regions = list("abcde")
+    monkeypatch.setattr(config, "NEIGHBOURS_K", 1)
+    monkeypatch.setattr(config, "PAIRWISE_MAX_REGIONS", 5)
+    made = steps._citation_pairs(cites, regions)
+    assert set(made) == {"citation_pairs"} and len(made["citation_pairs"]) == 10  # all pairs
+    monkeypatch.setattr(config, "PAIRWISE_MAX_REGIONS", 4)
+    made = steps._citation_pairs(cites, regions)
+    assert list(zip(made["citation_pairs"].region_a, made["citation_pairs"].region_b,
+                    strict=True)) == [("a", "b"), ("a", "c")]  # a, b: each other; c: a (by id)
+    notes = made["table_notes"]
+    assert list(notes.columns) == schema.TABLES["table_notes"]
+    assert notes["table"].tolist() == ["citation_pairs"] and notes["column"].tolist() == [""]
+    assert "5 plans > config.PAIRWISE_MAX_REGIONS (4)" in notes["value"].iloc[0]

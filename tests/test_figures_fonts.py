@@ -148,3 +148,15 @@ def test_figure_characters_reads_string_columns_and_yaml_strings_not_comments(tm
         assert char in chars, char
     assert "龘" not in chars
     assert chars == fonts.character_set([chars])
+
+
+def test_table_characters_read_in_batches_are_those_of_the_whole_table(tmp_path, monkeypatch):
+    tokens = ["鼎", "鼐", "甄别", "abc", "翥"]
+    processed = _write_keywords(tmp_path / "processed", tokens)
+    table = _keywords(tokens)
+    # Independently: every character of every string cell.
+    expected = set("".join(table["region_id"]) + "".join(table["token"]))
+    monkeypatch.setattr(charset, "_BATCH_ROWS", 2)  # many batches, each with a few values
+    assert charset.table_characters(processed, ["keywords"]) == expected
+    monkeypatch.setattr(charset, "_BATCH_ROWS", 1_000)
+    assert charset.table_characters(processed, ["keywords"]) == expected

@@ -159,3 +159,34 @@ def test_top_keywords_is_the_statistics_modules_verb_reexported():
     from analysis.text.keyness import top_keywords
 
     assert keywords.top_keywords is top_keywords is analysis.top_keywords
+
+
+def _bars(fig) -> dict[str, list[tuple[str, float]]]:
+    """Each panel's title -> its (word, signed G²) bars, top to bottom."""
+    out = {}
+    for ax in fig.axes:
+        if ax.get_title(loc="left"):
+            words = [t.get_text() for t in ax.get_yticklabels()]
+            out[ax.get_title(loc="left")] = list(zip(words, [p.get_width() for p in ax.patches],
+                                                     strict=True))
+    return out
+
+
+@pytest.mark.parametrize("cap", [2, 3])
+def test_keyness_figure_reads_only_its_columns_and_draws_what_the_whole_table_gives(cap):
+    table = _keyness()
+    sizes = {"tonglu": 5, "xinwu": 9, "licheng": 7}
+    whole = keywords.plot_keyness(table, lang="en", n_over=4, n_under=3, region_sizes=sizes,
+                                  max_regions=cap)
+    few = keywords.plot_keyness(table.loc[:, list(keywords.KEYNESS_TABLE_COLUMNS)], lang="en",
+                                n_over=4, n_under=3, region_sizes=sizes, max_regions=cap)
+    assert _bars(few) == _bars(whole)
+    # Independently: the statistics module's own selection on the whole table.
+    chosen = keywords.top_keywords(table, n_over=4, n_under=3)
+    shown = ["xinwu", "licheng", "tonglu"][:cap]
+    for region in shown:
+        rows = chosen.loc[chosen["target"] == region]
+        title = next(t for t in _bars(few) if t.startswith(label("region", region, "en")))
+        assert _bars(few)[title] == list(zip(rows["token"], rows["signed_g2"], strict=True))
+    assert len(_bars(few)) == cap
+    plt.close("all")

@@ -221,3 +221,27 @@ def test_partitioned_and_empty_tables_draw_like_single_files(built, tmp_path, mo
     assert theme, "the partitioned table's figure is drawn"
     before = manifest.set_index("figure_id")
     assert sha256_file(out / f"{theme[0]}.png") == before.loc[theme[0], "png_sha256"]
+
+
+def test_each_figure_reads_only_the_columns_it_names(built, tmp_path, monkeypatch):
+    from analysis.figures import keywords
+    from analysis.io import read_table
+
+    processed, out, _manifest = built
+    reads = []
+
+    def recording(stem, folder, *, columns=None, filters=None):
+        reads.append((stem, columns))
+        return read_table(stem, folder, columns=columns, filters=filters)
+
+    monkeypatch.setattr(make, "read_table", recording)
+    again = tmp_path / "figures"
+    make.make_all_figures(processed, again, lang="en", skip_missing=True)
+    read = dict(reads)
+    assert read["keyness"] == keywords.KEYNESS_TABLE_COLUMNS
+    assert read["keywords"] == keywords.CLOUD_TABLE_COLUMNS
+    assert read["theme_by_region"] is None  # every column (the default)
+    # topics_terms feeds two figures, read the same way: once.
+    assert [stem for stem, _ in reads].count("topics_terms") == 1
+    for path in sorted(again.glob("*_en.png")):
+        assert path.read_bytes() == (out / path.name).read_bytes()

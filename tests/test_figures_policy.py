@@ -388,3 +388,45 @@ def test_policy_figures_fit_the_figure_registry():
         assert set(as_registered.sources) <= {
             "instrument_table", "modality_table", "units", "citation_network", "citations",
             "regions"}
+
+
+def test_policy_figures_read_only_the_columns_and_rows_they_draw(
+    tmp_path, units, instruments, modality, monkeypatch
+):
+    from analysis.io import read_table
+
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    citations = NETWORK.loc[:, ["region_id", "title_norm", "level"]].assign(
+        unit_id="u", title=NETWORK["title_norm"], level_evidence="")
+    tables = {
+        "instrument_table": instruments, "modality_table": modality, "units": units,
+        "citation_network": NETWORK, "citations": citations,
+        "regions": pd.DataFrame({"region_id": ["tonglu", "xinwu", "huangshi"]}),
+    }
+    for stem, table in tables.items():
+        table.to_parquet(processed / f"{stem}.parquet", index=False)
+    reads = []
+
+    def recording(stem, folder, *, columns=None, filters=None):
+        out = read_table(stem, folder, columns=columns, filters=filters)
+        reads.append((stem, columns, len(out)))
+        return out
+
+    monkeypatch.setattr(policy, "read_table", recording)
+    make_policy_figures(processed, tmp_path / "figs", lang="en")
+    read_units = [(columns, n) for stem, columns, n in reads if stem == "units"]
+    plan_sentences = units.loc[(units["part"] == "plan") & (units["unit_kind"] == "sentence")]
+    assert 0 < len(plan_sentences) < len(units)  # the filter leaves rows out
+    assert read_units == [(("region_id", "part", "unit_kind", "instrument", "instrument_subtype"),
+                           len(plan_sentences))]
+    assert [c for s, c, _ in reads if s == "citations"] == [("title", "title_norm")]
+    # Each table is read once for the figures reading it the same way.
+    assert [s for s, _, _ in reads].count("instrument_table") == 1
+    # What is drawn from the rows read is what the whole table gives.
+    read = read_table("units", processed, columns=read_units[0][0],
+                      filters=policy.POLICY_FIGURES[3].filters["units"])
+    whole, part = (plot_instrument_subtypes(t, lang="en") for t in (units, read))
+    np.testing.assert_array_equal(_mesh(whole.axes[0]).get_array(),
+                                  _mesh(part.axes[0]).get_array())
+    assert _ticks(whole.axes[0], "x") == _ticks(part.axes[0], "x")

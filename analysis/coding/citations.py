@@ -25,8 +25,10 @@ from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
+from scipy import sparse
 
 from analysis import config, schema
 from analysis.coding.citation_titles import find_cited_titles, find_titles  # noqa: F401 (public)
@@ -300,7 +302,8 @@ def citation_network(citations: pd.DataFrame) -> pd.DataFrame:
 
 
 def shared_citations(citations: pd.DataFrame, *, regions: list[str] | None = None,
-                     levels: tuple[str, ...] | None = None) -> pd.DataFrame:
+                     levels: tuple[str, ...] | None = None,
+                     top_k: int | None = None) -> pd.DataFrame:
     """Region × region table of documents cited by both plans (the projection).
 
     Parameters
@@ -309,15 +312,24 @@ def shared_citations(citations: pd.DataFrame, *, regions: list[str] | None = Non
         :func:`extract_citations` output.
     regions : list of str, optional
         Regions to pair (default: those in ``citations``, sorted); a region
-        citing nothing still gets its pairs, with zeros.
+        citing nothing still gets its pairs, with zeros (all pairs only).
     levels : tuple of str, optional
         Keep only documents of these levels (``schema.CITATION_LEVELS``).
+    top_k : int, optional
+        None (default): every unordered pair.  An integer ``k``: only each
+        plan's ``k`` pairs sharing the most documents, among the pairs sharing
+        at least one; ties go to the partner with the smaller region id.  A
+        pair in both plans' lists is one row, so a plan can be in more than
+        ``k`` rows.  Computed from the sparse plan × document matrix, a block
+        of plans at a time, without listing every pair (the build uses it
+        beyond ``config.PAIRWISE_MAX_REGIONS`` plans).
 
     Returns
     -------
     DataFrame
-        ``schema.CITATION_PAIRS``: every unordered pair (region_a < region_b),
-        ``n_shared`` and ``shared_titles`` (sorted, joined by ``；``).
+        ``schema.CITATION_PAIRS``: unordered pairs (region_a < region_b),
+        ``n_shared`` and ``shared_titles`` (sorted, joined by ``；``); rows by
+        ``region_a``, then ``region_b``.
     """
     missing = [c for c in ("region_id", "title_norm", "level") if c not in citations.columns]
     if missing:
@@ -327,11 +339,54 @@ def shared_citations(citations: pd.DataFrame, *, regions: list[str] | None = Non
         if bad:
             raise ValueError(f"levels must be drawn from {list(schema.CITATION_LEVELS)}, got {bad}")
         citations = citations[citations["level"].isin(levels)]
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+        raise ValueError(f"top_k must be None or a positive integer, got {top_k!r}")
     regions = sorted(set(citations["region_id"])) if regions is None else sorted(regions)
-    titles = {r: set(citations.loc[citations["region_id"] == r, "title_norm"]) for r in regions}
+    if top_k is None:
+        titles = {r: set(citations.loc[citations["region_id"] == r, "title_norm"])
+                  for r in regions}
+        pairs = list(combinations(regions, 2))
+    else:
+        cited = citations.loc[citations["region_id"].isin(set(regions)),
+                              ["region_id", "title_norm"]].drop_duplicates()
+        titles = {r: set(group) for r, group in cited.groupby("region_id")["title_norm"]}
+        pairs = _top_pairs(cited, regions, top_k)
     rows = []
-    for a, b in combinations(regions, 2):
-        shared = sorted(titles[a] & titles[b])
+    for a, b in pairs:
+        shared = sorted(titles.get(a, set()) & titles.get(b, set()))
         rows.append({"region_a": a, "region_b": b, "n_shared": len(shared),
                      "shared_titles": "；".join(shared)})
     return pd.DataFrame(rows, columns=schema.CITATION_PAIRS)
+
+
+# Plans whose shared-document counts are computed at once by _top_pairs: a block
+# of B plans holds at most B × plans counts (sparse), 512 × 30,000 in the worst case.
+_PAIR_BLOCK: int = 512
+
+
+def _top_pairs(cited: pd.DataFrame, regions: list[str], top_k: int) -> list[tuple[str, str]]:
+    """Each region's ``top_k`` partners by shared documents (> 0), as sorted unordered pairs.
+
+    ``cited`` has one row per (region_id, title_norm); ``regions`` is sorted, so
+    a smaller index is a smaller region id, which breaks ties.
+    """
+    index = {r: i for i, r in enumerate(regions)}
+    docs, doc_index = np.unique(cited["title_norm"].to_numpy(dtype=object), return_inverse=True)
+    matrix = sparse.csr_matrix(
+        (np.ones(len(cited), dtype=np.int32),
+         (cited["region_id"].map(index).to_numpy(), doc_index)),
+        shape=(len(regions), len(docs)))
+    transposed = matrix.T.tocsc()
+    found: set[tuple[int, int]] = set()
+    for start in range(0, len(regions), _PAIR_BLOCK):
+        counts = (matrix[start:start + _PAIR_BLOCK] @ transposed).tocsr()
+        for row in range(counts.shape[0]):
+            me = start + row
+            lo, hi = counts.indptr[row], counts.indptr[row + 1]
+            partners, shared = counts.indices[lo:hi], counts.data[lo:hi]
+            keep = (partners != me) & (shared > 0)
+            partners, shared = partners[keep], shared[keep]
+            # most shared first, then the smaller region id
+            best = np.lexsort((partners, -shared))[:top_k]
+            found.update((min(me, p), max(me, p)) for p in partners[best].tolist())
+    return [(regions[a], regions[b]) for a, b in sorted(found)]

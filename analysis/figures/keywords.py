@@ -21,7 +21,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from analysis import schema
 from analysis.config import RANDOM_STATE
 from analysis.figures.clouds import draw_word_cloud, word_cloud_layout
 from analysis.figures.common import check_choice, check_columns, check_positive
@@ -40,7 +39,8 @@ from analysis.figures.style import DIVERGING_CMAP, SEQUENTIAL_CMAP, WIDTH_DOUBLE
 from analysis.text.keyness import one_vs_rest, top_keywords
 
 __all__ = [
-    "G2_CRITICAL", "KEYNESS_COLUMNS", "keyness_columns", "keyness_grid", "one_vs_rest",
+    "CLOUD_TABLE_COLUMNS", "G2_CRITICAL", "KEYNESS_COLUMNS", "keyness_columns",
+    "KEYNESS_TABLE_COLUMNS", "keyness_grid", "one_vs_rest",
     "OVER_COLOR", "plot_keyness", "plot_word_clouds", "top_keywords", "UNDER_COLOR", "WEIGHTS",
 ]
 
@@ -49,6 +49,10 @@ G2_CRITICAL: float = 3.841458820694124
 OVER_COLOR: str = colormaps[DIVERGING_CMAP](0.9)
 UNDER_COLOR: str = colormaps[DIVERGING_CMAP](0.1)
 WEIGHTS: tuple[str, ...] = ("per_10k", "n")
+#: The columns of ``keyness`` that :func:`plot_keyness` reads (the build reads no others).
+KEYNESS_TABLE_COLUMNS: tuple[str, ...] = ("target", "reference", "token", "g2", "log_ratio")
+#: The columns of ``keywords`` that :func:`plot_word_clouds` reads.
+CLOUD_TABLE_COLUMNS: tuple[str, ...] = ("region_id", "token", *WEIGHTS)
 
 
 def _ends(cmap: Colormap) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -102,6 +106,25 @@ def keyness_grid(n_panels: int, *, n_cols: int = KEYNESS_COLUMNS) -> tuple[int, 
     return math.ceil(n_panels / n_cols), n_cols, n_panels % n_cols != 0
 
 
+def _top_of_comparisons(keyness: pd.DataFrame, comparisons: pd.DataFrame, *, n_over: int,
+                        n_under: int) -> pd.DataFrame:
+    """:func:`analysis.text.keyness.top_keywords` of the rows of ``comparisons`` only.
+
+    One comparison at a time, in sorted (target, reference) order, as
+    ``top_keywords`` orders them; its own recognition of the one-versus-rest
+    comparisons would need every target's rows.
+    """
+    wanted = pd.MultiIndex.from_frame(comparisons.loc[:, ["target", "reference"]])
+    keys = pd.MultiIndex.from_arrays([keyness["target"].astype(str),
+                                      keyness["reference"].astype(str)])
+    rows = keyness.loc[keys.isin(wanted)]
+    parts = [top_keywords(group, n_over=n_over, n_under=n_under)
+             for _pair, group in rows.groupby(["target", "reference"], sort=True)]
+    if not parts:
+        return rows.assign(signed_g2=pd.Series(dtype=float)).reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True)
+
+
 def plot_keyness(
     keyness: pd.DataFrame,
     *,
@@ -120,7 +143,7 @@ def plot_keyness(
 
     Parameters
     ----------
-    keyness : DataFrame (``schema.KEYNESS``)
+    keyness : DataFrame (``schema.KEYNESS``, or only its :data:`KEYNESS_TABLE_COLUMNS`)
         One comparison (any :func:`analysis.text.keyness.keyness` result, e.g.
         2021 against other years) is one panel titled "<target> vs <reference>";
         of a table of several (:func:`analysis.text.keyness.keyness_by_region`)
@@ -160,15 +183,19 @@ def plot_keyness(
     Dunning, T. (1993). Accurate methods for the statistics of surprise and
     coincidence. Computational Linguistics, 19(1), 61-74.
     """
-    check_columns(keyness, schema.KEYNESS, "keyness")
+    check_columns(keyness, KEYNESS_TABLE_COLUMNS, "keyness")
     check_lang(lang)
     # One comparison is one panel; several are read as one region against the rest each.
     pairs = keyness.loc[:, ["target", "reference"]].astype(str).drop_duplicates()
     single = len(pairs) == 1
-    candidates = pairs["target"] if single else one_vs_rest(keyness)["target"].astype(str)
+    # The comparisons are recognised on the distinct (target, reference) pairs,
+    # not on every row: a thousand plans' keyness has 1.4 M rows.
+    compared = pairs if single else one_vs_rest(pairs)
     # Regions are chosen before the words, so the cost does not grow with the corpus.
-    regions, subset = select_regions(candidates.unique(), cap=max_regions, sizes=region_sizes)
-    selected = top_keywords(keyness, n_over=n_over, n_under=n_under, targets=regions)
+    regions, subset = select_regions(compared["target"].unique(), cap=max_regions,
+                                     sizes=region_sizes)
+    selected = _top_of_comparisons(keyness, compared.loc[compared["target"].isin(set(regions))],
+                                   n_over=n_over, n_under=n_under)
     regions = order("region", selected["target"])
     names = ({t: f"{t} vs {r}" for t, r in pairs.itertuples(index=False)} if single
              else region_labels(regions, lang))
@@ -300,7 +327,7 @@ def plot_word_clouds(
         Panels of the regions shown in manifest order, three per row, each drawn as vector text with
         the project font (see :mod:`analysis.figures.clouds`).
     """
-    check_columns(keywords, ["region_id", "token", *WEIGHTS], "keywords")
+    check_columns(keywords, CLOUD_TABLE_COLUMNS, "keywords")
     check_lang(lang)
     check_positive("n_words", n_words)
     check_choice("weight", weight, WEIGHTS)

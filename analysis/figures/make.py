@@ -15,7 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -90,12 +90,15 @@ class FigureSpec:
 
     ``draw(tables, lang, sizes)`` gets the plan sizes by which a figure with a
     cap on its regions picks the largest (:mod:`analysis.figures.regions`).
+    ``columns`` names, for a source table, the only columns the figure reads
+    (default: every column): a thousand plans' ``keyness`` has 1.4 M rows.
     """
 
     name: str
     sources: tuple[str, ...]
     draw: Callable[[Tables, str, Sizes], Figure]
     fields: Callable[[Tables, str], dict[str, object]]
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _topic_k(tables: Tables) -> int:
@@ -134,6 +137,7 @@ FIGURES: tuple[FigureSpec, ...] = (
                                                      n_over=KEYNESS_OVER, n_under=KEYNESS_UNDER,
                                                      region_sizes=sizes),
         lambda t, lang: {"n_over": KEYNESS_OVER, "n_under": KEYNESS_UNDER},
+        {"keyness": keywords.KEYNESS_TABLE_COLUMNS},
     ),
     FigureSpec(
         "word_clouds", ("keywords",),
@@ -142,6 +146,7 @@ FIGURES: tuple[FigureSpec, ...] = (
                                                          random_state=RANDOM_STATE,
                                                          region_sizes=sizes),
         lambda t, lang: {"n_words": CLOUD_WORDS, "seed": RANDOM_STATE},
+        {"keywords": keywords.CLOUD_TABLE_COLUMNS},
     ),
     FigureSpec(
         "region_similarity", ("similarity_regions", "region_linkage"),
@@ -300,19 +305,25 @@ def draw_language(task: DrawTask) -> list[dict[str, str]]:
 
 def _draw_language(processed_dir: Path, out_dir: Path, one_lang: str, svg: bool,
                    numbers: tuple[int, ...], with_policy: bool) -> list[dict[str, str]]:
-    tables: dict[str, pd.DataFrame] = {}
+    # Tables read, by stem and the columns read (None: all); a later figure
+    # reading the same stem and columns takes the same frame.
+    held: dict[tuple[str, tuple[str, ...] | None], pd.DataFrame] = {}
     sizes = read_sizes(processed_dir)
     rows = []
     for index, number in enumerate(numbers):
         spec = FIGURES[number - 1]
         # Keep only the tables this or a later figure reads: with a thousand plans
         # some tables take hundreds of MiB each.
-        later = {stem for n in numbers[index:] for stem in FIGURES[n - 1].sources}
-        for stem in [stem for stem in tables if stem not in later]:
-            del tables[stem]
+        later = {_read_key(FIGURES[n - 1], stem) for n in numbers[index:]
+                 for stem in FIGURES[n - 1].sources}
+        for key in [key for key in held if key not in later]:
+            del held[key]
+        tables = {}
         for stem in spec.sources:
-            if stem not in tables:
-                tables[stem] = read_table(stem, processed_dir)
+            key = _read_key(spec, stem)
+            if key not in held:
+                held[key] = read_table(stem, processed_dir, columns=key[1])
+            tables[stem] = held[key]
         fields = spec.fields(tables, one_lang)
         fig = spec.draw(tables, one_lang, sizes)
         subsets = figure_subsets(fig)
@@ -331,6 +342,11 @@ def _draw_language(processed_dir: Path, out_dir: Path, one_lang: str, svg: bool,
     if with_policy:
         rows.extend(policy.make_policy_figures(processed_dir, out_dir, lang=one_lang))
     return rows
+
+
+def _read_key(spec: FigureSpec, stem: str) -> tuple[str, tuple[str, ...] | None]:
+    columns = spec.columns.get(stem)
+    return stem, None if columns is None else tuple(columns)
 
 
 def _n_regions(processed_dir: Path) -> int:

@@ -43,7 +43,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -1038,15 +1038,21 @@ Tables = Mapping[str, pd.DataFrame]
 class PolicyFigure:
     """One policy figure: id stem, source tables, drawing function and caption fields.
 
-    The fields are those of :class:`analysis.figures.make.FigureSpec`, in the same
-    order, so each can join that registry as
-    ``FigureSpec(spec.name, spec.sources, spec.draw, spec.fields)``.
+    The first four fields are those of :class:`analysis.figures.make.FigureSpec`,
+    in the same order, so each can join that registry as
+    ``FigureSpec(spec.name, spec.sources, spec.draw, spec.fields)``.  ``columns``
+    names, for a table (sources or ``regions``), the only columns the figure
+    reads, and ``filters`` the only rows (as :func:`analysis.io.read_table`
+    takes them); default every column and row.  A thousand plans' ``units``
+    hold hundreds of MiB of text no figure draws.
     """
 
     name: str
     sources: tuple[str, ...]
     draw: Callable[[Tables, str], Figure]
     fields: Callable[[Tables, str], dict[str, object]]
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    filters: Mapping[str, list] = field(default_factory=dict)
 
 
 def _no_fields(_tables: Tables, _lang: str) -> dict[str, object]:
@@ -1077,6 +1083,9 @@ POLICY_FIGURES: tuple[PolicyFigure, ...] = (
         lambda t, lang: plot_instrument_subtypes(t["units"], lang=lang,
                                                  region_sizes=region_sizes(t["regions"])),
         _no_fields,
+        # The plan sentences subtype_shares counts, and the columns it reads.
+        {"units": ("region_id", "part", "unit_kind", "instrument", "instrument_subtype")},
+        {"units": [("part", "in", ["plan"]), ("unit_kind", "in", ["sentence"])]},
     ),
     PolicyFigure(
         "policy_modality", ("modality_table",),
@@ -1093,6 +1102,7 @@ POLICY_FIGURES: tuple[PolicyFigure, ...] = (
             regions=file_order("region", t["regions"]["region_id"]),
             region_sizes=region_sizes(t["regions"])),
         lambda t, lang: {"max_chars": TITLE_MAX_CHARS},
+        {"citations": ("title", "title_norm")},  # the wording shown of each document
     ),
 )
 
@@ -1124,11 +1134,22 @@ def make_policy_figures(
     check_lang(lang)
     processed_dir, out_dir = Path(processed_dir), Path(out_dir)
     # "regions" gives the plan sizes by which a subset is chosen (region_sizes).
-    stems = dict.fromkeys([*(stem for spec in POLICY_FIGURES for stem in spec.sources),
-                           "regions"])
-    tables = {stem: read_table(stem, processed_dir) for stem in stems}
+    # Each figure reads only its columns and rows; a table read is kept while a
+    # later figure reads it the same way.
+    held: dict[tuple[str, str], pd.DataFrame] = {}
     rows = []
-    for spec in POLICY_FIGURES:
+    for index, spec in enumerate(POLICY_FIGURES):
+        later = {_read_key(other, stem) for other in POLICY_FIGURES[index:]
+                 for stem in (*other.sources, "regions")}
+        for key in [key for key in held if key not in later]:
+            del held[key]
+        tables = {}
+        for stem in dict.fromkeys((*spec.sources, "regions")):
+            key = _read_key(spec, stem)
+            if key not in held:
+                held[key] = read_table(stem, processed_dir, columns=spec.columns.get(stem),
+                                       filters=spec.filters.get(stem))
+            tables[stem] = held[key]
         fields = spec.fields(tables, lang)
         fig = spec.draw(tables, lang)
         subsets = figure_subsets(fig)
@@ -1142,6 +1163,11 @@ def make_policy_figures(
             sources=sources, command=COMMAND,
         ))
     return rows
+
+
+def _read_key(spec: PolicyFigure, stem: str) -> tuple[str, str]:
+    # How a figure reads a table: the same key, the same frame.
+    return stem, repr((spec.columns.get(stem), spec.filters.get(stem)))
 
 
 def region_sizes(regions: pd.DataFrame) -> dict[str, float]:
