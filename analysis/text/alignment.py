@@ -79,14 +79,26 @@ def _prefix_split(matrix: sp.csr_matrix, df: np.ndarray, threshold: float) -> tu
     return parts[0], parts[1], np.sqrt(rest)
 
 
-def _row_dots(matrix: sp.csr_matrix, q: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """``matrix[q[i]] . matrix[c[i]]`` for many pairs, by looking up the terms of row q."""
+def _entry_keys(matrix: sp.csr_matrix) -> np.ndarray:
+    """One sorted int64 key per stored entry, ``row * n_cols + column`` (for :func:`_row_dots`)."""
+    row_lengths = np.diff(matrix.indptr)
+    return np.repeat(np.arange(matrix.shape[0], dtype=np.int64), row_lengths) \
+        * np.int64(matrix.shape[1]) + matrix.indices.astype(np.int64)
+
+
+def _row_dots(matrix: sp.csr_matrix, q: np.ndarray, c: np.ndarray,
+              keys: np.ndarray | None = None) -> np.ndarray:
+    """``matrix[q[i]] . matrix[c[i]]`` for many pairs, by looking up the terms of row q.
+
+    ``keys`` is :func:`_entry_keys` of ``matrix`` (made here when not given; a
+    caller with many blocks makes it once).
+    """
     if len(q) == 0:
         return np.zeros(0)
     n_cols = np.int64(matrix.shape[1])
     row_lengths = np.diff(matrix.indptr)
-    keys = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), row_lengths) * n_cols \
-        + matrix.indices.astype(np.int64)
+    if keys is None:
+        keys = _entry_keys(matrix)
     lengths = row_lengths[q]
     total = int(lengths.sum())
     if total == 0:
@@ -160,19 +172,22 @@ def _candidate_blocks(
         if len(columns) == 0 or len(rows) == 0:
             continue
         part = index_rows[columns]
-        part_t = part.T.tocsr()
         # The same upper bound on a row's candidates as ``cost``, within the partners.
-        part_cost = is_term[rows] @ np.diff(part_t.indptr).astype(np.float64)
+        term_length = np.bincount(part.indices, minlength=part.shape[1]).astype(np.float64)
+        part_cost = is_term[rows] @ term_length
         for start, stop in _row_blocks(part_cost, max_block_pairs):
             rows_here = rows[start:stop]
-            partial = (stacked_rows[rows_here] @ part_t).tocoo()
-            partial.col = columns[partial.col]
+            # Partners x queries, so that only the small query block is transposed.
+            product = (part @ stacked_rows[rows_here].T.tocsr()).tocoo()
+            partial = sp.coo_matrix((product.data, (product.col, columns[product.row])),
+                                    shape=(len(rows_here), stacked_rows.shape[0]))
             yield rows_here, partial
 
 
 def _best_matches(
     rows_here: np.ndarray, partial: sp.coo_matrix, *, region_codes: np.ndarray,
-    rest_norm: np.ndarray, left_out: sp.csr_matrix, min_score: float, max_matches: int | None,
+    rest_norm: np.ndarray, left_out: sp.csr_matrix, left_out_keys: np.ndarray,
+    min_score: float, max_matches: int | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """From one block's partial products, each query unit's best unit per other region.
 
@@ -184,7 +199,7 @@ def _best_matches(
         value + rest_norm[q] * rest_norm[c] >= min_score - 1e-12
     )
     q, c, value = q[keep], c[keep], value[keep]
-    score = value + _row_dots(left_out, q, c)
+    score = value + _row_dots(left_out, q, c, left_out_keys)
     keep = score >= min_score - 1e-12
     q, c, score = q[keep], c[keep], np.round(np.minimum(score[keep], 1.0), SCORE_DECIMALS)
     # Best per (query unit, other region); ties to the earlier unit.
@@ -360,6 +375,7 @@ def passage_alignment(
     else:
         query_rows = np.flatnonzero(np.isin(region_names[region_codes], regions))
 
+    left_out_keys = _entry_keys(left_out)
     found_rows, found_cols, found_scores = [], [], []
     for rows_here, partial in _candidate_blocks(
         stacked_rows, stacked_t, matrix, indexed, cost, query_rows, region_codes, partners,
@@ -367,7 +383,8 @@ def passage_alignment(
     ):
         q, c, score = _best_matches(
             rows_here, partial, region_codes=region_codes, rest_norm=rest_norm,
-            left_out=left_out, min_score=min_score, max_matches=max_matches,
+            left_out=left_out, left_out_keys=left_out_keys, min_score=min_score,
+            max_matches=max_matches,
         )
         found_rows.append(q)
         found_cols.append(c)
