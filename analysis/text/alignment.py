@@ -5,7 +5,10 @@ Units (sentences) are TF-IDF vectors built as in :mod:`analysis.text.similarity`
 every other plan, the best-matching unit of that plan is kept when its cosine
 reaches a threshold.  The search is exact and never holds a unit x unit
 matrix: a prefix-filtered index (Bayardo, Ma & Srikant 2007) yields the
-candidate pairs block by block.
+candidate pairs block by block.  Given a table of plan pairs (``pairs=``, e.g.
+each plan's nearest plans), a unit is compared only with the units of its
+plan's partners, region by region (1,000 synthetic plans, ten nearest plans:
+23 s instead of about 135 s for every pair, on a shared machine).
 
 References
 ----------
