@@ -331,7 +331,9 @@ def _build_tables(
         Step("passage alignment", steps.alignment_step, ("content_tokens", "plan_units")),
         Step("topics", steps.topics_step, ("content_tokens", "plan_units", "region_names")),
         # Last: its result is the largest table of a big corpus, and the tokens are gone by then.
-        Step("text reuse", lambda t: steps.reuse_step(t, scheduler=scheduler), ("plan_units",)),
+        # neighbour_pairs: the pairs alignment searched beyond config.PAIRWISE_MAX_REGIONS plans.
+        Step("text reuse", lambda t: steps.reuse_step(t, scheduler=scheduler),
+             ("plan_units", "neighbour_pairs")),
     ]
     chain = [steps._on_worker(s, scheduler) if s.name in steps.WHOLE_STEPS_ON_WORKER else s
              for s in chain]

@@ -86,7 +86,12 @@ TOPICS_MINIBATCH_BATCH_SIZE: int = 2_048
 # build writes similarity_regions and similarity_by_theme with every pair (45,000
 # pairs per theme at 300); beyond it they are written empty, with their columns,
 # and the neighbour tables (each plan's NEIGHBOURS_K most similar plans, overall
-# and per theme, always written) take their place.
+# and per theme, always written) take their place.  The same threshold bounds the
+# searches that compare plans pairwise: beyond it passage_alignment and text_reuse
+# search each plan only against its NEIGHBOURS_K nearest plans (the pairs of
+# similarity_neighbours, either direction; analysis/steps.py alignment_step,
+# reuse_step), so their time and memory grow with plans x NEIGHBOURS_K, not with
+# the square of the plans, and table_notes says so.
 PAIRWISE_MAX_REGIONS: int = 300
 NEIGHBOURS_K: int = 10
 # region_linkage needs every pairwise distance: N(N-1)/2 floats (100 MB at 5,000

@@ -301,17 +301,55 @@ def similarity_step(tables: Tables) -> Tables:
 
 
 def alignment_step(tables: Tables) -> Tables:
-    """Each unit's most similar units in other plans (bounded defaults, any corpus size)."""
-    return {"passage_alignment": passage_alignment(tables["content_tokens"], tables["plan_units"])}
+    """Each unit's most similar units in other plans (bounded defaults, any corpus size).
+
+    Up to ``config.PAIRWISE_MAX_REGIONS`` plans every pair of plans is
+    searched.  Beyond, as for the similarity tables, each plan is searched only
+    against its ``config.NEIGHBOURS_K`` nearest plans (the ``similarity_neighbours``
+    pairs, either direction, recomputed here from the same content tokens); those
+    pairs are also returned as the intermediate ``neighbour_pairs`` for
+    :func:`reuse_step`, and ``table_notes`` says so for both tables.
+    """
+    content, plan_units = tables["content_tokens"], tables["plan_units"]
+    n_regions = content["region_id"].nunique()
+    if n_regions <= config.PAIRWISE_MAX_REGIONS:
+        return {"passage_alignment": passage_alignment(content, plan_units)}
+    # The neighbours similarity_step wrote (it has already let them go), from the same input.
+    neighbours = similarity_neighbours(content, k=config.NEIGHBOURS_K)
+    pairs = neighbours.loc[:, ["region_id", "neighbour"]].reset_index(drop=True)
+    return {"passage_alignment": passage_alignment(content, plan_units, pairs=pairs),
+            "neighbour_pairs": pairs,
+            "table_notes": _pairs_notes(["passage_alignment"], n_regions)}
+
+
+def _pairs_notes(stems: Sequence[str], n_regions: int) -> pd.DataFrame:
+    """``table_notes`` rows: these tables searched only each plan's nearest plans."""
+    why = (f"searched only each plan's config.NEIGHBOURS_K ({config.NEIGHBOURS_K}) nearest "
+           f"plans (the pairs of similarity_neighbours, either direction): {n_regions} plans "
+           f"> config.PAIRWISE_MAX_REGIONS ({config.PAIRWISE_MAX_REGIONS}); plans further "
+           "apart were not compared")
+    return pd.DataFrame([{"table": stem, "column": "", "value": why} for stem in sorted(stems)],
+                        columns=schema.TABLES["table_notes"])
 
 
 def reuse_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
-    """Wording shared verbatim or nearly between plans (on one Dask worker when given one)."""
-    return run_on_worker(_reuse_tables, tables, needs=("plan_units",), scheduler=scheduler)
+    """Wording shared verbatim or nearly between plans (on one Dask worker when given one).
+
+    When :func:`alignment_step` left ``neighbour_pairs`` (beyond
+    ``config.PAIRWISE_MAX_REGIONS`` plans), only those pairs of plans are
+    searched and ``table_notes`` says so; otherwise every pair.
+    """
+    needs = ("plan_units", "neighbour_pairs") if "neighbour_pairs" in tables else ("plan_units",)
+    return run_on_worker(_reuse_tables, tables, needs=needs, scheduler=scheduler)
 
 
 def _reuse_tables(tables: Tables) -> Tables:
-    return {"text_reuse": text_reuse(tables["plan_units"])}
+    pairs = tables.get("neighbour_pairs")
+    if pairs is None:
+        return {"text_reuse": text_reuse(tables["plan_units"])}
+    n_regions = tables["plan_units"]["region_id"].nunique()
+    return {"text_reuse": text_reuse(tables["plan_units"], pairs=pairs),
+            "table_notes": _pairs_notes(["text_reuse"], n_regions)}
 
 
 # Steps that run whole, as one task on one worker, when a Dask scheduler is given

@@ -156,3 +156,57 @@ def test_alignment_defaults_bound_the_rows_on_many_near_identical_plans():
     pd.testing.assert_frame_equal(out, explicit)
     unbounded = al.passage_alignment(tokens, units, max_matches=None)
     assert unbounded.groupby("unit_id").size().max() > config.ALIGNMENT_MAX_MATCHES
+
+
+# ---------------------------------------------------------------- candidate plan pairs
+
+PAIRS = pd.DataFrame({"region_id": ["r0", "r3", "r2", "r4"],
+                      "neighbour": ["r1", "r0", "r4", "r2"]})  # r2-r4 listed both ways
+ALLOWED = {("r0", "r1"), ("r1", "r0"), ("r0", "r3"), ("r3", "r0"), ("r2", "r4"), ("r4", "r2")}
+
+
+def _listed(table: pd.DataFrame) -> pd.DataFrame:
+    keep = [pair in ALLOWED for pair in zip(table.region_id, table.other_region, strict=True)]
+    return table[keep].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("block", [4_000_000, 1])
+def test_alignment_with_pairs_is_the_all_pairs_result_kept_to_those_pairs(block):
+    tokens, units = random_corpus(19, n_regions=5)
+    full = al.passage_alignment(tokens, units, min_score=0.1, max_matches=None)
+    got = al.passage_alignment(tokens, units, min_score=0.1, max_matches=None, pairs=PAIRS,
+                               max_block_pairs=block)
+    expected = _listed(full)
+    assert len(expected) > 0 and len(expected) < len(full)
+    pd.testing.assert_frame_equal(got, expected)
+    # r1 is paired with r0 only; r2 with r4 only (either direction of the table).
+    assert set(got.loc[got.region_id == "r1", "other_region"]) == {"r0"}
+    assert set(got.loc[got.region_id == "r4", "other_region"]) == {"r2"}
+
+
+def test_alignment_with_pairs_caps_each_unit_among_its_partners():
+    tokens, units = random_corpus(20, n_regions=5)
+    unbounded = _listed(al.passage_alignment(tokens, units, min_score=0.1, max_matches=None))
+    got = al.passage_alignment(tokens, units, min_score=0.1, max_matches=1, pairs=PAIRS)
+    # r0 has two partners (r1, r3): its units keep the better one; ties to the first plan.
+    expected = (unbounded.sort_values(["unit_id", "score", "other_region"],
+                                      ascending=[True, False, True])
+                .groupby("unit_id").head(1))
+    key = ["unit_id", "other_region"]
+    pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
+                                  expected.sort_values(key).reset_index(drop=True))
+    assert (got.loc[got.region_id == "r0", "other_region"].isin(["r1", "r3"])).all()
+
+
+def test_alignment_pairs_with_regions_and_checks():
+    tokens, units = random_corpus(21, n_regions=5)
+    every = al.passage_alignment(tokens, units, min_score=0.1, pairs=PAIRS)
+    sub = al.passage_alignment(tokens, units, min_score=0.1, pairs=PAIRS, regions=["r0"])
+    pd.testing.assert_frame_equal(sub, every[every.region_id == "r0"].reset_index(drop=True))
+    none = al.passage_alignment(tokens, units, min_score=0.1, pairs=PAIRS.iloc[:0])
+    assert none.empty and list(none.columns) == schema.PASSAGE_ALIGNMENT
+    with pytest.raises(ValueError, match="not in the units table"):
+        al.passage_alignment(tokens, units, pairs=pd.DataFrame({"region_id": ["r0"],
+                                                                "neighbour": ["nowhere"]}))
+    with pytest.raises(ValueError, match="neighbour"):
+        al.passage_alignment(tokens, units, pairs=pd.DataFrame({"region_id": ["r0"]}))

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -264,3 +265,77 @@ def test_table_notes_from_two_steps_are_both_written(tmp_path):
     assert written["table"].tolist() == ["passage_alignment", "similarity_regions"]
     assert pd.read_csv(tmp_path / "table_notes.csv")["value"].tolist() == [
         "neighbours only", "not built"]
+
+
+# ------------------------------------------ alignment and reuse beyond PAIRWISE_MAX_REGIONS
+
+def _pairwise_inputs():
+    from tests.test_similarity import random_corpus
+    tokens, units = random_corpus(23, n_regions=6, n_units=8)
+    return {"content_tokens": tokens, "plan_units": units}
+
+
+def test_alignment_and_reuse_steps_search_every_pair_up_to_the_threshold():
+    from analysis import steps
+    from analysis.text.alignment import passage_alignment
+    from analysis.text.reuse import text_reuse
+    tables = _pairwise_inputs()
+    aligned = steps.alignment_step(tables)
+    assert set(aligned) == {"passage_alignment"}  # no neighbour_pairs, no notes
+    pd.testing.assert_frame_equal(aligned["passage_alignment"],
+                                  passage_alignment(tables["content_tokens"],
+                                                    tables["plan_units"]))
+    reused = steps.reuse_step(tables)
+    assert set(reused) == {"text_reuse"}
+    pd.testing.assert_frame_equal(reused["text_reuse"], text_reuse(tables["plan_units"]))
+
+
+def test_alignment_and_reuse_steps_beyond_the_threshold_search_the_nearest_plans(monkeypatch):
+    from analysis import steps
+    from analysis.text.alignment import passage_alignment
+    from analysis.text.neighbours import similarity_neighbours
+    from analysis.text.reuse import text_reuse
+    monkeypatch.setattr(config, "PAIRWISE_MAX_REGIONS", 5)
+    monkeypatch.setattr(config, "NEIGHBOURS_K", 1)
+    tables = _pairwise_inputs()
+    content, units = tables["content_tokens"], tables["plan_units"]
+    aligned = steps.alignment_step(tables)
+    pairs = aligned["neighbour_pairs"]
+    nearest = similarity_neighbours(content, k=1)
+    assert pairs.values.tolist() == nearest[["region_id", "neighbour"]].values.tolist()
+    listed = {(a, b) for a, b in pairs.values.tolist()} | {(b, a) for a, b in pairs.values.tolist()}
+    # Independent check: every pair searched, kept to the listed pairs, each unit's best five.
+    every = passage_alignment(content, units, max_matches=None)
+    kept = every[[p in listed for p in zip(every.region_id, every.other_region, strict=True)]]
+    expected = (kept.sort_values(["unit_id", "score", "other_region"],
+                                 ascending=[True, False, True]).groupby("unit_id").head(5))
+    got = aligned["passage_alignment"]
+    key = ["unit_id", "other_region"]
+    assert 0 < len(got) < len(every)
+    pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
+                                  expected.sort_values(key).reset_index(drop=True))
+    notes = aligned["table_notes"]
+    assert notes[["table", "column"]].values.tolist() == [["passage_alignment", ""]]
+    assert notes["value"].iloc[0].startswith("searched only each plan's config.NEIGHBOURS_K (1)")
+    assert "6 plans > config.PAIRWISE_MAX_REGIONS (5)" in notes["value"].iloc[0]
+
+    # Units made of wording planted once in every pair of plans: reuse between every pair.
+    rng = np.random.default_rng(5)
+    regions = sorted(units["region_id"].unique())
+    texts = {r: [] for r in regions}
+    for i, a in enumerate(regions):
+        for b in regions[i + 1:]:
+            shared = "".join(chr(c) for c in rng.integers(0x4E00, 0x9FA5, size=20))
+            texts[a].append(shared + "。")
+            texts[b].append("，" + shared)
+    units = pd.DataFrame([{"region_id": r, "unit_id": f"{r}-{i:04d}", "text": t}
+                          for r in regions for i, t in enumerate(texts[r])])
+    reused = steps.reuse_step({"plan_units": units, "neighbour_pairs": pairs})
+    whole = text_reuse(units)
+    assert (whole["kind"] == "reuse").sum() == 15  # one span per pair of the six plans
+    keep = (whole["kind"] == "stock_phrase") | pd.Series(
+        [p in listed for p in zip(whole["region_a"], whole["region_b"], strict=True)],
+        index=whole.index)
+    assert 0 < (reused["text_reuse"]["kind"] == "reuse").sum() < (whole["kind"] == "reuse").sum()
+    pd.testing.assert_frame_equal(reused["text_reuse"], whole[keep].reset_index(drop=True))
+    assert reused["table_notes"]["table"].tolist() == ["text_reuse"]

@@ -210,3 +210,62 @@ def test_matches_brute_force_on_recombined_sentences(seed):
     }
     assert got == brute_force(units, 6, 8, threshold)
     assert len(got) > 0
+
+
+# ------------------------------------------------------------ listed pairs of plans
+
+PAIRS = pd.DataFrame({"region_id": ["r0", "r3", "r2", "r4"],
+                      "neighbour": ["r1", "r0", "r4", "r2"]})  # r2-r4 listed both ways
+LISTED = {("r0", "r1"), ("r0", "r3"), ("r2", "r4")}  # as (region_a, region_b), a < b
+
+
+def recombined(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    pool = ["加强师德师风建设", "推进教育数字化转型", "落实立德树人根本任务",
+            "深化新时代教育评价改革", "办好人民满意的教育", "扩大优质教育资源覆盖面", "，", "。"]
+    return units_table({
+        f"r{r}": ["".join(rng.choice(pool, size=rng.integers(2, 6)))
+                  + noise(rng, int(rng.integers(0, 4))) for _ in range(4)]
+        for r in range(5)
+    })
+
+
+def _kept_to_listed(out: pd.DataFrame) -> pd.DataFrame:
+    keep = (out["kind"] == "stock_phrase") | pd.Series(
+        [pair in LISTED for pair in zip(out["region_a"], out["region_b"], strict=True)],
+        index=out.index)
+    return out[keep].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", [21, 24])
+@pytest.mark.parametrize("block", [2_000_000, 1])
+@pytest.mark.parametrize("method", ["exact", "lsh"])
+def test_listed_pairs_give_the_all_pairs_rows_of_those_pairs(seed, block, method):
+    units = recombined(seed)
+    settings = {"n": 6, "min_chars": 8, "stock_min_regions": 4, "method": method}
+    every = text_reuse(units, **settings)
+    got = text_reuse(units, **settings, pairs=PAIRS, max_block_pairs=block)
+    expected = _kept_to_listed(every)
+    assert 0 < (expected["kind"] == "reuse").sum() < (every["kind"] == "reuse").sum()
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_listed_pairs_match_brute_force_kept_to_those_pairs():
+    units = recombined(25)
+    out = text_reuse(units, n=6, min_chars=8, stock_min_regions=4, max_gap=0, pairs=PAIRS)
+    got = {(r.unit_id_a, r.start_a, r.end_a, r.unit_id_b, r.start_b, r.end_b, r.n_regions)
+           for r in out[out.kind == "reuse"].itertuples()}
+    region_of = dict(zip(units.unit_id, units.region_id, strict=True))
+    expected = {row for row in brute_force(units, 6, 8, 4)
+                if (region_of[row[0]], region_of[row[3]]) in LISTED}
+    assert got == expected and len(got) > 0
+
+
+def test_listed_pairs_checks_and_no_pairs():
+    units = planted_corpus()
+    none = text_reuse(units, n=8, min_chars=12, stock_min_regions=3, pairs=PAIRS.iloc[:0])
+    assert (none["kind"] == "stock_phrase").all() and len(none) == 4
+    with pytest.raises(ValueError, match="not in the units table"):
+        text_reuse(units, pairs=pd.DataFrame({"region_id": ["ra"], "neighbour": ["nowhere"]}))
+    with pytest.raises(ValueError, match="pairs must be None or a DataFrame"):
+        text_reuse(units, pairs=[("ra", "rc")])

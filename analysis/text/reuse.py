@@ -60,6 +60,17 @@ that every sentence recurs in about nine plans): about a minute on one core,
 and a peak of about 1.3 GiB above the input, most of it the result itself
 (2.2 million rows, 700 MiB, mainly the two text columns).
 
+**Listed pairs of plans (``pairs=``).**  Every pair of plans sharing a
+shingle is searched by default, so the rows grow with the square of the
+collection (2.6 million at 1,000 synthetic plans).  Given a table of plan
+pairs (the build passes each plan's nearest plans, ``similarity_neighbours``,
+beyond ``config.PAIRWISE_MAX_REGIONS`` plans) seeds are paired plan by plan,
+only with the listed partners: the rows are exactly the all-pairs rows of
+those pairs.  Measured on the same 1,000 plans (a shared machine, indicative):
+60 s and 2.6 million rows for every pair, 22 s and 156,000 rows (at most 91 a
+pair) for the ten nearest plans; the rows then grow with plans x partners, so
+no per-pair cap is needed.
+
 Offsets are Python string indices into ``units.text`` (``text[start:end]``).
 Each unordered pair of plans is listed once, with ``region_a < region_b``.
 
@@ -87,6 +98,7 @@ import pyarrow as pa
 
 from analysis import schema
 from analysis.text.lsh import candidate_pairs, minhash_signatures
+from analysis.text.plan_pairs import pair_codes
 
 __all__ = [
     "LSH_BANDS", "LSH_ROWS", "METHODS", "stock_threshold", "text_reuse",
@@ -341,6 +353,67 @@ def _seed_pairs(
         start = stop
 
 
+def _listed_seed_pairs(
+    occ_pos: np.ndarray, occ_group: np.ndarray, occ_region: np.ndarray, occ_unit: np.ndarray,
+    pair_a: np.ndarray, pair_b: np.ndarray, n_regions: int, max_block_pairs: int,
+):
+    """Yield blocks of (a_pos, b_pos) as :func:`_seed_pairs` does, for the listed plan pairs only.
+
+    ``pair_a < pair_b`` are region codes sorted by a (:func:`pair_codes`).  Plan
+    by plan (each a-side plan against its listed partners), the occurrences of
+    a shingle in the plan are joined with those in its partners, so the work
+    grows with plans x partners, not with the square of the plans.  Blocks hold
+    whole a-side units and about ``max_block_pairs`` pairs, unless one unit alone
+    has more.
+    """
+    if len(occ_pos) == 0 or len(pair_a) == 0:
+        return
+    order = np.lexsort((occ_pos, occ_group, occ_region))
+    pos, grp, reg, unit = occ_pos[order], occ_group[order], occ_region[order], occ_unit[order]
+    del order, occ_pos, occ_group, occ_region, occ_unit
+    bounds = np.searchsorted(reg, np.arange(n_regions + 1))
+    split = np.searchsorted(pair_a, np.arange(n_regions + 1))
+    buffered, held = [], 0
+    for region in np.unique(pair_a):
+        a_index = np.arange(bounds[region], bounds[region + 1])
+        partners = pair_b[split[region]:split[region + 1]]
+        lengths = bounds[partners + 1] - bounds[partners]
+        total = int(lengths.sum())
+        if len(a_index) == 0 or total == 0:
+            continue
+        b_index = np.repeat(bounds[partners], lengths) + (
+            np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+        b_index = b_index[np.argsort(grp[b_index], kind="stable")]
+        b_group = grp[b_index]
+        # a-side in text order, so that a block can end between units.
+        a_index = a_index[np.argsort(pos[a_index], kind="stable")]
+        low = np.searchsorted(b_group, grp[a_index], side="left")
+        counts = np.searchsorted(b_group, grp[a_index], side="right") - low
+        cumulative = np.cumsum(counts, dtype=np.int64)
+        a_unit = unit[a_index]
+        start = 0
+        while start < len(a_index):
+            done = cumulative[start - 1] if start else 0
+            stop = int(np.searchsorted(cumulative, done + max_block_pairs, side="right"))
+            stop = max(stop, start + 1)
+            stop = int(np.searchsorted(a_unit, a_unit[stop - 1], side="right"))
+            piece = counts[start:stop]
+            n_pairs = int(piece.sum())
+            if n_pairs:
+                offset = np.arange(n_pairs) - np.repeat(np.cumsum(piece) - piece, piece)
+                if held and held + n_pairs > max_block_pairs:
+                    yield (np.concatenate([b[0] for b in buffered]),
+                           np.concatenate([b[1] for b in buffered]))
+                    buffered, held = [], 0
+                buffered.append((np.repeat(pos[a_index[start:stop]], piece),
+                                 pos[b_index[np.repeat(low[start:stop], piece) + offset]]))
+                held += n_pairs
+            start = stop
+    if held:
+        yield (np.concatenate([b[0] for b in buffered]),
+               np.concatenate([b[1] for b in buffered]))
+
+
 def _starts_somewhere(positions, group, count_at, group_at, seed, threshold) -> np.ndarray:
     """False for shingles whose every occurrence follows the same shared, non-stock shingle.
 
@@ -415,6 +488,7 @@ def text_reuse(
     stock_min_regions: int | float = 0.5, max_gap: int = 2,
     unit_kinds: Sequence[str] | None = None, max_block_pairs: int = 2_000_000,
     method: str = "exact", lsh_bands: int = LSH_BANDS, lsh_rows: int = LSH_ROWS,
+    pairs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Spans of wording shared between plans, with stock phrases listed apart.
 
@@ -446,6 +520,15 @@ def text_reuse(
         two units whose shared-shingle sets have Jaccard similarity ``J``
         become candidates with probability ``1 - (1 - J**lsh_rows)**lsh_bands``
         (:func:`analysis.text.lsh.candidate_probability`).  Used by "lsh" only.
+    pairs : DataFrame with columns ``region_id, neighbour``, optional -- search
+        only these pairs of plans (either direction; other columns ignored;
+        :func:`analysis.text.plan_pairs.pair_codes`), e.g. the
+        ``similarity_neighbours`` table, as the build does beyond
+        ``config.PAIRWISE_MAX_REGIONS`` plans.  Seeds are then paired plan by
+        plan, each plan's shingles joined with its partners' only, so time and
+        memory grow with plans x partners.  The reuse rows are the rows of the
+        search of every pair whose two plans are listed; stock phrases and
+        ``n_regions`` still count every plan.  Default None searches every pair.
 
     Returns
     -------
@@ -462,6 +545,8 @@ def text_reuse(
     order, start_b.
     """
     _check_columns(units, ["region_id", "unit_id", "text"], "units")
+    if pairs is not None and not isinstance(pairs, pd.DataFrame):
+        raise ValueError(f"pairs must be None or a DataFrame, got {type(pairs).__name__}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     for name, value, low in (("n", n, 2), ("min_chars", min_chars, 1), ("max_gap", max_gap, 0),
@@ -474,12 +559,15 @@ def text_reuse(
         units = units[units["unit_kind"].isin(list(unit_kinds))]
     if units["unit_id"].duplicated().any():
         raise ValueError("units table has duplicate unit_id values")
+    known_regions = units["region_id"].astype(str).unique()
     units = units[units["text"].notna()]
     texts = units["text"].astype(str).to_list()
     unit_ids = units["unit_id"].astype(str).to_numpy(dtype=object)
     region_codes, region_names = pd.factorize(units["region_id"].astype(str), sort=True)
     region_codes = region_codes.astype(np.int32)
     threshold = stock_threshold(stock_min_regions, len(region_names))
+    if pairs is not None:
+        pair_a, pair_b = pair_codes(pairs, [str(r) for r in region_names], known=known_regions)
 
     points, unit_start, unit_end = _codepoints(texts)
     index_type = np.int32 if len(points) < np.iinfo(np.int32).max else np.int64
@@ -504,7 +592,11 @@ def text_reuse(
     spans = [_stock_spans(positions, pos_unit, count_at, threshold, n, is_edge, unit_start)]
     seed = (count_at[positions] >= 2) & (count_at[positions] < threshold)
     needed = seed & _starts_somewhere(positions, group, count_at, group_at, seed, threshold)
-    if method == "exact":
+    if method == "exact" and pairs is not None:
+        seeds = _listed_seed_pairs(positions[needed], group[needed], pos_region[needed],
+                                   pos_unit[needed], pair_a, pair_b, len(region_names),
+                                   max_block_pairs)
+    elif method == "exact":
         seeds = _seed_pairs(positions[needed], group[needed], pos_region[needed],
                             pos_unit[needed], max_block_pairs)
     else:
@@ -516,6 +608,14 @@ def text_reuse(
         cand_a, cand_b = candidate_pairs(signatures, region_codes[items],
                                          bands=lsh_bands, rows=lsh_rows)
         del signatures
+        if pairs is not None:
+            # Candidates are in two plans with a < b, like the listed pairs.
+            n_names = max(len(region_names), 1)
+            listed = pair_a * n_names + pair_b
+            found = (region_codes[items[cand_a]].astype(np.int64) * n_names
+                     + region_codes[items[cand_b]])
+            keep = np.isin(found, listed)
+            cand_a, cand_b = cand_a[keep], cand_b[keep]
         seeds = _candidate_seed_pairs(items[cand_a], items[cand_b], positions[needed],
                                       group[needed], pos_unit[needed], max_block_pairs)
     # The seed loop reads only the per-character arrays: free the per-shingle ones
