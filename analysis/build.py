@@ -328,10 +328,11 @@ def _build_tables(
         Step("keywords and keyness", lambda t: steps.keywords_step(t, scheduler=scheduler),
              ("content_tokens", "region_names")),
         Step("similarity", steps.similarity_step, ("content_tokens", "plan_units")),
-        Step("passage alignment", steps.alignment_step, ("content_tokens", "plan_units")),
+        # neighbour_pairs: made by similarity beyond config.PAIRWISE_MAX_REGIONS plans only.
+        Step("passage alignment", steps.alignment_step,
+             ("content_tokens", "plan_units", "neighbour_pairs")),
         Step("topics", steps.topics_step, ("content_tokens", "plan_units", "region_names")),
         # Last: its result is the largest table of a big corpus, and the tokens are gone by then.
-        # neighbour_pairs: the pairs alignment searched beyond config.PAIRWISE_MAX_REGIONS plans.
         Step("text reuse", lambda t: steps.reuse_step(t, scheduler=scheduler),
              ("plan_units", "neighbour_pairs")),
     ]

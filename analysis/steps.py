@@ -264,18 +264,23 @@ def similarity_step(tables: Tables) -> Tables:
     ``similarity_by_theme``) only up to ``config.PAIRWISE_MAX_REGIONS`` plans,
     and the clustering only up to ``config.LINKAGE_MAX_REGIONS``: beyond, those
     tables are empty and ``table_notes`` says why.  The sentences saying how
-    the vectors were made go to ``table_notes`` too, once per table.
+    the vectors were made go to ``table_notes`` too, once per table.  Beyond
+    ``config.PAIRWISE_MAX_REGIONS`` plans the neighbour pairs are also kept, as
+    the intermediate ``neighbour_pairs``, for the passage and reuse searches.
     """
     content = tables["content_tokens"]
     plan_units = tables["plan_units"]
     n_regions = content["region_id"].nunique()
-    made = {"similarity_neighbours": similarity_neighbours(content),
-            "similarity_neighbours_by_theme": similarity_neighbours_by_theme(content, plan_units)}
+    k = config.NEIGHBOURS_K  # read at call time, so a changed setting takes effect
+    made = {"similarity_neighbours": similarity_neighbours(content, k=k),
+            "similarity_neighbours_by_theme": similarity_neighbours_by_theme(content, plan_units,
+                                                                             k=k)}
     skipped = []
     if n_regions <= config.PAIRWISE_MAX_REGIONS:
         made["similarity_regions"] = similarity_regions(content)
         made["similarity_by_theme"] = similarity_by_theme(content, plan_units)
     else:
+        made["neighbour_pairs"] = neighbour_pairs(made["similarity_neighbours"])
         skipped += [(stem, f"not built: {n_regions} plans > config.PAIRWISE_MAX_REGIONS "
                            f"({config.PAIRWISE_MAX_REGIONS}); each plan's nearest plans are in "
                            f"{instead}")
@@ -291,7 +296,7 @@ def similarity_step(tables: Tables) -> Tables:
                     for stem in ("region_linkage", "region_linkage_leaves")]
     notes = [pd.DataFrame([{"table": stem, "column": "", "value": why} for stem, why in skipped],
                           columns=schema.TABLES["table_notes"])]
-    for stem in list(made):
+    for stem in [stem for stem in made if stem in schema.TABLES]:
         made[stem], moved = split_note_columns(made[stem], stem)
         notes.append(moved)
     made.update(_empty(*(stem for stem, _ in skipped)))
@@ -305,21 +310,22 @@ def alignment_step(tables: Tables) -> Tables:
 
     Up to ``config.PAIRWISE_MAX_REGIONS`` plans every pair of plans is
     searched.  Beyond, as for the similarity tables, each plan is searched only
-    against its ``config.NEIGHBOURS_K`` nearest plans (the ``similarity_neighbours``
-    pairs, either direction, recomputed here from the same content tokens); those
-    pairs are also returned as the intermediate ``neighbour_pairs`` for
-    :func:`reuse_step`, and ``table_notes`` says so for both tables.
+    against its ``config.NEIGHBOURS_K`` nearest plans: the intermediate
+    ``neighbour_pairs`` that :func:`similarity_step` leaves (the
+    ``similarity_neighbours`` pairs, either direction), and ``table_notes`` says so.
     """
     content, plan_units = tables["content_tokens"], tables["plan_units"]
-    n_regions = content["region_id"].nunique()
-    if n_regions <= config.PAIRWISE_MAX_REGIONS:
+    pairs = tables.get("neighbour_pairs")
+    if pairs is None:
         return {"passage_alignment": passage_alignment(content, plan_units)}
-    # The neighbours similarity_step wrote (it has already let them go), from the same input.
-    neighbours = similarity_neighbours(content, k=config.NEIGHBOURS_K)
-    pairs = neighbours.loc[:, ["region_id", "neighbour"]].reset_index(drop=True)
+    n_regions = content["region_id"].nunique()
     return {"passage_alignment": passage_alignment(content, plan_units, pairs=pairs),
-            "neighbour_pairs": pairs,
             "table_notes": _pairs_notes(["passage_alignment"], n_regions)}
+
+
+def neighbour_pairs(neighbours: pd.DataFrame) -> pd.DataFrame:
+    """The plan pairs of a ``similarity_neighbours`` table: ``region_id, neighbour``."""
+    return neighbours.loc[:, ["region_id", "neighbour"]].reset_index(drop=True)
 
 
 def _pairs_notes(stems: Sequence[str], n_regions: int) -> pd.DataFrame:
@@ -335,12 +341,22 @@ def _pairs_notes(stems: Sequence[str], n_regions: int) -> pd.DataFrame:
 def reuse_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
     """Wording shared verbatim or nearly between plans (on one Dask worker when given one).
 
-    When :func:`alignment_step` left ``neighbour_pairs`` (beyond
+    When :func:`similarity_step` left ``neighbour_pairs`` (beyond
     ``config.PAIRWISE_MAX_REGIONS`` plans), only those pairs of plans are
     searched and ``table_notes`` says so; otherwise every pair.
     """
-    needs = ("plan_units", "neighbour_pairs") if "neighbour_pairs" in tables else ("plan_units",)
-    return run_on_worker(_reuse_tables, tables, needs=needs, scheduler=scheduler)
+    return run_on_worker(_reuse_tables, tables, needs=present_needs(("plan_units",), tables),
+                         scheduler=scheduler)
+
+
+# Intermediates only a large corpus makes; a step that reads one works without it.
+OPTIONAL_NEEDS: frozenset[str] = frozenset({"neighbour_pairs"})
+
+
+def present_needs(needs: Sequence[str], tables: Tables) -> tuple[str, ...]:
+    """``needs`` plus the optional intermediates that ``tables`` holds (sent to a worker)."""
+    return (*(n for n in needs if n not in OPTIONAL_NEEDS),
+            *sorted(n for n in OPTIONAL_NEEDS if n in tables))
 
 
 def _reuse_tables(tables: Tables) -> Tables:
@@ -361,7 +377,10 @@ def _on_worker(step: Step, scheduler: str | None) -> Step:
     """``step`` run on one worker of the cluster (unchanged without a scheduler)."""
     if resolve_scheduler(scheduler) is None:
         return step
-    run = functools.partial(run_on_worker, step.run, needs=step.needs, scheduler=scheduler)
+    def run(tables: Tables) -> Tables:
+        return run_on_worker(step.run, tables, needs=present_needs(step.needs, tables),
+                             scheduler=scheduler)
+
     return Step(step.name, run, step.needs)
 
 

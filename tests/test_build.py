@@ -272,7 +272,9 @@ def test_table_notes_from_two_steps_are_both_written(tmp_path):
 def _pairwise_inputs():
     from tests.test_similarity import random_corpus
     tokens, units = random_corpus(23, n_regions=6, n_units=8)
-    return {"content_tokens": tokens, "plan_units": units}
+    # Two themes taking turns, so similarity_step can run on this corpus too.
+    themes = ["moral_education", "teachers"] * (len(units) // 2 + 1)
+    return {"content_tokens": tokens, "plan_units": units.assign(theme=themes[:len(units)])}
 
 
 def test_alignment_and_reuse_steps_search_every_pair_up_to_the_threshold():
@@ -280,8 +282,9 @@ def test_alignment_and_reuse_steps_search_every_pair_up_to_the_threshold():
     from analysis.text.alignment import passage_alignment
     from analysis.text.reuse import text_reuse
     tables = _pairwise_inputs()
+    assert "neighbour_pairs" not in steps.similarity_step(tables)
     aligned = steps.alignment_step(tables)
-    assert set(aligned) == {"passage_alignment"}  # no neighbour_pairs, no notes
+    assert set(aligned) == {"passage_alignment"}  # no notes
     pd.testing.assert_frame_equal(aligned["passage_alignment"],
                                   passage_alignment(tables["content_tokens"],
                                                     tables["plan_units"]))
@@ -299,8 +302,9 @@ def test_alignment_and_reuse_steps_beyond_the_threshold_search_the_nearest_plans
     monkeypatch.setattr(config, "NEIGHBOURS_K", 1)
     tables = _pairwise_inputs()
     content, units = tables["content_tokens"], tables["plan_units"]
-    aligned = steps.alignment_step(tables)
-    pairs = aligned["neighbour_pairs"]
+    pairs = steps.similarity_step(tables)["neighbour_pairs"]
+    aligned = steps.alignment_step({**tables, "neighbour_pairs": pairs})
+    assert set(aligned) == {"passage_alignment", "table_notes"}
     nearest = similarity_neighbours(content, k=1)
     assert pairs.values.tolist() == nearest[["region_id", "neighbour"]].values.tolist()
     listed = {(a, b) for a, b in pairs.values.tolist()} | {(b, a) for a, b in pairs.values.tolist()}
@@ -339,3 +343,12 @@ def test_alignment_and_reuse_steps_beyond_the_threshold_search_the_nearest_plans
     assert 0 < (reused["text_reuse"]["kind"] == "reuse").sum() < (whole["kind"] == "reuse").sum()
     pd.testing.assert_frame_equal(reused["text_reuse"], whole[keep].reset_index(drop=True))
     assert reused["table_notes"]["table"].tolist() == ["text_reuse"]
+
+
+def test_present_needs_sends_an_optional_intermediate_only_when_it_was_made():
+    from analysis import steps
+    needs = ("content_tokens", "plan_units", "neighbour_pairs")
+    assert steps.present_needs(needs, {"content_tokens": 1, "plan_units": 2}) == \
+        ("content_tokens", "plan_units")
+    assert steps.present_needs(needs, {"content_tokens": 1, "neighbour_pairs": 3}) == \
+        ("content_tokens", "plan_units", "neighbour_pairs")
