@@ -190,3 +190,17 @@ def test_keyness_figure_reads_only_its_columns_and_draws_what_the_whole_table_gi
         assert _bars(few)[title] == list(zip(rows["token"], rows["signed_g2"], strict=True))
     assert len(_bars(few)) == cap
     plt.close("all")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_word_cloud_titles_wrapped_at_single_width_touch_no_cloud(lang):
+    # The shipped plans include "An unnamed county in Sichuan", two lines at 8.5 cm.
+    from analysis.tables import load_table
+    fig = keywords.plot_word_clouds(load_table("keywords"), lang=lang, width="single")
+    renderer = fig.canvas.get_renderer()
+    clouds = [ax.get_window_extent(renderer) for ax in fig.axes]
+    titles = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.texts]
+    assert any("\n" in text for text, _ in titles) or lang == "zh"
+    touching = [text for text, box in titles if any(box.overlaps(cloud) for cloud in clouds)]
+    assert touching == []
+    plt.close(fig)

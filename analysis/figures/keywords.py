@@ -342,7 +342,13 @@ def plot_word_clouds(
     canvas_w, canvas_h = 800, 560
     fig_w = sizing.width
     panel_w = fig_w / n_cols
-    title_h = 0.25 * sizing.scale
+    # Narrow panels get titles wrapped to their width (a Latin character about
+    # 0.55 em); the title row grows by a line for each line the longest title adds.
+    titles = {region: names[region] if not sizing.narrow else
+              wrap(names[region], lang, width=int(panel_w * 72 / (0.55 * sizing.pt(9))))
+              for region in regions}
+    extra_lines = max(title.count("\n") for title in titles.values()) if titles else 0
+    title_h = 0.25 * sizing.scale + extra_lines * 1.2 * sizing.pt(9) / 72
     cloud_h = panel_w * canvas_h / canvas_w
     if sizing.height is not None:
         cloud_h = min(cloud_h, sizing.height / n_rows - title_h)
@@ -365,10 +371,6 @@ def plot_word_clouds(
             ax = fig.add_axes([col * panel_w / fig_w + 0.01, bottom / fig_h,
                                panel_w / fig_w - 0.02, cloud_h / fig_h])
             draw_word_cloud(ax, layout, width=canvas_w, height=canvas_h, cmap=sizing.cmap)
-            # Narrow panels get titles wrapped to their width (a Latin character
-            # about 0.55 em); the title row is as high as one line.
-            name = (names[region] if not sizing.narrow else
-                    wrap(names[region], lang, width=int(panel_w * 72 / (0.55 * sizing.pt(9)))))
             fig.text((col + 0.5) * panel_w / fig_w, (bottom + cloud_h + 0.04) / fig_h,
-                     name, ha="center", va="bottom", fontsize=sizing.pt(9))
+                     titles[region], ha="center", va="bottom", fontsize=sizing.pt(9))
     return attach_subsets(fig, subset)
