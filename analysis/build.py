@@ -13,7 +13,6 @@ from the same inputs are byte-identical.
 
 from __future__ import annotations
 
-import gc
 import os
 import platform
 import shutil
@@ -24,7 +23,6 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from analysis import checkpoints, config, schema, stamps, steps
 from analysis.build_variants import (
@@ -42,6 +40,7 @@ from analysis.coding.validation import VALIDATION_DIR
 from analysis.corpus.load import load_corpus, read_manifest
 from analysis.executors import bars_wanted, progress_bars
 from analysis.io import merge_table_notes, read_table, table_exists, write_json, write_table
+from analysis.memory import release_memory
 from analysis.steps import Step, Tables
 from analysis.text.tokens import tokenizer_info
 
@@ -359,6 +358,7 @@ def _build_tables(
             del corpus
             checkpoint = _finish_step(checkpoint, "corpus", tables, staged, csv=csv)
             _done(say, f"[1/{total}] corpus", started)
+            _release_memory()
         for index, step in enumerate(chain):
             label = f"[{index + 2}/{total}] {step.name}"
             still_needed = {name for later in chain[index + 1:] for name in later.needs}
@@ -415,13 +415,12 @@ def _finish_step(
 
 
 def _release_memory() -> None:
-    """Return freed memory to the system between steps.
+    """Return freed memory to the system between steps (:func:`analysis.memory.release_memory`).
 
-    Arrow's allocator keeps freed blocks for reuse; without this the process
-    stays at the largest step's size and the next step adds to it.
+    Without this the process stays at the largest step's size and the next
+    step adds to it.
     """
-    gc.collect()
-    pa.default_memory_pool().release_unused()
+    release_memory()
 
 
 def _write_finished(tables: Tables, out_dir: Path, *, csv: bool = False) -> None:

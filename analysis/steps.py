@@ -44,6 +44,7 @@ from analysis.distributed import (
     run_on_worker,
 )
 from analysis.io import split_note_columns
+from analysis.memory import release_memory
 from analysis.text.alignment import passage_alignment
 from analysis.text.clustering import region_linkage_tfidf
 from analysis.text.cooccurrence import cooccurrence
@@ -244,6 +245,8 @@ def keywords_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
     # held, not on top of them (1,254 -> 1,187 MiB at 1,000 synthetic plans).
     made = run_on_worker(_cooccurrence_tables, tables, needs=("content_tokens", "region_names"),
                          scheduler=scheduler)
+    # Its temporaries freed, not kept mapped under the counts and keyness that follow.
+    release_memory()
     counts = sum_term_counts(map_partitions(functools.partial(term_counts, regions=regions),
                                             content, scheduler=scheduler))
     made["keywords"] = keyword_frequencies_from_counts(counts)

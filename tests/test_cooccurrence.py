@@ -104,3 +104,26 @@ def test_cooccurrence_per_group_hand_worked_and_equal_to_one_call_per_group():
                                keep_single_chars=True)["year"].dtype) == "Int64"
     assert co.cooccurrence(tokens, group_col="part", min_count=5,
                            keep_single_chars=True).columns.tolist()[0] == "part"
+
+
+def test_edges_come_in_the_order_sorting_the_table_by_its_columns_gives():
+    # The table is sorted on integer codes before it is made; that must be the order
+    # pandas gives sorting the finished table by n_units, npmi (both descending),
+    # source, target -- checked on a corpus with many ties in n_units and npmi.
+    out = co.cooccurrence(random_tokens(11), min_count=1, keep_single_chars=True)
+    assert out["n_units"].nunique() < len(out) / 5  # ties to break
+    resorted = out.sort_values(["n_units", "npmi", "source", "target"],
+                               ascending=[False, False, True, True], kind="mergesort")
+    pd.testing.assert_frame_equal(out, resorted.reset_index(drop=True), check_exact=True)
+    assert out.index.equals(pd.RangeIndex(len(out)))
+    assert (out["n_units_total"] == out["n_units_total"].iloc[0]).all()
+
+
+def test_categorical_tokens_give_the_same_edges_as_strings():
+    # The build passes its content tokens as categoricals.
+    tokens = random_tokens(12)
+    as_strings = co.cooccurrence(tokens, min_count=2, keep_single_chars=True)
+    as_categories = co.cooccurrence(tk.categorical_tokens(tokens), min_count=2,
+                                    keep_single_chars=True)
+    pd.testing.assert_frame_equal(as_categories, as_strings, check_exact=True)
+    assert len(as_strings) > 0

@@ -480,3 +480,20 @@ def test_counts_of_parts_added_up_give_the_whole_tables():
 def test_summing_needs_a_count_table():
     with pytest.raises(ValueError, match="at least one count table"):
         kn.sum_term_counts([])
+
+
+@pytest.mark.parametrize("include_absent", [True, False])
+def test_keyness_from_categorical_counts_is_the_table_of_strings(include_absent):
+    # The build counts categorical content tokens; the keyness table it writes must be
+    # the one string tokens give, value for value and in the same order.
+    tokens = random_tokens(13)
+    as_strings = kn.keyness_by_region(tokens, min_freq=2, include_absent=include_absent)
+    counts = kn.term_counts(tk.categorical_tokens(tokens))
+    as_categories = kn.keyness_by_region_from_counts(counts, min_freq=2,
+                                                     include_absent=include_absent)
+    pd.testing.assert_frame_equal(as_categories, as_strings, check_exact=True)
+    # Ordered by target, then log-odds z descending, then token.
+    resorted = as_strings.sort_values(["target", "log_odds_z", "token"],
+                                      ascending=[True, False, True], kind="mergesort")
+    pd.testing.assert_frame_equal(as_strings, resorted.reset_index(drop=True), check_exact=True)
+    assert (as_strings["n_target"] > 0).all() != include_absent

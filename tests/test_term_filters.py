@@ -4,6 +4,7 @@ file, and (on the five plans) the keyness lists it is for."""
 from __future__ import annotations
 
 import importlib
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -156,3 +157,16 @@ def test_the_split_fragments_are_gone_from_the_top_cooccurrence_pairs(content_to
                                            strict=True)}
     assert not fragments & pairs_all
     assert {"视导", "久久为功", "创名升位", "干事创业"} <= set(content_tokens["token"])
+
+
+def test_jieba_places_are_the_words_whose_last_tag_is_a_place(monkeypatch):
+    # Only the place-tagged words are kept from jieba's dictionary; a word listed
+    # twice counts with its last line's tag, as a word -> tag mapping would give.
+    lines = "泉州 10 ns\n学校 20 n\n普及 5 ns\n普及 5 v\n新吴 3 n\n新吴 3 ns\n无标 7\n"
+    monkeypatch.setattr(tf.jieba, "get_dict_file", lambda: io.BytesIO(lines.encode("utf-8")))
+    tf._jieba_words_tagged.cache_clear()
+    try:
+        assert tf._jieba_words_tagged(frozenset({"ns"})) == {"泉州", "新吴"}
+        assert tf._jieba_words_tagged(frozenset({"n", "v"})) == {"学校", "普及"}
+    finally:
+        tf._jieba_words_tagged.cache_clear()

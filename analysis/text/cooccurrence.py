@@ -90,8 +90,11 @@ def cooccurrence(
     _require(tokens, "tokens", [unit_col, "token"] + ([] if group_col is None else [group_col]))
     if not isinstance(min_count, int | np.integer) or min_count < 1:
         raise ValueError(f"min_count must be an int >= 1; got {min_count!r}")
-    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
-                          keep_places=keep_places, keep_single_chars=keep_single_chars)
+    # Only the columns read go through the filter, which copies the rows it keeps.
+    read = [unit_col, "token"] + ([] if group_col is None else [group_col])
+    tokens = filter_terms(tokens.loc[:, list(dict.fromkeys(read))], regions=regions,
+                          keep_numbers=keep_numbers, keep_places=keep_places,
+                          keep_single_chars=keep_single_chars)
     if group_col is None:
         return _cooccurrence_table(tokens, min_count=min_count, unit_col=unit_col)
     column = tokens[group_col]
@@ -147,25 +150,29 @@ def _cooccurrence_table(tokens: pd.DataFrame, *, min_count: int, unit_col: str) 
     pmi = np.log(n_ab * n_units_total / (n_a * n_b))
     with np.errstate(divide="ignore", invalid="ignore"):
         npmi = np.where(n_ab == n_units_total, 1.0, pmi / -np.log(n_ab / n_units_total))
+    # Sorted before the table is made, on the integer codes: vocab is in code-point
+    # order, so the ranks i and j sort as the source and target strings do, and no
+    # (i, j) pair repeats, so the order is the one sort_values gives on the columns.
+    order = np.lexsort((j, i, -npmi, -n_ab))
+    columns = {"i": i, "j": j, "n_units": n_ab, "n_source": n_a, "n_target": n_b, "pmi": pmi,
+               "npmi": npmi}
+    del i, j, n_ab, n_a, n_b, pmi, npmi
+    for name in columns:
+        # One column at a time, each replacing its unordered self.
+        columns[name] = columns[name][order]
+    del order
     out = pd.DataFrame(
         {
-            "source": pd.Series(vocab[i], dtype="str"),
-            "target": pd.Series(vocab[j], dtype="str"),
-            "n_units": n_ab,
-            "n_source": n_a,
-            "n_target": n_b,
-            "n_units_total": np.int64(n_units_total),
-            "pmi": pmi,
-            "npmi": npmi,
+            "source": pd.Series(vocab[columns.pop("i")], dtype="str"),
+            "target": pd.Series(vocab[columns.pop("j")], dtype="str"),
+            "n_units_total": np.full(len(columns["n_units"]), n_units_total, dtype=np.int64),
+            **columns,
         },
         columns=schema.COOCCURRENCE,
+        # The columns are new arrays: pandas would otherwise copy them all into one block.
+        copy=False,
     )
-    out = out.sort_values(
-        ["n_units", "npmi", "source", "target"],
-        ascending=[False, False, True, True],
-        kind="mergesort",
-    )
-    return out.reset_index(drop=True)
+    return out
 
 
 def _cooccurring_pairs(

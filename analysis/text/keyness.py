@@ -54,7 +54,7 @@ Monroe, B. L., Colaresi, M. P., & Quinn, K. M. (2008). Fightin' words: Lexical
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -236,16 +236,17 @@ def g2_statistic(a: np.ndarray, b: np.ndarray, n_target: float, n_reference: flo
     b = np.asarray(b, dtype=float)
     total = n_target + n_reference
     row = a + b
-    observed = (a, b, n_target - a, n_reference - b)
-    expected = (
-        n_target * row / total,
-        n_reference * row / total,
-        n_target * (total - row) / total,
-        n_reference * (total - row) / total,
-    )
+    # Each cell's observed and expected counts are made only when added: a table of
+    # millions of comparisons then holds two temporaries at a time, not eight.
+    def cells() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        yield a, n_target * row / total
+        yield b, n_reference * row / total
+        yield n_target - a, n_target * (total - row) / total
+        yield n_reference - b, n_reference * (total - row) / total
+
     g2 = np.zeros_like(a)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for o, e in zip(observed, expected, strict=True):
+        for o, e in cells():
             g2 += np.where(o > 0, o * np.log(o / e), 0.0)
     # Rounding can leave -1e-13 for identical proportions; G² is non-negative.
     return np.maximum(2.0 * g2, 0.0)
@@ -668,9 +669,15 @@ def keyness_by_region_from_counts(
     g2 = g2_statistic(a, b, n_t, n_r)
     delta, z = weighted_log_odds(a, b, n_t, n_r, alpha_all[col], prior)
     order = np.lexsort((col, -z, row))
-    row, col, a, b, n_t, n_r, g2, delta, z = (
-        x[order] for x in (row, col, a, b, n_t, n_r, g2, delta, z)
-    )
+    # One column reordered at a time, each replacing its unordered self: the step then
+    # holds one extra column, not a second copy of all nine.
+    columns = {"row": row, "col": col, "a": a, "b": b, "n_t": n_t, "n_r": n_r, "g2": g2,
+               "delta": delta, "z": z}
+    del row, col, a, b, n_t, n_r, g2, delta, z
+    for name in columns:
+        columns[name] = columns[name][order]
+    del order
+    row, col = columns.pop("row"), columns.pop("col")
     targets = [_label([g], group_col) for g in groups]
     references = [_label([v for v in groups if v != g], group_col) for g in groups]
     comparisons = [f"{t} vs {r}" for t, r in zip(targets, references, strict=True)]
@@ -681,10 +688,14 @@ def keyness_by_region_from_counts(
             "target": _str_series(pa.array(targets, type=pa.string()).take(take)),
             "reference": _str_series(pa.array(references, type=pa.string()).take(take)),
             "token": _str_series(pa.array(vocab.tolist(), type=pa.string()).take(pa.array(col))),
-            **_statistic_columns(a.astype("int64"), b.astype("int64"), n_t,
-                                 n_r.astype("int64"), g2, delta, z),
+            **_statistic_columns(
+                columns["a"].astype("int64", copy=False), columns["b"].astype("int64", copy=False),
+                columns["n_t"], columns["n_r"].astype("int64", copy=False), columns["g2"],
+                columns["delta"], columns["z"]),
         },
         columns=schema.KEYNESS,
+        # The columns are new arrays: pandas would otherwise copy them all into one block.
+        copy=False,
     )
     return out
 
