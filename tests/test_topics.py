@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn.utils.parallel import Parallel
 
 from analysis import config, schema
 from analysis.text import topics as tp
@@ -449,3 +450,83 @@ def test_max_fit_units_none_fits_every_unit():
     pd.testing.assert_frame_equal(
         tp.fit_topics(tokens, units, k=3, min_df=1, max_fit_units=None).units,
         tp.fit_topics(tokens, units, k=3, min_df=1).units)
+
+
+# ------------------------------------------------------------------ processes (n_jobs)
+
+class _CountingParallel:
+    """joblib's Parallel, recording the n_jobs it is asked for (so a test sees the pool used)."""
+
+    calls: list[int] = []
+
+    def __init__(self, *, n_jobs, backend):
+        _CountingParallel.calls.append(n_jobs)
+        self._parallel = Parallel(n_jobs=n_jobs, backend=backend)
+
+    def __call__(self, tasks):
+        return self._parallel(tasks)
+
+
+def test_k_selection_in_two_processes_equals_one_exactly():
+    tokens, _ = planted_corpus(8, n_regions=3, units_per_block=10)
+    args = dict(k_values=[2, 3, 4], models=("nmf", "lda"), n_seeds=2, top_n=4, min_df=1,
+                max_df=1.0, random_state=5)
+    one = tp.topic_k_selection(tokens, n_jobs=1, **args)
+    _CountingParallel.calls = []
+    with mock.patch.object(tp, "Parallel", _CountingParallel):
+        two = tp.topic_k_selection(tokens, n_jobs=2, **args)
+    # One pool per model, each of two processes: the fits did leave this process.
+    assert _CountingParallel.calls == [2, 2]
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    # The subsample seeds reached their fits: LDA's stability is not that of one seed.
+    assert (one.loc[one.model == "lda", "stability"] < 1).any()
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_seed_agreement_in_two_processes_equals_one_exactly(model):
+    tokens, _ = planted_corpus(3, units_per_block=8)
+    one = tp.topic_seed_agreement(tokens, k=3, model=model, seeds=(5, 1, 9), top_n=6)
+    _CountingParallel.calls = []
+    with mock.patch.object(tp, "Parallel", _CountingParallel):
+        two = tp.topic_seed_agreement(tokens, k=3, model=model, seeds=(5, 1, 9), top_n=6,
+                                      n_jobs=2)
+    assert _CountingParallel.calls == [2]
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    # LDA's seeds disagree here (0.45-0.59, test above), so a fit returned to the wrong
+    # seed would show.
+    if model == "lda":
+        assert (one["agreement"] < 1).all()
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_fit_topics_in_two_processes_equals_one_exactly(model):
+    tokens, units = planted_corpus(6, n_regions=5)
+    one = tp.fit_topics(tokens, units, k=3, model=model, random_state=3, min_df=1)
+    two = tp.fit_topics(tokens, units, k=3, model=model, random_state=3, min_df=1, n_jobs=2)
+    for x, y in zip(one, two, strict=True):
+        pd.testing.assert_frame_equal(x, y, check_exact=True)
+
+
+def test_lda_unit_weights_split_among_processes_equal_one_process_exactly():
+    # The weights fit_topics reports, inferred in two halves by two processes.
+    tokens, _ = planted_corpus(7)
+    um = tp.unit_matrix(tokens, model="lda", min_df=1, max_df=1.0)
+    est = tp._fit(um.matrix, 3, "lda", 2)
+    one = tp._unit_topic_weights(est, um.matrix, n_jobs=1)
+    two = tp._unit_topic_weights(est, um.matrix, n_jobs=2)
+    assert np.array_equal(one, two)
+    # Independently: each unit's weights are the same when it is inferred alone.
+    alone = np.vstack([tp._unit_topic_weights(est, um.matrix[[i]]) for i in (0, 17, 100)])
+    assert np.array_equal(alone, one[[0, 17, 100]])
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
+def test_n_jobs_is_checked(bad):
+    tokens, units = planted_corpus(2, units_per_block=6)
+    message = r"n_jobs must be a positive integer or -1 \(every CPU\)"
+    with pytest.raises(ValueError, match=message):
+        tp.fit_topics(tokens, units, k=3, n_jobs=bad)
+    with pytest.raises(ValueError, match=message):
+        tp.topic_k_selection(tokens, k_values=[2, 3], n_jobs=bad)
+    with pytest.raises(ValueError, match=message):
+        tp.topic_seed_agreement(tokens, k=3, n_jobs=bad)

@@ -129,6 +129,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF, LatentDirichletAllocation, MiniBatchNMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from analysis import config, schema
@@ -167,6 +168,11 @@ def _check_allowed(name: str, value: object, allowed: Sequence[object]) -> None:
 def _check_positive_int(name: str, value: object, low: int = 1) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _check_jobs(n_jobs: object) -> None:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1):
+        raise ValueError(f"n_jobs must be a positive integer or -1 (every CPU), got {n_jobs!r}")
 
 
 # --------------------------------------------------------------------------------------
@@ -359,7 +365,45 @@ def _fit(matrix: sp.csr_matrix, k: int, model: str, seed: int, *, minibatch: boo
     return est
 
 
-def _unit_topic_weights(est, matrix: sp.csr_matrix) -> np.ndarray:
+def _fit_top_terms(matrix: sp.csr_matrix, rows: np.ndarray | None, k: int, model: str,
+                   seed: int, minibatch: bool, top_n: int) -> list[np.ndarray]:
+    """The ``top_n`` heaviest term columns of each topic of one fit (on ``rows`` if given).
+
+    A task of :func:`_fits`: it returns the small top-term arrays, not the
+    topic x term weights, and slices the subsample itself, so one shared matrix
+    reaches the workers instead of one copy per subsample.
+    """
+    sub = matrix if rows is None else matrix[rows]
+    return _top_terms(_fit(sub, k, model, seed, minibatch=minibatch).components_, top_n)
+
+
+def _fits(tasks: Sequence[tuple], *, n_jobs: int) -> list:
+    """``_fit_top_terms(*task)`` for every task, in task order, over ``n_jobs`` processes.
+
+    The fits are independent and each runs single-threaded (:func:`_fit`), so
+    a fit in a worker gives the same bytes as in this process.  joblib's loky
+    workers receive the matrix as a read-only memory map, written once per
+    call (arrays above 1 MB), not pickled into every task; the workers stay
+    alive for the next call.
+    """
+    if n_jobs == 1 or len(tasks) < 2:
+        return [_fit_top_terms(*task) for task in tasks]
+    jobs = n_jobs if n_jobs == -1 else min(n_jobs, len(tasks))
+    return Parallel(n_jobs=jobs, backend="loky")(
+        delayed(_fit_top_terms)(*task) for task in tasks)
+
+
+def _unit_topic_weights(est, matrix: sp.csr_matrix, *, n_jobs: int = 1) -> np.ndarray:
+    """``est.transform(matrix)``; LDA's over ``n_jobs`` processes.
+
+    LDA infers each unit's topic weights on its own, from a start that draws
+    nothing at random (``random_init=False`` in scikit-learn's E-step), so
+    splitting the units among processes gives the same numbers.  NMF's
+    transform is left in one process: its stopping rule looks at every unit's
+    weights together, so a split would stop at other iterations.
+    """
+    if isinstance(est, LatentDirichletAllocation):
+        est.set_params(n_jobs=n_jobs)
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return est.transform(matrix)
@@ -386,7 +430,7 @@ def topic_k_selection(
     random_state: int = config.RANDOM_STATE,
     regions: pd.DataFrame | None = None, keep_numbers: bool = False,
     keep_places: bool = False, keep_single_chars: bool = False,
-    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS,
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS, n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Stability and coherence for each candidate number of topics, and the choice.
 
@@ -424,6 +468,10 @@ def topic_k_selection(
         (reference and subsamples alike, so they stay comparable) uses the
         mini-batch estimators (module docstring, "Large fits").  With the
         default ``max_units`` the reference set is never that large.
+    n_jobs : int, default 1 -- processes the ``len(k_values) x (1 + n_seeds)``
+        fits of a model are shared among (-1: every CPU).  The fits are
+        independent and single-threaded, so the table is the same for any
+        ``n_jobs``.
 
     Returns
     -------
@@ -443,6 +491,7 @@ def topic_k_selection(
     _check_positive_int("top_n", top_n, 2)
     _check_positive_int("random_state", random_state, 0)
     _check_positive_int("minibatch_units", minibatch_units)
+    _check_jobs(n_jobs)
     if not 0.0 < sample_frac < 1.0:
         raise ValueError(f"sample_frac must be in (0, 1), got {sample_frac!r}")
     check_tokens(tokens)
@@ -471,18 +520,23 @@ def topic_k_selection(
         rng = np.random.default_rng([random_state, 1, MODELS.index(model)])
         subsamples = [np.sort(rng.choice(n_rows, size=size, replace=False))
                       for _ in range(n_seeds)]
-        for k in k_values:
-            components = _fit(um.matrix, k, model, random_state,
-                              minibatch=minibatch).components_
-            reference_top = _top_terms(components, top_n)
+        # Every fit of the curve at once (the reference, then subsample i with seed
+        # random_state + 1 + i, for each k), so they can share the processes.
+        per_k = 1 + n_seeds
+        tops = _fits([(um.matrix, rows_i, k, model, seed, minibatch, top_n)
+                      for k in k_values
+                      for rows_i, seed in zip([None, *subsamples],
+                                              [random_state + i for i in range(per_k)],
+                                              strict=True)],
+                     n_jobs=n_jobs)
+        for index, k in enumerate(k_values):
+            reference_top, *subsample_tops = tops[index * per_k:(index + 1) * per_k]
             coherence = float(npmi_coherence(reference_top, um.matrix).mean())
             reference_ranks = [um.terms[t].tolist() for t in reference_top]
-            agreements = []
-            for i, rows_i in enumerate(subsamples):
-                comp_i = _fit(um.matrix[rows_i], k, model, random_state + 1 + i,
-                              minibatch=minibatch).components_
-                ranks_i = [um.terms[t].tolist() for t in _top_terms(comp_i, top_n)]
-                agreements.append(ranking_agreement(reference_ranks, ranks_i))
+            agreements = [
+                ranking_agreement(reference_ranks, [um.terms[t].tolist() for t in top_i])
+                for top_i in subsample_tops
+            ]
             rows.append({
                 "model": model, "k": k,
                 "stability": round(float(np.mean(agreements)), WEIGHT_DECIMALS),
@@ -510,7 +564,7 @@ def topic_seed_agreement(
     max_df: int | float = 0.5, max_fit_units: int | None = 20_000,
     random_state: int = config.RANDOM_STATE, regions: pd.DataFrame | None = None,
     keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
-    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS,
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS, n_jobs: int = 1,
 ) -> pd.DataFrame:
     """How far a topic model's topics depend on its seed: agreement of every pair of seeds.
 
@@ -539,6 +593,8 @@ def topic_seed_agreement(
     keep_single_chars, minibatch_units : as in :func:`fit_topics`.
     random_state : int, default ``config.RANDOM_STATE`` -- the sample of units
         beyond ``max_fit_units`` only.
+    n_jobs : int, default 1 -- processes the seeds' fits are shared among (-1:
+        every CPU); the table is the same for any ``n_jobs``.
 
     Returns
     -------
@@ -554,6 +610,7 @@ def topic_seed_agreement(
         _check_positive_int("max_fit_units", max_fit_units, 2)
     _check_positive_int("random_state", random_state, 0)
     _check_positive_int("minibatch_units", minibatch_units)
+    _check_jobs(n_jobs)
     for seed in seeds:
         _check_positive_int("seeds", seed, 0)
     seeds = sorted({int(s) for s in seeds})
@@ -570,11 +627,10 @@ def topic_seed_agreement(
         raise ValueError(f"k={k} is too large for {um.matrix.shape[0]} units x "
                          f"{um.matrix.shape[1]} terms")
     minibatch = _minibatch(um.matrix.shape[0], minibatch_units)
-    rankings = {
-        seed: [um.terms[t].tolist() for t in _top_terms(
-            _fit(um.matrix, k, model, seed, minibatch=minibatch).components_, top_n)]
-        for seed in seeds
-    }
+    tops = _fits([(um.matrix, None, k, model, seed, minibatch, top_n) for seed in seeds],
+                 n_jobs=n_jobs)
+    rankings = {seed: [um.terms[t].tolist() for t in top]
+                for seed, top in zip(seeds, tops, strict=True)}
     rows = [
         {"model": model, "k": k, "seed_a": a, "seed_b": b,
          "agreement": round(ranking_agreement(rankings[a], rankings[b]), WEIGHT_DECIMALS),
@@ -623,7 +679,7 @@ def fit_topics(
     relevance_lambda: float = RELEVANCE_LAMBDA, regions: pd.DataFrame | None = None,
     keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
     unit_ids: Sequence[str] | None = None, group_col: str = "region_id",
-    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS,
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS, n_jobs: int = 1,
 ) -> TopicTables:
     """Fit one topic model to all units (or some) and describe it in five tidy tables.
 
@@ -669,6 +725,10 @@ def fit_topics(
         ``config.TOPICS_MINIBATCH_BATCH_SIZE``; LDA is online at any size; module
         docstring, "Large fits"); at or below it, full-batch NMF.  Never reached
         with the default ``max_fit_units``.
+    n_jobs : int, default 1 -- processes LDA's topic weights of every unit are
+        inferred in (-1: every CPU; each unit's are inferred on their own, so
+        the tables are the same for any ``n_jobs``).  The fit itself and NMF's
+        weights run in one process.
 
     Returns
     -------
@@ -705,6 +765,7 @@ def fit_topics(
     if max_fit_units is not None:
         _check_positive_int("max_fit_units", max_fit_units, 2)
     _check_positive_int("minibatch_units", minibatch_units)
+    _check_jobs(n_jobs)
     # Checked here, before any fitting, not first inside topic_relevance.
     topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
     if group_col not in units.columns:
@@ -738,7 +799,7 @@ def fit_topics(
     matrix = um.vectorizer.transform(docs).tocsr()
     nonempty = np.diff(matrix.indptr) > 0
     unit_ids = ids[nonempty]
-    doc_topic = _unit_topic_weights(est, matrix[nonempty])
+    doc_topic = _unit_topic_weights(est, matrix[nonempty], n_jobs=n_jobs)
     totals = doc_topic.sum(axis=1)
     has_weight = totals > 0
     unit_weights = np.zeros_like(doc_topic)
