@@ -64,7 +64,7 @@ from analysis.text.tokens import (
     content_tokens,
     tokens_from_units,
 )
-from analysis.text.topics import fit_topics, topic_k_selection, topic_seed_agreement
+from analysis.text.topics import topic_k_selection, topic_models
 
 Tables = dict[str, pd.DataFrame]
 
@@ -329,11 +329,12 @@ def topics_step(tables: Tables, *, n_jobs: int | None = None) -> Tables:
                                 n_jobs=jobs, **kept)
     # Both models at the same k, so they can be compared topic for topic.
     k = int(k_table.loc[(k_table["model"] == "nmf") & k_table["chosen"], "k"].iloc[0])
-    fitted = [
-        fit_topics(content, plan_units, k=k, model=model, random_state=config.RANDOM_STATE,
-                   n_jobs=jobs, **kept)
-        for model in schema.TOPIC_MODELS
-    ]
+    # Both models and all their seeds' fits share one pool; the tables are those of
+    # fit_topics and topic_seed_agreement per model, with one fit fewer per model
+    # (DEFAULT_SEEDS starts with config.RANDOM_STATE, the seed of the reported fit).
+    models = topic_models(content, plan_units, k=k, models=schema.TOPIC_MODELS,
+                          random_state=config.RANDOM_STATE, n_jobs=jobs, **kept)
+    fitted = list(models.fits.values())
     return {
         "topic_k_selection": k_table,
         "topics_terms": pd.concat([f.terms for f in fitted], ignore_index=True),
@@ -342,8 +343,5 @@ def topics_step(tables: Tables, *, n_jobs: int | None = None) -> Tables:
         "topics_vs_themes": pd.concat([f.themes for f in fitted], ignore_index=True),
         "topic_labels": pd.concat([f.labels for f in fitted], ignore_index=True),
         # How far each model's topics depend on its seed (the fits above use the first).
-        "topic_seed_agreement": pd.concat([
-            topic_seed_agreement(content, k=k, model=model, n_jobs=jobs, **kept)
-            for model in schema.TOPIC_MODELS
-        ], ignore_index=True),
+        "topic_seed_agreement": models.seed_agreement,
     }

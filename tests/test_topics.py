@@ -530,3 +530,60 @@ def test_n_jobs_is_checked(bad):
         tp.topic_k_selection(tokens, k_values=[2, 3], n_jobs=bad)
     with pytest.raises(ValueError, match=message):
         tp.topic_seed_agreement(tokens, k=3, n_jobs=bad)
+
+
+# ------------------------------------------------------------------ both models together
+
+def _separately(tokens, units, *, k, seeds, random_state, top_n):
+    fits = {m: tp.fit_topics(tokens, units, k=k, model=m, random_state=random_state, min_df=1)
+            for m in tp.MODELS}
+    agreement = pd.concat([
+        tp.topic_seed_agreement(tokens, k=k, model=m, seeds=seeds, random_state=random_state,
+                                top_n=top_n, min_df=1)
+        for m in tp.MODELS], ignore_index=True)
+    return fits, agreement
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("random_state", [5, 3])
+def test_topic_models_equal_fit_topics_and_seed_agreement_exactly(n_jobs, random_state):
+    # random_state 5 is one of the seeds (its fit serves both), 3 is not (fitted besides).
+    tokens, units = planted_corpus(9, n_regions=3, units_per_block=10)
+    seeds = (5, 1, 9)
+    fits, agreement = _separately(tokens, units, k=3, seeds=seeds, random_state=random_state,
+                                  top_n=6)
+    fitted = []
+    real_fit = tp._fit
+
+    def counting_fit(matrix, k, model, seed, *, minibatch=False):
+        fitted.append((model, seed))
+        return real_fit(matrix, k, model, seed, minibatch=minibatch)
+
+    with mock.patch.object(tp, "_fit", counting_fit):
+        together = tp.topic_models(tokens, units, k=3, seeds=seeds, random_state=random_state,
+                                   top_n=6, min_df=1, n_jobs=n_jobs)
+    assert list(together.fits) == list(tp.MODELS)
+    for model in tp.MODELS:
+        for x, y in zip(fits[model], together.fits[model], strict=True):
+            pd.testing.assert_frame_equal(x, y, check_exact=True)
+    pd.testing.assert_frame_equal(agreement, together.seed_agreement, check_exact=True)
+    if n_jobs == 1:  # (a worker's fits are not seen here)
+        wanted = sorted({*seeds, random_state})
+        # One fit per model and seed, LDA's first; the seed-5 fit is not repeated.
+        assert fitted == [("lda", s) for s in wanted] + [("nmf", s) for s in wanted]
+
+
+def test_topic_models_arguments_are_checked():
+    tokens, units = planted_corpus(2, units_per_block=6)
+    with pytest.raises(ValueError, match="models must be one of"):
+        tp.topic_models(tokens, units, k=3, models=("nmf", "lsa"))
+    with pytest.raises(ValueError, match="must not repeat"):
+        tp.topic_models(tokens, units, k=3, models=("nmf", "nmf"))
+    with pytest.raises(ValueError, match="non-empty sequence"):
+        tp.topic_models(tokens, units, k=3, models="nmf")
+    with pytest.raises(ValueError, match="at least two distinct"):
+        tp.topic_models(tokens, units, k=3, seeds=(4, 4))
+    with pytest.raises(ValueError, match="n_jobs must be"):
+        tp.topic_models(tokens, units, k=3, n_jobs=0)
+    with pytest.raises(ValueError, match="too large"):
+        tp.topic_models(tokens, units, k=40, min_df=1)

@@ -144,7 +144,8 @@ from analysis.text.term_filters import filter_terms
 __all__ = [
     "average_jaccard", "DEFAULT_SEEDS", "fit_topics", "LABEL_TERMS", "MODELS", "npmi_coherence",
     "ranking_agreement", "RELEVANCE_LAMBDA", "topic_k_selection", "topic_relevance",
-    "topic_seed_agreement", "TopicTables", "unit_matrix", "UnitMatrix", "WEIGHT_DECIMALS",
+    "topic_models", "topic_seed_agreement", "TopicModels", "TopicTables", "unit_matrix",
+    "UnitMatrix", "WEIGHT_DECIMALS",
 ]
 
 WEIGHT_DECIMALS: int = 10
@@ -377,20 +378,26 @@ def _fit_top_terms(matrix: sp.csr_matrix, rows: np.ndarray | None, k: int, model
     return _top_terms(_fit(sub, k, model, seed, minibatch=minibatch).components_, top_n)
 
 
-def _fits(tasks: Sequence[tuple], *, n_jobs: int) -> list:
-    """``_fit_top_terms(*task)`` for every task, in task order, over ``n_jobs`` processes.
+def _fit_estimator(matrix: sp.csr_matrix, k: int, model: str, seed: int, minibatch: bool):
+    """:func:`_fit` with every argument by position (a task of :func:`_fits`)."""
+    return _fit(matrix, k, model, seed, minibatch=minibatch)
 
-    The fits are independent and each runs single-threaded (:func:`_fit`), so
-    a fit in a worker gives the same bytes as in this process.  joblib's loky
-    workers receive the matrix as a read-only memory map, written once per
-    call (arrays above 1 MB), not pickled into every task; the workers stay
-    alive for the next call.
+
+def _fits(tasks: Sequence[tuple], *, n_jobs: int, task=_fit_top_terms) -> list:
+    """``task(*arguments)`` for every tuple of ``tasks``, in order, over ``n_jobs`` processes.
+
+    ``task`` is :func:`_fit_top_terms` or :func:`_fit_estimator`.  The fits are
+    independent and each runs single-threaded (:func:`_fit`), so a fit in a
+    worker gives the same bytes as in this process.  joblib's loky workers
+    receive a matrix as a read-only memory map, written once per call (arrays
+    above 1 MB), not pickled into every task; the workers stay alive for the
+    next call.
     """
     if n_jobs == 1 or len(tasks) < 2:
-        return [_fit_top_terms(*task) for task in tasks]
+        return [task(*arguments) for arguments in tasks]
     jobs = n_jobs if n_jobs == -1 else min(n_jobs, len(tasks))
     return Parallel(n_jobs=jobs, backend="loky")(
-        delayed(_fit_top_terms)(*task) for task in tasks)
+        delayed(task)(*arguments) for arguments in tasks)
 
 
 def _unit_topic_weights(est, matrix: sp.csr_matrix, *, n_jobs: int = 1) -> np.ndarray:
@@ -631,6 +638,13 @@ def topic_seed_agreement(
                  n_jobs=n_jobs)
     rankings = {seed: [um.terms[t].tolist() for t in top]
                 for seed, top in zip(seeds, tops, strict=True)}
+    return _agreement_table(rankings, model=model, k=k, top_n=top_n, um=um)
+
+
+def _agreement_table(rankings: dict[int, list[list[str]]], *, model: str, k: int, top_n: int,
+                     um: UnitMatrix) -> pd.DataFrame:
+    """The :func:`topic_seed_agreement` table of each seed's ranked top terms."""
+    seeds = sorted(rankings)
     rows = [
         {"model": model, "k": k, "seed_a": a, "seed_b": b,
          "agreement": round(ranking_agreement(rankings[a], rankings[b]), WEIGHT_DECIMALS),
@@ -670,6 +684,143 @@ class TopicTables(NamedTuple):
     regions: pd.DataFrame
     themes: pd.DataFrame
     labels: pd.DataFrame
+
+
+def _fit_input(
+    tokens: pd.DataFrame, units: pd.DataFrame, *, model: str, k: int, theme_col: str | None,
+    unit_ids: Sequence[str] | None, max_fit_units: int | None, random_state: int,
+    min_df: int | float, max_df: int | float, regions: pd.DataFrame | None,
+    keep_numbers: bool, keep_places: bool, keep_single_chars: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, UnitMatrix]:
+    """What :func:`fit_topics` fits on: the filtered tokens, each unit's region and theme,
+    every unit id (sorted) and the matrix of the fit sample (arguments already checked)."""
+    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
+                          keep_places=keep_places, keep_single_chars=keep_single_chars)
+    tokens = _restrict_units(tokens, unit_ids)
+    if theme_col is not None:
+        per_unit = unit_themes(tokens, units, theme_col)
+    else:
+        per_unit = unit_themes(tokens, units.assign(_no_theme=""), "_no_theme")
+    all_units = np.array(sorted(per_unit["unit_id"]), dtype=object)
+    fit_units = _sample_units(all_units, max_fit_units, random_state)
+    um = unit_matrix(tokens, model=model, unit_ids=fit_units, min_df=min_df, max_df=max_df)
+    if k >= min(um.matrix.shape):
+        raise ValueError(f"k={k} is too large for {um.matrix.shape[0]} units x "
+                         f"{um.matrix.shape[1]} terms")
+    return tokens, per_unit, all_units, um
+
+
+def _topic_tables(
+    est, um: UnitMatrix, tokens: pd.DataFrame, units: pd.DataFrame, per_unit: pd.DataFrame,
+    all_units: np.ndarray, *, model: str, k: int, n_top_terms: int, relevance_lambda: float,
+    theme_col: str | None, group_col: str, n_jobs: int,
+) -> TopicTables:
+    """The five tables of :func:`fit_topics` for the model ``est`` fitted to ``um``."""
+    components = est.components_
+    # Apply the fitted model to every unit (the fit sample or not) in the same way.
+    ids, docs = documents_from_tokens(tokens, by="unit_id", doc_ids=all_units, stream=True)
+    matrix = um.vectorizer.transform(docs).tocsr()
+    nonempty = np.diff(matrix.indptr) > 0
+    unit_ids = ids[nonempty]
+    doc_topic = _unit_topic_weights(est, matrix[nonempty], n_jobs=n_jobs)
+    totals = doc_topic.sum(axis=1)
+    has_weight = totals > 0
+    unit_weights = np.zeros_like(doc_topic)
+    unit_weights[has_weight] = doc_topic[has_weight] / totals[has_weight, None]
+    # Number topics by decreasing total weight (ties by fitted order).
+    mass = unit_weights.sum(axis=0)
+    order = np.lexsort((np.arange(k), -np.round(mass, WEIGHT_DECIMALS)))
+    unit_weights, components = unit_weights[:, order], components[order]
+    topic_numbers = np.arange(1, k + 1)
+
+    row_sums = components.sum(axis=1, keepdims=True)
+    # A topic NMF left empty (all-zero row) keeps zero weights rather than NaN.
+    term_share = np.divide(components, row_sums, out=np.zeros_like(components),
+                           where=row_sums > 0)
+    # p_w: each term's share of all weight in the matrix the model saw.
+    column_mass = np.asarray(um.matrix.sum(axis=0)).ravel()
+    relevance = topic_relevance(term_share, column_mass / column_mass.sum(),
+                                relevance_lambda=relevance_lambda)
+    top = _top_terms(relevance, n_top_terms)
+    # Coverage: units whose largest topic is k (argmax takes the lower topic on ties).
+    dominant_topic = np.argmax(unit_weights[has_weight], axis=1)
+    n_dominant = np.bincount(dominant_topic, minlength=k).astype("int64")
+    coverage = np.round(n_dominant / max(int(has_weight.sum()), 1), WEIGHT_DECIMALS)
+    top_relevance = np.concatenate([relevance[i, t] for i, t in enumerate(top)])
+    terms = pd.DataFrame({
+        "model": model,
+        "topic": np.repeat(topic_numbers, [len(t) for t in top]),
+        "rank": np.concatenate([np.arange(1, len(t) + 1) for t in top]),
+        "term": np.concatenate([um.terms[t] for t in top]),
+        "weight": np.round(np.concatenate([term_share[i, t] for i, t in enumerate(top)]),
+                           WEIGHT_DECIMALS),
+        "relevance": np.round(np.where(np.isfinite(top_relevance), top_relevance, np.nan),
+                              WEIGHT_DECIMALS),
+        "coverage": np.repeat(coverage, [len(t) for t in top]),
+    }, columns=schema.TOPICS_TERMS)
+    labels = pd.DataFrame({
+        "model": model,
+        "topic": topic_numbers,
+        "label": ["、".join(um.terms[t[:LABEL_TERMS]]) for t in top],
+        "coverage": coverage,
+        "n_units": n_dominant,
+        "weight_share": np.round(mass[order] / max(float(mass.sum()), 1e-300), WEIGHT_DECIMALS),
+    }, columns=schema.TOPIC_LABELS)
+
+    region_of = per_unit.set_index("unit_id")["region_id"]
+    theme_of = per_unit.set_index("unit_id")["theme"]
+    # Rows are gathered and sorted on integer codes of the units (one lookup per
+    # unit, not per unit x topic row); strings are only taken at the end, by Arrow.
+    unit_region = region_of.reindex(unit_ids).to_numpy(dtype=object)
+    region_names, unit_region_rank = np.unique(unit_region.astype(str), return_inverse=True)
+    unit_rank = pd.Series(np.arange(len(units)), index=units["unit_id"].astype(str))
+    unit_order = unit_rank.reindex(unit_ids).to_numpy()
+    rows, cols = np.nonzero(unit_weights)
+    # Sorted by region, units-table order, topic (a total order: each unit has one row
+    # per topic), as a stable sort on those three columns would.
+    by_unit = np.lexsort((cols, unit_order[rows], unit_region_rank[rows]))
+    rows, cols = rows[by_unit], cols[by_unit]
+    unit_rows = pa.array(rows)
+    unit_table = pd.DataFrame({
+        "model": model,
+        "unit_id": _str_series(pa.array(unit_ids.tolist(), type=pa.string()).take(unit_rows)),
+        "region_id": _str_series(pa.array(region_names.tolist(), type=pa.string())
+                                 .take(pa.array(unit_region_rank[rows]))),
+        "topic": topic_numbers[cols],
+        "weight": np.round(unit_weights[rows, cols], WEIGHT_DECIMALS),
+    }, columns=schema.TOPICS_UNITS)
+
+    group_of = region_of if group_col == "region_id" else pd.Series(
+        units[group_col].astype(str).to_numpy(), index=units["unit_id"].astype(str).to_numpy())
+    weighted = pd.DataFrame(unit_weights[has_weight], columns=topic_numbers)
+    weighted[group_col] = group_of.reindex(unit_ids[has_weight]).to_numpy()
+    region_mean = weighted.groupby(group_col, sort=True).mean()
+    region_shares = region_mean.stack().rename("share").reset_index()
+    region_shares.columns = [group_col, "topic", "share"]
+    region_shares["share"] = region_shares["share"].round(WEIGHT_DECIMALS)
+    region_shares.insert(0, "model", model)
+    share_columns = [group_col if c == "region_id" else c for c in schema.TOPICS_REGIONS]
+    region_shares = region_shares.loc[:, share_columns].reset_index(drop=True)
+
+    if theme_col is None:
+        themes = pd.DataFrame({c: pd.Series(dtype=object) for c in schema.TOPICS_VS_THEMES})
+    else:
+        dominant = pd.DataFrame({
+            "topic": topic_numbers[dominant_topic],
+            "theme": theme_of.reindex(unit_ids[has_weight]).to_numpy(),
+        })
+        counts = pd.crosstab(dominant["topic"], dominant["theme"]).reindex(
+            index=topic_numbers, columns=sorted(theme_of.unique()), fill_value=0
+        )
+        themes = counts.stack().rename("n_units").reset_index()
+        themes.columns = ["topic", "theme", "n_units"]
+        per_topic = themes.groupby("topic")["n_units"].transform("sum")
+        themes["share"] = np.where(per_topic > 0, themes["n_units"] / per_topic.where(
+            per_topic > 0, 1), 0.0).round(WEIGHT_DECIMALS)
+        themes.insert(0, "model", model)
+        themes = themes.loc[:, schema.TOPICS_VS_THEMES].reset_index(drop=True)
+    return TopicTables(terms=terms, units=unit_table, regions=region_shares, themes=themes,
+                       labels=labels)
 
 
 def fit_topics(
@@ -778,123 +929,113 @@ def fit_topics(
         if unknown:
             raise ValueError(f"{len(unknown)} of unit_ids are not in units, "
                              f"e.g. {sorted(unknown)[0]!r}")
-    tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
-                          keep_places=keep_places, keep_single_chars=keep_single_chars)
-    tokens = _restrict_units(tokens, unit_ids)
-    if theme_col is not None:
-        per_unit = unit_themes(tokens, units, theme_col)
-    else:
-        per_unit = unit_themes(tokens, units.assign(_no_theme=""), "_no_theme")
-    all_units = np.array(sorted(per_unit["unit_id"]), dtype=object)
-    fit_units = _sample_units(all_units, max_fit_units, random_state)
-    um = unit_matrix(tokens, model=model, unit_ids=fit_units, min_df=min_df, max_df=max_df)
-    if k >= min(um.matrix.shape):
-        raise ValueError(f"k={k} is too large for {um.matrix.shape[0]} units x "
-                         f"{um.matrix.shape[1]} terms")
+    tokens, per_unit, all_units, um = _fit_input(
+        tokens, units, model=model, k=k, theme_col=theme_col, unit_ids=unit_ids,
+        max_fit_units=max_fit_units, random_state=random_state, min_df=min_df, max_df=max_df,
+        regions=regions, keep_numbers=keep_numbers, keep_places=keep_places,
+        keep_single_chars=keep_single_chars)
     est = _fit(um.matrix, k, model, random_state,
                minibatch=_minibatch(um.matrix.shape[0], minibatch_units))
-    components = est.components_
-    # Apply the fitted model to every unit (the fit sample or not) in the same way.
-    ids, docs = documents_from_tokens(tokens, by="unit_id", doc_ids=all_units, stream=True)
-    matrix = um.vectorizer.transform(docs).tocsr()
-    nonempty = np.diff(matrix.indptr) > 0
-    unit_ids = ids[nonempty]
-    doc_topic = _unit_topic_weights(est, matrix[nonempty], n_jobs=n_jobs)
-    totals = doc_topic.sum(axis=1)
-    has_weight = totals > 0
-    unit_weights = np.zeros_like(doc_topic)
-    unit_weights[has_weight] = doc_topic[has_weight] / totals[has_weight, None]
-    # Number topics by decreasing total weight (ties by fitted order).
-    mass = unit_weights.sum(axis=0)
-    order = np.lexsort((np.arange(k), -np.round(mass, WEIGHT_DECIMALS)))
-    unit_weights, components = unit_weights[:, order], components[order]
-    topic_numbers = np.arange(1, k + 1)
+    return _topic_tables(est, um, tokens, units, per_unit, all_units, model=model, k=k,
+                         n_top_terms=n_top_terms, relevance_lambda=relevance_lambda,
+                         theme_col=theme_col, group_col=group_col, n_jobs=n_jobs)
 
-    row_sums = components.sum(axis=1, keepdims=True)
-    # A topic NMF left empty (all-zero row) keeps zero weights rather than NaN.
-    term_share = np.divide(components, row_sums, out=np.zeros_like(components),
-                           where=row_sums > 0)
-    # p_w: each term's share of all weight in the matrix the model saw.
-    column_mass = np.asarray(um.matrix.sum(axis=0)).ravel()
-    relevance = topic_relevance(term_share, column_mass / column_mass.sum(),
-                                relevance_lambda=relevance_lambda)
-    top = _top_terms(relevance, n_top_terms)
-    # Coverage: units whose largest topic is k (argmax takes the lower topic on ties).
-    dominant_topic = np.argmax(unit_weights[has_weight], axis=1)
-    n_dominant = np.bincount(dominant_topic, minlength=k).astype("int64")
-    coverage = np.round(n_dominant / max(int(has_weight.sum()), 1), WEIGHT_DECIMALS)
-    top_relevance = np.concatenate([relevance[i, t] for i, t in enumerate(top)])
-    terms = pd.DataFrame({
-        "model": model,
-        "topic": np.repeat(topic_numbers, [len(t) for t in top]),
-        "rank": np.concatenate([np.arange(1, len(t) + 1) for t in top]),
-        "term": np.concatenate([um.terms[t] for t in top]),
-        "weight": np.round(np.concatenate([term_share[i, t] for i, t in enumerate(top)]),
-                           WEIGHT_DECIMALS),
-        "relevance": np.round(np.where(np.isfinite(top_relevance), top_relevance, np.nan),
-                              WEIGHT_DECIMALS),
-        "coverage": np.repeat(coverage, [len(t) for t in top]),
-    }, columns=schema.TOPICS_TERMS)
-    labels = pd.DataFrame({
-        "model": model,
-        "topic": topic_numbers,
-        "label": ["、".join(um.terms[t[:LABEL_TERMS]]) for t in top],
-        "coverage": coverage,
-        "n_units": n_dominant,
-        "weight_share": np.round(mass[order] / max(float(mass.sum()), 1e-300), WEIGHT_DECIMALS),
-    }, columns=schema.TOPIC_LABELS)
 
-    region_of = per_unit.set_index("unit_id")["region_id"]
-    theme_of = per_unit.set_index("unit_id")["theme"]
-    # Rows are gathered and sorted on integer codes of the units (one lookup per
-    # unit, not per unit x topic row); strings are only taken at the end, by Arrow.
-    unit_region = region_of.reindex(unit_ids).to_numpy(dtype=object)
-    region_names, unit_region_rank = np.unique(unit_region.astype(str), return_inverse=True)
-    unit_rank = pd.Series(np.arange(len(units)), index=units["unit_id"].astype(str))
-    unit_order = unit_rank.reindex(unit_ids).to_numpy()
-    rows, cols = np.nonzero(unit_weights)
-    # Sorted by region, units-table order, topic (a total order: each unit has one row
-    # per topic), as a stable sort on those three columns would.
-    by_unit = np.lexsort((cols, unit_order[rows], unit_region_rank[rows]))
-    rows, cols = rows[by_unit], cols[by_unit]
-    unit_rows = pa.array(rows)
-    unit_table = pd.DataFrame({
-        "model": model,
-        "unit_id": _str_series(pa.array(unit_ids.tolist(), type=pa.string()).take(unit_rows)),
-        "region_id": _str_series(pa.array(region_names.tolist(), type=pa.string())
-                                 .take(pa.array(unit_region_rank[rows]))),
-        "topic": topic_numbers[cols],
-        "weight": np.round(unit_weights[rows, cols], WEIGHT_DECIMALS),
-    }, columns=schema.TOPICS_UNITS)
+class TopicModels(NamedTuple):
+    """Every model's tables and their seed agreement (see :func:`topic_models`)."""
 
-    group_of = region_of if group_col == "region_id" else pd.Series(
-        units[group_col].astype(str).to_numpy(), index=units["unit_id"].astype(str).to_numpy())
-    weighted = pd.DataFrame(unit_weights[has_weight], columns=topic_numbers)
-    weighted[group_col] = group_of.reindex(unit_ids[has_weight]).to_numpy()
-    region_mean = weighted.groupby(group_col, sort=True).mean()
-    region_shares = region_mean.stack().rename("share").reset_index()
-    region_shares.columns = [group_col, "topic", "share"]
-    region_shares["share"] = region_shares["share"].round(WEIGHT_DECIMALS)
-    region_shares.insert(0, "model", model)
-    share_columns = [group_col if c == "region_id" else c for c in schema.TOPICS_REGIONS]
-    region_shares = region_shares.loc[:, share_columns].reset_index(drop=True)
+    fits: dict[str, TopicTables]
+    seed_agreement: pd.DataFrame
 
-    if theme_col is None:
-        themes = pd.DataFrame({c: pd.Series(dtype=object) for c in schema.TOPICS_VS_THEMES})
-    else:
-        dominant = pd.DataFrame({
-            "topic": topic_numbers[dominant_topic],
-            "theme": theme_of.reindex(unit_ids[has_weight]).to_numpy(),
-        })
-        counts = pd.crosstab(dominant["topic"], dominant["theme"]).reindex(
-            index=topic_numbers, columns=sorted(theme_of.unique()), fill_value=0
-        )
-        themes = counts.stack().rename("n_units").reset_index()
-        themes.columns = ["topic", "theme", "n_units"]
-        per_topic = themes.groupby("topic")["n_units"].transform("sum")
-        themes["share"] = np.where(per_topic > 0, themes["n_units"] / per_topic.where(
-            per_topic > 0, 1), 0.0).round(WEIGHT_DECIMALS)
-        themes.insert(0, "model", model)
-        themes = themes.loc[:, schema.TOPICS_VS_THEMES].reset_index(drop=True)
-    return TopicTables(terms=terms, units=unit_table, regions=region_shares, themes=themes,
-                       labels=labels)
+
+def topic_models(
+    tokens: pd.DataFrame, units: pd.DataFrame, *, k: int, models: Sequence[str] = MODELS,
+    seeds: Sequence[int] = DEFAULT_SEEDS, random_state: int = config.RANDOM_STATE,
+    top_n: int = 10, theme_col: str | None = "theme", n_top_terms: int = 15,
+    min_df: int | float = 2, max_df: int | float = 0.5, max_fit_units: int | None = 20_000,
+    relevance_lambda: float = RELEVANCE_LAMBDA, regions: pd.DataFrame | None = None,
+    keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS, n_jobs: int = 1,
+) -> TopicModels:
+    """:func:`fit_topics` and :func:`topic_seed_agreement` for several models, fitted together.
+
+    The same tables as calling, for each model, ``fit_topics(tokens, units,
+    k=k, model=model, random_state=random_state, ...)`` and
+    ``topic_seed_agreement(tokens, k=k, model=model, seeds=seeds,
+    random_state=random_state, top_n=top_n, ...)`` with the other arguments
+    alike -- for less work: both fit the same matrix (the same filter, pruning
+    and sample of units), so it is built once per model, the fit with seed
+    ``random_state`` serves both, and every model's seed fits share the
+    ``n_jobs`` processes at once (LDA's, the longest, first) instead of one
+    model after another.
+
+    Parameters
+    ----------
+    tokens, units, k : as in :func:`fit_topics`.
+    models : default ``MODELS`` (``"nmf", "lda"``) -- each once.
+    seeds : as in :func:`topic_seed_agreement` (default ``DEFAULT_SEEDS``).
+    random_state : int, default ``config.RANDOM_STATE`` -- the seed of the
+        fitted tables and of the sample of units beyond ``max_fit_units``.
+    top_n : int, default 10 -- terms per topic the seeds are compared by.
+    theme_col, n_top_terms, min_df, max_df, max_fit_units, relevance_lambda, regions,
+    keep_numbers, keep_places, keep_single_chars, minibatch_units :
+        as in :func:`fit_topics` (every unit, grouped by ``region_id``).
+    n_jobs : int, default 1 -- processes the fits, and LDA's weights of every
+        unit, are shared among (-1: every CPU); the tables are the same for any
+        ``n_jobs``.
+
+    Returns
+    -------
+    TopicModels with ``fits``, one :class:`TopicTables` per model (keyed by
+    model, in the order of ``models``), and ``seed_agreement``, the
+    :func:`topic_seed_agreement` tables of the models one after another
+    (``schema.TOPIC_SEED_AGREEMENT``).
+    """
+    if isinstance(models, str) or not models:
+        raise ValueError(f"models must be a non-empty sequence of {MODELS}, got {models!r}")
+    for model in models:
+        _check_allowed("models", model, MODELS)
+    if len(set(models)) != len(models):
+        raise ValueError(f"models must not repeat a model, got {models!r}")
+    _check_positive_int("k", k, 2)
+    _check_positive_int("top_n", top_n, 2)
+    _check_positive_int("n_top_terms", n_top_terms)
+    _check_positive_int("random_state", random_state, 0)
+    if max_fit_units is not None:
+        _check_positive_int("max_fit_units", max_fit_units, 2)
+    _check_positive_int("minibatch_units", minibatch_units)
+    _check_jobs(n_jobs)
+    topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
+    for seed in seeds:
+        _check_positive_int("seeds", seed, 0)
+    seeds = sorted({int(s) for s in seeds})
+    if len(seeds) < 2:
+        raise ValueError(f"seeds must hold at least two distinct integers, got {seeds!r}")
+    check_tokens(tokens)
+    inputs = {
+        model: _fit_input(tokens, units, model=model, k=k, theme_col=theme_col, unit_ids=None,
+                          max_fit_units=max_fit_units, random_state=random_state,
+                          min_df=min_df, max_df=max_df, regions=regions,
+                          keep_numbers=keep_numbers, keep_places=keep_places,
+                          keep_single_chars=keep_single_chars)
+        for model in models
+    }
+    # LDA's fits take ~50x NMF's: dispatched first, so no process is left with one at the end.
+    order = sorted(models, key=lambda m: m != "lda")
+    tasks = [(model, seed) for model in order for seed in sorted({*seeds, random_state})]
+    estimators = dict(zip(tasks, _fits(
+        [(inputs[model][3].matrix, k, model, seed,
+          _minibatch(inputs[model][3].matrix.shape[0], minibatch_units))
+         for model, seed in tasks], n_jobs=n_jobs, task=_fit_estimator), strict=True))
+    fits, agreement = {}, []
+    for model in models:
+        model_tokens, per_unit, all_units, um = inputs[model]
+        fits[model] = _topic_tables(
+            estimators[model, random_state], um, model_tokens, units, per_unit, all_units,
+            model=model, k=k, n_top_terms=n_top_terms, relevance_lambda=relevance_lambda,
+            theme_col=theme_col, group_col="region_id", n_jobs=n_jobs)
+        rankings = {seed: [um.terms[t].tolist()
+                           for t in _top_terms(estimators[model, seed].components_, top_n)]
+                    for seed in seeds}
+        agreement.append(_agreement_table(rankings, model=model, k=k, top_n=top_n, um=um))
+    return TopicModels(fits=fits, seed_agreement=pd.concat(agreement, ignore_index=True))
