@@ -32,7 +32,10 @@ Both are fitted on at most ``max_units`` / ``max_fit_units`` units (a seeded
 random sample when there are more) and then applied to every unit, so cost is
 bounded on large collections.  BLAS runs single-threaded during fits, which
 is faster on these matrix sizes and keeps results independent of the
-machine's core count.
+machine's core count.  The many independent fits (a k-selection curve, the
+seeds of :func:`topic_seed_agreement`, both models in :func:`topic_models`)
+and LDA's topic weights of every unit can instead share ``n_jobs`` processes,
+with the same numbers as in one process (tests check it).
 
 Large fits.  The sample above is what keeps the build's topics affordable at
 any corpus size: with the default 20,000 units the fits cost the same at 1,000
@@ -1012,6 +1015,8 @@ def topic_models(
     if len(seeds) < 2:
         raise ValueError(f"seeds must hold at least two distinct integers, got {seeds!r}")
     check_tokens(tokens)
+    if "region_id" in units.columns and units["region_id"].isna().any():
+        raise ValueError("units column 'region_id' has missing values")
     inputs = {
         model: _fit_input(tokens, units, model=model, k=k, theme_col=theme_col, unit_ids=None,
                           max_fit_units=max_fit_units, random_state=random_state,
