@@ -587,3 +587,19 @@ def test_topic_models_arguments_are_checked():
         tp.topic_models(tokens, units, k=3, n_jobs=0)
     with pytest.raises(ValueError, match="too large"):
         tp.topic_models(tokens, units, k=40, min_df=1)
+
+
+def test_worker_processes_are_stopped_when_the_call_returns():
+    # Idle workers would otherwise stay for loky's 300 s, through a build's next steps.
+    psutil = pytest.importorskip("psutil")
+
+    def workers():
+        # The resource trackers (one small process per library) are not workers.
+        return [p for p in psutil.Process().children(recursive=True)
+                if "resource_tracker" not in " ".join(p.cmdline())]
+
+    tokens, units = planted_corpus(2, units_per_block=6)
+    tp.topic_models(tokens, units, k=3, seeds=(1, 2), min_df=1, n_jobs=2)
+    assert workers() == []
+    tp.topic_k_selection(tokens, k_values=[2, 3], n_seeds=2, min_df=1, n_jobs=2)
+    assert workers() == []

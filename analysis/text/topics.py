@@ -121,13 +121,15 @@ Learning, Visualization, and Interfaces*, 63-70.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
+from joblib.externals.loky import get_reusable_executor
 from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF, LatentDirichletAllocation, MiniBatchNMF
 from sklearn.exceptions import ConvergenceWarning
@@ -393,14 +395,28 @@ def _fits(tasks: Sequence[tuple], *, n_jobs: int, task=_fit_top_terms) -> list:
     independent and each runs single-threaded (:func:`_fit`), so a fit in a
     worker gives the same bytes as in this process.  joblib's loky workers
     receive a matrix as a read-only memory map, written once per call (arrays
-    above 1 MB), not pickled into every task; the workers stay alive for the
-    next call.
+    above 1 MB), not pickled into every task.  The public functions stop the
+    workers when they return (:func:`_workers_released`).
     """
     if n_jobs == 1 or len(tasks) < 2:
         return [task(*arguments) for arguments in tasks]
     jobs = n_jobs if n_jobs == -1 else min(n_jobs, len(tasks))
     return Parallel(n_jobs=jobs, backend="loky")(
         delayed(task)(*arguments) for arguments in tasks)
+
+
+@contextmanager
+def _workers_released(n_jobs: int) -> Iterator[None]:
+    """Stop the worker processes when the block ends (at once, not after loky's 300 s idle).
+
+    A build holds its largest tables in the steps after this one; idle
+    workers (each with its own copy of the libraries) would add to that peak.
+    """
+    try:
+        yield
+    finally:
+        if n_jobs != 1:
+            get_reusable_executor().shutdown(wait=True)
 
 
 def _unit_topic_weights(est, matrix: sp.csr_matrix, *, n_jobs: int = 1) -> np.ndarray:
@@ -533,12 +549,13 @@ def topic_k_selection(
         # Every fit of the curve at once (the reference, then subsample i with seed
         # random_state + 1 + i, for each k), so they can share the processes.
         per_k = 1 + n_seeds
-        tops = _fits([(um.matrix, rows_i, k, model, seed, minibatch, top_n)
-                      for k in k_values
-                      for rows_i, seed in zip([None, *subsamples],
-                                              [random_state + i for i in range(per_k)],
-                                              strict=True)],
-                     n_jobs=n_jobs)
+        with _workers_released(n_jobs):
+            tops = _fits([(um.matrix, rows_i, k, model, seed, minibatch, top_n)
+                          for k in k_values
+                          for rows_i, seed in zip([None, *subsamples],
+                                                  [random_state + i for i in range(per_k)],
+                                                  strict=True)],
+                         n_jobs=n_jobs)
         for index, k in enumerate(k_values):
             reference_top, *subsample_tops = tops[index * per_k:(index + 1) * per_k]
             coherence = float(npmi_coherence(reference_top, um.matrix).mean())
@@ -637,8 +654,9 @@ def topic_seed_agreement(
         raise ValueError(f"k={k} is too large for {um.matrix.shape[0]} units x "
                          f"{um.matrix.shape[1]} terms")
     minibatch = _minibatch(um.matrix.shape[0], minibatch_units)
-    tops = _fits([(um.matrix, None, k, model, seed, minibatch, top_n) for seed in seeds],
-                 n_jobs=n_jobs)
+    with _workers_released(n_jobs):
+        tops = _fits([(um.matrix, None, k, model, seed, minibatch, top_n) for seed in seeds],
+                     n_jobs=n_jobs)
     rankings = {seed: [um.terms[t].tolist() for t in top]
                 for seed, top in zip(seeds, tops, strict=True)}
     return _agreement_table(rankings, model=model, k=k, top_n=top_n, um=um)
@@ -939,9 +957,10 @@ def fit_topics(
         keep_single_chars=keep_single_chars)
     est = _fit(um.matrix, k, model, random_state,
                minibatch=_minibatch(um.matrix.shape[0], minibatch_units))
-    return _topic_tables(est, um, tokens, units, per_unit, all_units, model=model, k=k,
-                         n_top_terms=n_top_terms, relevance_lambda=relevance_lambda,
-                         theme_col=theme_col, group_col=group_col, n_jobs=n_jobs)
+    with _workers_released(n_jobs):
+        return _topic_tables(est, um, tokens, units, per_unit, all_units, model=model, k=k,
+                             n_top_terms=n_top_terms, relevance_lambda=relevance_lambda,
+                             theme_col=theme_col, group_col=group_col, n_jobs=n_jobs)
 
 
 class TopicModels(NamedTuple):
@@ -1028,19 +1047,20 @@ def topic_models(
     # LDA's fits take ~50x NMF's: dispatched first, so no process is left with one at the end.
     order = sorted(models, key=lambda m: m != "lda")
     tasks = [(model, seed) for model in order for seed in sorted({*seeds, random_state})]
-    estimators = dict(zip(tasks, _fits(
-        [(inputs[model][3].matrix, k, model, seed,
-          _minibatch(inputs[model][3].matrix.shape[0], minibatch_units))
-         for model, seed in tasks], n_jobs=n_jobs, task=_fit_estimator), strict=True))
     fits, agreement = {}, []
-    for model in models:
-        model_tokens, per_unit, all_units, um = inputs[model]
-        fits[model] = _topic_tables(
-            estimators[model, random_state], um, model_tokens, units, per_unit, all_units,
-            model=model, k=k, n_top_terms=n_top_terms, relevance_lambda=relevance_lambda,
-            theme_col=theme_col, group_col="region_id", n_jobs=n_jobs)
-        rankings = {seed: [um.terms[t].tolist()
-                           for t in _top_terms(estimators[model, seed].components_, top_n)]
-                    for seed in seeds}
-        agreement.append(_agreement_table(rankings, model=model, k=k, top_n=top_n, um=um))
+    with _workers_released(n_jobs):
+        estimators = dict(zip(tasks, _fits(
+            [(inputs[model][3].matrix, k, model, seed,
+              _minibatch(inputs[model][3].matrix.shape[0], minibatch_units))
+             for model, seed in tasks], n_jobs=n_jobs, task=_fit_estimator), strict=True))
+        for model in models:
+            model_tokens, per_unit, all_units, um = inputs[model]
+            fits[model] = _topic_tables(
+                estimators[model, random_state], um, model_tokens, units, per_unit, all_units,
+                model=model, k=k, n_top_terms=n_top_terms, relevance_lambda=relevance_lambda,
+                theme_col=theme_col, group_col="region_id", n_jobs=n_jobs)
+            rankings = {seed: [um.terms[t].tolist()
+                               for t in _top_terms(estimators[model, seed].components_, top_n)]
+                        for seed in seeds}
+            agreement.append(_agreement_table(rankings, model=model, k=k, top_n=top_n, um=um))
     return TopicModels(fits=fits, seed_agreement=pd.concat(agreement, ignore_index=True))
