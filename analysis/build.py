@@ -330,7 +330,8 @@ def _build_tables(
         # neighbour_pairs: made by similarity beyond config.PAIRWISE_MAX_REGIONS plans only.
         Step("passage alignment", steps.alignment_step,
              ("content_tokens", "plan_units", "neighbour_pairs")),
-        Step("topics", steps.topics_step, ("content_tokens", "plan_units", "region_names")),
+        Step("topics", lambda t: steps.topics_step(t, n_jobs=n_jobs),
+             ("content_tokens", "plan_units", "region_names")),
         # Last: its result is the largest table of a big corpus, and the tokens are gone by then.
         Step("text reuse", lambda t: steps.reuse_step(t, scheduler=scheduler),
              ("plan_units", "neighbour_pairs")),

@@ -65,7 +65,7 @@ from analysis.text.tokens import (
     content_tokens,
     tokens_from_units,
 )
-from analysis.text.topics import fit_topics, topic_k_selection, topic_seed_agreement
+from analysis.text.topics import topic_k_selection, topic_models
 
 Tables = dict[str, pd.DataFrame]
 
@@ -387,12 +387,14 @@ def _on_worker(step: Step, scheduler: str | None) -> Step:
     return Step(step.name, run, step.needs)
 
 
-def topics_step(tables: Tables) -> Tables:
+def topics_step(tables: Tables, *, n_jobs: int | None = None) -> Tables:
     """Choose k for NMF by stability and coherence, fit NMF and LDA at that k, compare seeds.
 
     Only NMF's curve is computed: LDA's k-selection costs ~20x more and LDA is
-    fitted for comparison at the same k, topic for topic.
+    fitted for comparison at the same k, topic for topic.  The independent fits
+    run in ``n_jobs`` processes (default: every CPU), with the same tables as in one.
     """
+    jobs = -1 if n_jobs is None else n_jobs
     plan_units = tables["plan_units"]
     regions = tables["region_names"]
     # The term filter once, not once per call below (each would copy the content tokens);
@@ -400,14 +402,15 @@ def topics_step(tables: Tables) -> Tables:
     content = filter_terms(tables["content_tokens"], regions=regions)
     kept = {"keep_numbers": True, "keep_places": True, "keep_single_chars": True}
     k_table = topic_k_selection(content, models=("nmf",), random_state=config.RANDOM_STATE,
-                                **kept)
+                                n_jobs=jobs, **kept)
     # Both models at the same k, so they can be compared topic for topic.
     k = int(k_table.loc[(k_table["model"] == "nmf") & k_table["chosen"], "k"].iloc[0])
-    fitted = [
-        fit_topics(content, plan_units, k=k, model=model, random_state=config.RANDOM_STATE,
-                   **kept)
-        for model in schema.TOPIC_MODELS
-    ]
+    # Both models and all their seeds' fits share one pool; the tables are those of
+    # fit_topics and topic_seed_agreement per model, with one fit fewer per model
+    # (DEFAULT_SEEDS starts with config.RANDOM_STATE, the seed of the reported fit).
+    models = topic_models(content, plan_units, k=k, models=schema.TOPIC_MODELS,
+                          random_state=config.RANDOM_STATE, n_jobs=jobs, **kept)
+    fitted = list(models.fits.values())
     return {
         "topic_k_selection": k_table,
         "topics_terms": pd.concat([f.terms for f in fitted], ignore_index=True),
@@ -416,8 +419,5 @@ def topics_step(tables: Tables) -> Tables:
         "topics_vs_themes": pd.concat([f.themes for f in fitted], ignore_index=True),
         "topic_labels": pd.concat([f.labels for f in fitted], ignore_index=True),
         # How far each model's topics depend on its seed (the fits above use the first).
-        "topic_seed_agreement": pd.concat([
-            topic_seed_agreement(content, k=k, model=model, **kept)
-            for model in schema.TOPIC_MODELS
-        ], ignore_index=True),
+        "topic_seed_agreement": models.seed_agreement,
     }

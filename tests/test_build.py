@@ -182,7 +182,7 @@ def test_a_failed_build_leaves_the_previous_tables_as_they_were(tmp_path, monkey
     out.mkdir()
     (out / "units.csv").write_text("previous build", encoding="utf-8")
 
-    def broken(tables):
+    def broken(tables, *, n_jobs=None):
         raise RuntimeError("topic model failed")
 
     monkeypatch.setattr(steps, "topics_step", broken)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn.utils.parallel import Parallel
 
 from analysis import config, schema
 from analysis.text import topics as tp
@@ -449,3 +450,156 @@ def test_max_fit_units_none_fits_every_unit():
     pd.testing.assert_frame_equal(
         tp.fit_topics(tokens, units, k=3, min_df=1, max_fit_units=None).units,
         tp.fit_topics(tokens, units, k=3, min_df=1).units)
+
+
+# ------------------------------------------------------------------ processes (n_jobs)
+
+class _CountingParallel:
+    """joblib's Parallel, recording the n_jobs it is asked for (so a test sees the pool used)."""
+
+    calls: list[int] = []
+
+    def __init__(self, *, n_jobs, backend):
+        _CountingParallel.calls.append(n_jobs)
+        self._parallel = Parallel(n_jobs=n_jobs, backend=backend)
+
+    def __call__(self, tasks):
+        return self._parallel(tasks)
+
+
+def test_k_selection_in_two_processes_equals_one_exactly():
+    tokens, _ = planted_corpus(8, n_regions=3, units_per_block=10)
+    args = dict(k_values=[2, 3, 4], models=("nmf", "lda"), n_seeds=2, top_n=4, min_df=1,
+                max_df=1.0, random_state=5)
+    one = tp.topic_k_selection(tokens, n_jobs=1, **args)
+    _CountingParallel.calls = []
+    with mock.patch.object(tp, "Parallel", _CountingParallel):
+        two = tp.topic_k_selection(tokens, n_jobs=2, **args)
+    # One pool per model, each of two processes: the fits did leave this process.
+    assert _CountingParallel.calls == [2, 2]
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    # The subsample seeds reached their fits: LDA's stability is not that of one seed.
+    assert (one.loc[one.model == "lda", "stability"] < 1).any()
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_seed_agreement_in_two_processes_equals_one_exactly(model):
+    tokens, _ = planted_corpus(3, units_per_block=8)
+    one = tp.topic_seed_agreement(tokens, k=3, model=model, seeds=(5, 1, 9), top_n=6)
+    _CountingParallel.calls = []
+    with mock.patch.object(tp, "Parallel", _CountingParallel):
+        two = tp.topic_seed_agreement(tokens, k=3, model=model, seeds=(5, 1, 9), top_n=6,
+                                      n_jobs=2)
+    assert _CountingParallel.calls == [2]
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    # LDA's seeds disagree here (0.45-0.59, test above), so a fit returned to the wrong
+    # seed would show.
+    if model == "lda":
+        assert (one["agreement"] < 1).all()
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_fit_topics_in_two_processes_equals_one_exactly(model):
+    tokens, units = planted_corpus(6, n_regions=5)
+    one = tp.fit_topics(tokens, units, k=3, model=model, random_state=3, min_df=1)
+    two = tp.fit_topics(tokens, units, k=3, model=model, random_state=3, min_df=1, n_jobs=2)
+    for x, y in zip(one, two, strict=True):
+        pd.testing.assert_frame_equal(x, y, check_exact=True)
+
+
+def test_lda_unit_weights_split_among_processes_equal_one_process_exactly():
+    # The weights fit_topics reports, inferred in two halves by two processes.
+    tokens, _ = planted_corpus(7)
+    um = tp.unit_matrix(tokens, model="lda", min_df=1, max_df=1.0)
+    est = tp._fit(um.matrix, 3, "lda", 2)
+    one = tp._unit_topic_weights(est, um.matrix, n_jobs=1)
+    two = tp._unit_topic_weights(est, um.matrix, n_jobs=2)
+    assert np.array_equal(one, two)
+    # Independently: each unit's weights are the same when it is inferred alone.
+    alone = np.vstack([tp._unit_topic_weights(est, um.matrix[[i]]) for i in (0, 17, 100)])
+    assert np.array_equal(alone, one[[0, 17, 100]])
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
+def test_n_jobs_is_checked(bad):
+    tokens, units = planted_corpus(2, units_per_block=6)
+    message = r"n_jobs must be a positive integer or -1 \(every CPU\)"
+    with pytest.raises(ValueError, match=message):
+        tp.fit_topics(tokens, units, k=3, n_jobs=bad)
+    with pytest.raises(ValueError, match=message):
+        tp.topic_k_selection(tokens, k_values=[2, 3], n_jobs=bad)
+    with pytest.raises(ValueError, match=message):
+        tp.topic_seed_agreement(tokens, k=3, n_jobs=bad)
+
+
+# ------------------------------------------------------------------ both models together
+
+def _separately(tokens, units, *, k, seeds, random_state, top_n):
+    fits = {m: tp.fit_topics(tokens, units, k=k, model=m, random_state=random_state, min_df=1)
+            for m in tp.MODELS}
+    agreement = pd.concat([
+        tp.topic_seed_agreement(tokens, k=k, model=m, seeds=seeds, random_state=random_state,
+                                top_n=top_n, min_df=1)
+        for m in tp.MODELS], ignore_index=True)
+    return fits, agreement
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("random_state", [5, 3])
+def test_topic_models_equal_fit_topics_and_seed_agreement_exactly(n_jobs, random_state):
+    # random_state 5 is one of the seeds (its fit serves both), 3 is not (fitted besides).
+    tokens, units = planted_corpus(9, n_regions=3, units_per_block=10)
+    seeds = (5, 1, 9)
+    fits, agreement = _separately(tokens, units, k=3, seeds=seeds, random_state=random_state,
+                                  top_n=6)
+    fitted = []
+    real_fit = tp._fit
+
+    def counting_fit(matrix, k, model, seed, *, minibatch=False):
+        fitted.append((model, seed))
+        return real_fit(matrix, k, model, seed, minibatch=minibatch)
+
+    with mock.patch.object(tp, "_fit", counting_fit):
+        together = tp.topic_models(tokens, units, k=3, seeds=seeds, random_state=random_state,
+                                   top_n=6, min_df=1, n_jobs=n_jobs)
+    assert list(together.fits) == list(tp.MODELS)
+    for model in tp.MODELS:
+        for x, y in zip(fits[model], together.fits[model], strict=True):
+            pd.testing.assert_frame_equal(x, y, check_exact=True)
+    pd.testing.assert_frame_equal(agreement, together.seed_agreement, check_exact=True)
+    if n_jobs == 1:  # (a worker's fits are not seen here)
+        wanted = sorted({*seeds, random_state})
+        # One fit per model and seed, LDA's first; the seed-5 fit is not repeated.
+        assert fitted == [("lda", s) for s in wanted] + [("nmf", s) for s in wanted]
+
+
+def test_topic_models_arguments_are_checked():
+    tokens, units = planted_corpus(2, units_per_block=6)
+    with pytest.raises(ValueError, match="models must be one of"):
+        tp.topic_models(tokens, units, k=3, models=("nmf", "lsa"))
+    with pytest.raises(ValueError, match="must not repeat"):
+        tp.topic_models(tokens, units, k=3, models=("nmf", "nmf"))
+    with pytest.raises(ValueError, match="non-empty sequence"):
+        tp.topic_models(tokens, units, k=3, models="nmf")
+    with pytest.raises(ValueError, match="at least two distinct"):
+        tp.topic_models(tokens, units, k=3, seeds=(4, 4))
+    with pytest.raises(ValueError, match="n_jobs must be"):
+        tp.topic_models(tokens, units, k=3, n_jobs=0)
+    with pytest.raises(ValueError, match="too large"):
+        tp.topic_models(tokens, units, k=40, min_df=1)
+
+
+def test_worker_processes_are_stopped_when_the_call_returns():
+    # Idle workers would otherwise stay for loky's 300 s, through a build's next steps.
+    psutil = pytest.importorskip("psutil")
+
+    def workers():
+        # The resource trackers (one small process per library) are not workers.
+        return [p for p in psutil.Process().children(recursive=True)
+                if "resource_tracker" not in " ".join(p.cmdline())]
+
+    tokens, units = planted_corpus(2, units_per_block=6)
+    tp.topic_models(tokens, units, k=3, seeds=(1, 2), min_df=1, n_jobs=2)
+    assert workers() == []
+    tp.topic_k_selection(tokens, k_values=[2, 3], n_seeds=2, min_df=1, n_jobs=2)
+    assert workers() == []

@@ -32,7 +32,10 @@ Both are fitted on at most ``max_units`` / ``max_fit_units`` units (a seeded
 random sample when there are more) and then applied to every unit, so cost is
 bounded on large collections.  BLAS runs single-threaded during fits, which
 is faster on these matrix sizes and keeps results independent of the
-machine's core count.
+machine's core count.  The many independent fits (a k-selection curve, the
+seeds of :func:`topic_seed_agreement`, both models in :func:`topic_models`)
+and LDA's topic weights of every unit can instead share ``n_jobs`` processes,
+with the same numbers as in one process (tests check it).
 
 Large fits.  The sample above is what keeps the build's topics affordable at
 any corpus size: with the default 20,000 units the fits cost the same at 1,000
@@ -118,17 +121,20 @@ Learning, Visualization, and Interfaces*, 63-70.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
+from joblib.externals.loky import get_reusable_executor
 from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF, LatentDirichletAllocation, MiniBatchNMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from analysis import config, schema
@@ -143,7 +149,8 @@ from analysis.text.term_filters import filter_terms
 __all__ = [
     "average_jaccard", "DEFAULT_SEEDS", "fit_topics", "LABEL_TERMS", "MODELS", "npmi_coherence",
     "ranking_agreement", "RELEVANCE_LAMBDA", "topic_k_selection", "topic_relevance",
-    "topic_seed_agreement", "TopicTables", "unit_matrix", "UnitMatrix", "WEIGHT_DECIMALS",
+    "topic_models", "topic_seed_agreement", "TopicModels", "TopicTables", "unit_matrix",
+    "UnitMatrix", "WEIGHT_DECIMALS",
 ]
 
 WEIGHT_DECIMALS: int = 10
@@ -167,6 +174,11 @@ def _check_allowed(name: str, value: object, allowed: Sequence[object]) -> None:
 def _check_positive_int(name: str, value: object, low: int = 1) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _check_jobs(n_jobs: object) -> None:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1):
+        raise ValueError(f"n_jobs must be a positive integer or -1 (every CPU), got {n_jobs!r}")
 
 
 # --------------------------------------------------------------------------------------
@@ -359,7 +371,65 @@ def _fit(matrix: sp.csr_matrix, k: int, model: str, seed: int, *, minibatch: boo
     return est
 
 
-def _unit_topic_weights(est, matrix: sp.csr_matrix) -> np.ndarray:
+def _fit_top_terms(matrix: sp.csr_matrix, rows: np.ndarray | None, k: int, model: str,
+                   seed: int, minibatch: bool, top_n: int) -> list[np.ndarray]:
+    """The ``top_n`` heaviest term columns of each topic of one fit (on ``rows`` if given).
+
+    A task of :func:`_fits`: it returns the small top-term arrays, not the
+    topic x term weights, and slices the subsample itself, so one shared matrix
+    reaches the workers instead of one copy per subsample.
+    """
+    sub = matrix if rows is None else matrix[rows]
+    return _top_terms(_fit(sub, k, model, seed, minibatch=minibatch).components_, top_n)
+
+
+def _fit_estimator(matrix: sp.csr_matrix, k: int, model: str, seed: int, minibatch: bool):
+    """:func:`_fit` with every argument by position (a task of :func:`_fits`)."""
+    return _fit(matrix, k, model, seed, minibatch=minibatch)
+
+
+def _fits(tasks: Sequence[tuple], *, n_jobs: int, task=_fit_top_terms) -> list:
+    """``task(*arguments)`` for every tuple of ``tasks``, in order, over ``n_jobs`` processes.
+
+    ``task`` is :func:`_fit_top_terms` or :func:`_fit_estimator`.  The fits are
+    independent and each runs single-threaded (:func:`_fit`), so a fit in a
+    worker gives the same bytes as in this process.  joblib's loky workers
+    receive a matrix as a read-only memory map, written once per call (arrays
+    above 1 MB), not pickled into every task.  The public functions stop the
+    workers when they return (:func:`_workers_released`).
+    """
+    if n_jobs == 1 or len(tasks) < 2:
+        return [task(*arguments) for arguments in tasks]
+    jobs = n_jobs if n_jobs == -1 else min(n_jobs, len(tasks))
+    return Parallel(n_jobs=jobs, backend="loky")(
+        delayed(task)(*arguments) for arguments in tasks)
+
+
+@contextmanager
+def _workers_released(n_jobs: int) -> Iterator[None]:
+    """Stop the worker processes when the block ends (at once, not after loky's 300 s idle).
+
+    A build holds its largest tables in the steps after this one; idle
+    workers (each with its own copy of the libraries) would add to that peak.
+    """
+    try:
+        yield
+    finally:
+        if n_jobs != 1:
+            get_reusable_executor().shutdown(wait=True)
+
+
+def _unit_topic_weights(est, matrix: sp.csr_matrix, *, n_jobs: int = 1) -> np.ndarray:
+    """``est.transform(matrix)``; LDA's over ``n_jobs`` processes.
+
+    LDA infers each unit's topic weights on its own, from a start that draws
+    nothing at random (``random_init=False`` in scikit-learn's E-step), so
+    splitting the units among processes gives the same numbers.  NMF's
+    transform is left in one process: its stopping rule looks at every unit's
+    weights together, so a split would stop at other iterations.
+    """
+    if isinstance(est, LatentDirichletAllocation):
+        est.set_params(n_jobs=n_jobs)
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return est.transform(matrix)
@@ -386,7 +456,7 @@ def topic_k_selection(
     random_state: int = config.RANDOM_STATE,
     regions: pd.DataFrame | None = None, keep_numbers: bool = False,
     keep_places: bool = False, keep_single_chars: bool = False,
-    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS,
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS, n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Stability and coherence for each candidate number of topics, and the choice.
 
@@ -424,6 +494,10 @@ def topic_k_selection(
         (reference and subsamples alike, so they stay comparable) uses the
         mini-batch estimators (module docstring, "Large fits").  With the
         default ``max_units`` the reference set is never that large.
+    n_jobs : int, default 1 -- processes the ``len(k_values) x (1 + n_seeds)``
+        fits of a model are shared among (-1: every CPU).  The fits are
+        independent and single-threaded, so the table is the same for any
+        ``n_jobs``.
 
     Returns
     -------
@@ -443,6 +517,7 @@ def topic_k_selection(
     _check_positive_int("top_n", top_n, 2)
     _check_positive_int("random_state", random_state, 0)
     _check_positive_int("minibatch_units", minibatch_units)
+    _check_jobs(n_jobs)
     if not 0.0 < sample_frac < 1.0:
         raise ValueError(f"sample_frac must be in (0, 1), got {sample_frac!r}")
     check_tokens(tokens)
@@ -471,18 +546,24 @@ def topic_k_selection(
         rng = np.random.default_rng([random_state, 1, MODELS.index(model)])
         subsamples = [np.sort(rng.choice(n_rows, size=size, replace=False))
                       for _ in range(n_seeds)]
-        for k in k_values:
-            components = _fit(um.matrix, k, model, random_state,
-                              minibatch=minibatch).components_
-            reference_top = _top_terms(components, top_n)
+        # Every fit of the curve at once (the reference, then subsample i with seed
+        # random_state + 1 + i, for each k), so they can share the processes.
+        per_k = 1 + n_seeds
+        with _workers_released(n_jobs):
+            tops = _fits([(um.matrix, rows_i, k, model, seed, minibatch, top_n)
+                          for k in k_values
+                          for rows_i, seed in zip([None, *subsamples],
+                                                  [random_state + i for i in range(per_k)],
+                                                  strict=True)],
+                         n_jobs=n_jobs)
+        for index, k in enumerate(k_values):
+            reference_top, *subsample_tops = tops[index * per_k:(index + 1) * per_k]
             coherence = float(npmi_coherence(reference_top, um.matrix).mean())
             reference_ranks = [um.terms[t].tolist() for t in reference_top]
-            agreements = []
-            for i, rows_i in enumerate(subsamples):
-                comp_i = _fit(um.matrix[rows_i], k, model, random_state + 1 + i,
-                              minibatch=minibatch).components_
-                ranks_i = [um.terms[t].tolist() for t in _top_terms(comp_i, top_n)]
-                agreements.append(ranking_agreement(reference_ranks, ranks_i))
+            agreements = [
+                ranking_agreement(reference_ranks, [um.terms[t].tolist() for t in top_i])
+                for top_i in subsample_tops
+            ]
             rows.append({
                 "model": model, "k": k,
                 "stability": round(float(np.mean(agreements)), WEIGHT_DECIMALS),
@@ -510,7 +591,7 @@ def topic_seed_agreement(
     max_df: int | float = 0.5, max_fit_units: int | None = 20_000,
     random_state: int = config.RANDOM_STATE, regions: pd.DataFrame | None = None,
     keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
-    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS,
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS, n_jobs: int = 1,
 ) -> pd.DataFrame:
     """How far a topic model's topics depend on its seed: agreement of every pair of seeds.
 
@@ -539,6 +620,8 @@ def topic_seed_agreement(
     keep_single_chars, minibatch_units : as in :func:`fit_topics`.
     random_state : int, default ``config.RANDOM_STATE`` -- the sample of units
         beyond ``max_fit_units`` only.
+    n_jobs : int, default 1 -- processes the seeds' fits are shared among (-1:
+        every CPU); the table is the same for any ``n_jobs``.
 
     Returns
     -------
@@ -554,6 +637,7 @@ def topic_seed_agreement(
         _check_positive_int("max_fit_units", max_fit_units, 2)
     _check_positive_int("random_state", random_state, 0)
     _check_positive_int("minibatch_units", minibatch_units)
+    _check_jobs(n_jobs)
     for seed in seeds:
         _check_positive_int("seeds", seed, 0)
     seeds = sorted({int(s) for s in seeds})
@@ -570,11 +654,18 @@ def topic_seed_agreement(
         raise ValueError(f"k={k} is too large for {um.matrix.shape[0]} units x "
                          f"{um.matrix.shape[1]} terms")
     minibatch = _minibatch(um.matrix.shape[0], minibatch_units)
-    rankings = {
-        seed: [um.terms[t].tolist() for t in _top_terms(
-            _fit(um.matrix, k, model, seed, minibatch=minibatch).components_, top_n)]
-        for seed in seeds
-    }
+    with _workers_released(n_jobs):
+        tops = _fits([(um.matrix, None, k, model, seed, minibatch, top_n) for seed in seeds],
+                     n_jobs=n_jobs)
+    rankings = {seed: [um.terms[t].tolist() for t in top]
+                for seed, top in zip(seeds, tops, strict=True)}
+    return _agreement_table(rankings, model=model, k=k, top_n=top_n, um=um)
+
+
+def _agreement_table(rankings: dict[int, list[list[str]]], *, model: str, k: int, top_n: int,
+                     um: UnitMatrix) -> pd.DataFrame:
+    """The :func:`topic_seed_agreement` table of each seed's ranked top terms."""
+    seeds = sorted(rankings)
     rows = [
         {"model": model, "k": k, "seed_a": a, "seed_b": b,
          "agreement": round(ranking_agreement(rankings[a], rankings[b]), WEIGHT_DECIMALS),
@@ -616,107 +707,14 @@ class TopicTables(NamedTuple):
     labels: pd.DataFrame
 
 
-def fit_topics(
-    tokens: pd.DataFrame, units: pd.DataFrame, *, k: int, model: str = "nmf",
-    random_state: int = config.RANDOM_STATE, theme_col: str | None = "theme", n_top_terms: int = 15,
-    min_df: int | float = 2, max_df: int | float = 0.5, max_fit_units: int | None = 20_000,
-    relevance_lambda: float = RELEVANCE_LAMBDA, regions: pd.DataFrame | None = None,
-    keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
-    unit_ids: Sequence[str] | None = None, group_col: str = "region_id",
-    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS,
-) -> TopicTables:
-    """Fit one topic model to all units (or some) and describe it in five tidy tables.
-
-    Parameters
-    ----------
-    tokens : tokens table.
-    units : units table (``unit_id, region_id`` and ``theme_col``).
-    k : number of topics (e.g. the ``chosen`` k of :func:`topic_k_selection`).
-    model : ``"nmf"`` (default) or ``"lda"``.
-    random_state : int, default ``config.RANDOM_STATE`` -- the same seed always
-        gives the same tables.  It changes (1) the sample of units beyond
-        ``max_fit_units``; (2) for NMF, the randomized SVD that the NNDSVDa start
-        is computed from, so another seed can give different top terms even
-        without a sample; (3) for LDA, the starting topic-term and unit-topic
-        weights, which change LDA's topics much more.  Report
-        :func:`topic_seed_agreement` with the topics (the build writes it).
-    theme_col : str or None, default ``"theme"`` -- for the topics-vs-themes
-        crosstab; None skips it (empty table).
-    n_top_terms : int, default 15 -- terms listed per topic.
-    min_df, max_df : vocabulary pruning, as in :func:`topic_k_selection`.
-    max_fit_units : int or None, default 20,000 -- the model (and its vocabulary)
-        is fitted on a seeded random sample of this many units when there are
-        more -- the same sample :func:`topic_k_selection` uses -- and then
-        applied to every unit (``transform``), so every unit gets weights.
-        None fits on every unit (mini-batch beyond ``minibatch_units``).
-    relevance_lambda : float in [0, 1], default 0.6 -- lambda of the relevance
-        that ranks each topic's terms (:func:`topic_relevance`; Sievert & Shirley
-        2014); 1.0 ranks by raw weight.
-    regions : DataFrame, optional -- manifest or regions table whose region names
-        count as place names (:func:`analysis.text.term_filters.filter_terms`).
-    keep_numbers, keep_places, keep_single_chars : bool, default False -- keep
-        numbers and dates, place names, single characters in the vocabulary.
-    unit_ids : sequence of str, optional -- model these units only (e.g. one
-        theme's, or one part's); default every unit with tokens.  Each must be
-        in ``units``.
-    group_col : str, default ``"region_id"`` -- column of ``units`` whose values
-        the ``regions`` table averages over (e.g. ``part``, ``unit_kind``, or a
-        region column such as ``admin_level`` joined to the units); missing
-        values are not allowed.
-    minibatch_units : int, default ``config.TOPICS_MINIBATCH_UNITS`` (50,000) --
-        a fit on more units than this uses the mini-batch estimators
-        (NMF by ``MiniBatchNMF`` over batches of
-        ``config.TOPICS_MINIBATCH_BATCH_SIZE``; LDA is online at any size; module
-        docstring, "Large fits"); at or below it, full-batch NMF.  Never reached
-        with the default ``max_fit_units``.
-
-    Returns
-    -------
-    TopicTables with
-    ``terms`` (``schema.TOPICS_TERMS``): ``model, topic, rank, term, weight,
-    relevance, coverage`` -- the ``n_top_terms`` most relevant terms, ``rank`` 1
-    the most relevant (ties to the alphabetically first term); ``weight`` phi,
-    the term's share of its topic-term row (rows sum to 1 over the vocabulary);
-    ``relevance`` as above (empty where weight is 0); ``coverage`` the topic's
-    coverage (below), repeated on each of its rows;
-    ``units`` (``schema.TOPICS_UNITS``): ``model, unit_id, region_id, topic,
-    weight`` -- the unit's topic weights scaled to sum to 1 (zero weights
-    omitted; units with no terms after pruning, or with all-zero NMF weights,
-    have no rows);
-    ``regions`` (``schema.TOPICS_REGIONS``): ``model, region_id, topic, share`` --
-    the mean of the region's unit weights (each unit counts once; shares sum to 1);
-    with another ``group_col`` the same by group, the column ``region_id``
-    replaced by ``group_col`` (groups sorted as strings);
-    ``themes`` (``schema.TOPICS_VS_THEMES``): ``model, topic, theme, n_units,
-    share`` -- units whose largest topic is ``topic`` (ties to the lower
-    topic) by their coded theme, ``share`` of the topic's units; every
-    topic x theme combination is listed;
-    ``labels`` (``schema.TOPIC_LABELS``): ``model, topic, label, coverage,
-    n_units, weight_share`` -- ``label`` the topic's three most relevant terms
-    joined by "、", ``n_units`` the units whose largest topic it is (ties to the
-    lower topic), ``coverage`` their share of the units with topic weights,
-    ``weight_share`` the topic's share of all unit weight.
-    Topics are numbered 1..k by decreasing total weight over the units.
-    """
-    _check_allowed("model", model, MODELS)
-    _check_positive_int("k", k, 2)
-    _check_positive_int("n_top_terms", n_top_terms)
-    _check_positive_int("random_state", random_state, 0)
-    if max_fit_units is not None:
-        _check_positive_int("max_fit_units", max_fit_units, 2)
-    _check_positive_int("minibatch_units", minibatch_units)
-    # Checked here, before any fitting, not first inside topic_relevance.
-    topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
-    if group_col not in units.columns:
-        raise ValueError(f"units table has no group column {group_col!r} "
-                         f"(columns: {list(units.columns)})")
-    if units[group_col].isna().any():
-        raise ValueError(f"units column {group_col!r} has missing values")
-    if unit_ids is not None:
-        unknown = {str(u) for u in unit_ids} - set(units["unit_id"].astype(str))
-        if unknown:
-            raise ValueError(f"{len(unknown)} of unit_ids are not in units, "
-                             f"e.g. {sorted(unknown)[0]!r}")
+def _fit_input(
+    tokens: pd.DataFrame, units: pd.DataFrame, *, model: str, k: int, theme_col: str | None,
+    unit_ids: Sequence[str] | None, max_fit_units: int | None, random_state: int,
+    min_df: int | float, max_df: int | float, regions: pd.DataFrame | None,
+    keep_numbers: bool, keep_places: bool, keep_single_chars: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, UnitMatrix]:
+    """What :func:`fit_topics` fits on: the filtered tokens, each unit's region and theme,
+    every unit id (sorted) and the matrix of the fit sample (arguments already checked)."""
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
     tokens = _restrict_units(tokens, unit_ids)
@@ -730,15 +728,22 @@ def fit_topics(
     if k >= min(um.matrix.shape):
         raise ValueError(f"k={k} is too large for {um.matrix.shape[0]} units x "
                          f"{um.matrix.shape[1]} terms")
-    est = _fit(um.matrix, k, model, random_state,
-               minibatch=_minibatch(um.matrix.shape[0], minibatch_units))
+    return tokens, per_unit, all_units, um
+
+
+def _topic_tables(
+    est, um: UnitMatrix, tokens: pd.DataFrame, units: pd.DataFrame, per_unit: pd.DataFrame,
+    all_units: np.ndarray, *, model: str, k: int, n_top_terms: int, relevance_lambda: float,
+    theme_col: str | None, group_col: str, n_jobs: int,
+) -> TopicTables:
+    """The five tables of :func:`fit_topics` for the model ``est`` fitted to ``um``."""
     components = est.components_
     # Apply the fitted model to every unit (the fit sample or not) in the same way.
     ids, docs = documents_from_tokens(tokens, by="unit_id", doc_ids=all_units, stream=True)
     matrix = um.vectorizer.transform(docs).tocsr()
     nonempty = np.diff(matrix.indptr) > 0
     unit_ids = ids[nonempty]
-    doc_topic = _unit_topic_weights(est, matrix[nonempty])
+    doc_topic = _unit_topic_weights(est, matrix[nonempty], n_jobs=n_jobs)
     totals = doc_topic.sum(axis=1)
     has_weight = totals > 0
     unit_weights = np.zeros_like(doc_topic)
@@ -837,3 +842,225 @@ def fit_topics(
         themes = themes.loc[:, schema.TOPICS_VS_THEMES].reset_index(drop=True)
     return TopicTables(terms=terms, units=unit_table, regions=region_shares, themes=themes,
                        labels=labels)
+
+
+def fit_topics(
+    tokens: pd.DataFrame, units: pd.DataFrame, *, k: int, model: str = "nmf",
+    random_state: int = config.RANDOM_STATE, theme_col: str | None = "theme", n_top_terms: int = 15,
+    min_df: int | float = 2, max_df: int | float = 0.5, max_fit_units: int | None = 20_000,
+    relevance_lambda: float = RELEVANCE_LAMBDA, regions: pd.DataFrame | None = None,
+    keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
+    unit_ids: Sequence[str] | None = None, group_col: str = "region_id",
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS, n_jobs: int = 1,
+) -> TopicTables:
+    """Fit one topic model to all units (or some) and describe it in five tidy tables.
+
+    Parameters
+    ----------
+    tokens : tokens table.
+    units : units table (``unit_id, region_id`` and ``theme_col``).
+    k : number of topics (e.g. the ``chosen`` k of :func:`topic_k_selection`).
+    model : ``"nmf"`` (default) or ``"lda"``.
+    random_state : int, default ``config.RANDOM_STATE`` -- the same seed always
+        gives the same tables.  It changes (1) the sample of units beyond
+        ``max_fit_units``; (2) for NMF, the randomized SVD that the NNDSVDa start
+        is computed from, so another seed can give different top terms even
+        without a sample; (3) for LDA, the starting topic-term and unit-topic
+        weights, which change LDA's topics much more.  Report
+        :func:`topic_seed_agreement` with the topics (the build writes it).
+    theme_col : str or None, default ``"theme"`` -- for the topics-vs-themes
+        crosstab; None skips it (empty table).
+    n_top_terms : int, default 15 -- terms listed per topic.
+    min_df, max_df : vocabulary pruning, as in :func:`topic_k_selection`.
+    max_fit_units : int or None, default 20,000 -- the model (and its vocabulary)
+        is fitted on a seeded random sample of this many units when there are
+        more -- the same sample :func:`topic_k_selection` uses -- and then
+        applied to every unit (``transform``), so every unit gets weights.
+        None fits on every unit (mini-batch beyond ``minibatch_units``).
+    relevance_lambda : float in [0, 1], default 0.6 -- lambda of the relevance
+        that ranks each topic's terms (:func:`topic_relevance`; Sievert & Shirley
+        2014); 1.0 ranks by raw weight.
+    regions : DataFrame, optional -- manifest or regions table whose region names
+        count as place names (:func:`analysis.text.term_filters.filter_terms`).
+    keep_numbers, keep_places, keep_single_chars : bool, default False -- keep
+        numbers and dates, place names, single characters in the vocabulary.
+    unit_ids : sequence of str, optional -- model these units only (e.g. one
+        theme's, or one part's); default every unit with tokens.  Each must be
+        in ``units``.
+    group_col : str, default ``"region_id"`` -- column of ``units`` whose values
+        the ``regions`` table averages over (e.g. ``part``, ``unit_kind``, or a
+        region column such as ``admin_level`` joined to the units); missing
+        values are not allowed.
+    minibatch_units : int, default ``config.TOPICS_MINIBATCH_UNITS`` (50,000) --
+        a fit on more units than this uses the mini-batch estimators
+        (NMF by ``MiniBatchNMF`` over batches of
+        ``config.TOPICS_MINIBATCH_BATCH_SIZE``; LDA is online at any size; module
+        docstring, "Large fits"); at or below it, full-batch NMF.  Never reached
+        with the default ``max_fit_units``.
+    n_jobs : int, default 1 -- processes LDA's topic weights of every unit are
+        inferred in (-1: every CPU; each unit's are inferred on their own, so
+        the tables are the same for any ``n_jobs``).  The fit itself and NMF's
+        weights run in one process.
+
+    Returns
+    -------
+    TopicTables with
+    ``terms`` (``schema.TOPICS_TERMS``): ``model, topic, rank, term, weight,
+    relevance, coverage`` -- the ``n_top_terms`` most relevant terms, ``rank`` 1
+    the most relevant (ties to the alphabetically first term); ``weight`` phi,
+    the term's share of its topic-term row (rows sum to 1 over the vocabulary);
+    ``relevance`` as above (empty where weight is 0); ``coverage`` the topic's
+    coverage (below), repeated on each of its rows;
+    ``units`` (``schema.TOPICS_UNITS``): ``model, unit_id, region_id, topic,
+    weight`` -- the unit's topic weights scaled to sum to 1 (zero weights
+    omitted; units with no terms after pruning, or with all-zero NMF weights,
+    have no rows);
+    ``regions`` (``schema.TOPICS_REGIONS``): ``model, region_id, topic, share`` --
+    the mean of the region's unit weights (each unit counts once; shares sum to 1);
+    with another ``group_col`` the same by group, the column ``region_id``
+    replaced by ``group_col`` (groups sorted as strings);
+    ``themes`` (``schema.TOPICS_VS_THEMES``): ``model, topic, theme, n_units,
+    share`` -- units whose largest topic is ``topic`` (ties to the lower
+    topic) by their coded theme, ``share`` of the topic's units; every
+    topic x theme combination is listed;
+    ``labels`` (``schema.TOPIC_LABELS``): ``model, topic, label, coverage,
+    n_units, weight_share`` -- ``label`` the topic's three most relevant terms
+    joined by "、", ``n_units`` the units whose largest topic it is (ties to the
+    lower topic), ``coverage`` their share of the units with topic weights,
+    ``weight_share`` the topic's share of all unit weight.
+    Topics are numbered 1..k by decreasing total weight over the units.
+    """
+    _check_allowed("model", model, MODELS)
+    _check_positive_int("k", k, 2)
+    _check_positive_int("n_top_terms", n_top_terms)
+    _check_positive_int("random_state", random_state, 0)
+    if max_fit_units is not None:
+        _check_positive_int("max_fit_units", max_fit_units, 2)
+    _check_positive_int("minibatch_units", minibatch_units)
+    _check_jobs(n_jobs)
+    # Checked here, before any fitting, not first inside topic_relevance.
+    topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
+    if group_col not in units.columns:
+        raise ValueError(f"units table has no group column {group_col!r} "
+                         f"(columns: {list(units.columns)})")
+    if units[group_col].isna().any():
+        raise ValueError(f"units column {group_col!r} has missing values")
+    if unit_ids is not None:
+        unknown = {str(u) for u in unit_ids} - set(units["unit_id"].astype(str))
+        if unknown:
+            raise ValueError(f"{len(unknown)} of unit_ids are not in units, "
+                             f"e.g. {sorted(unknown)[0]!r}")
+    tokens, per_unit, all_units, um = _fit_input(
+        tokens, units, model=model, k=k, theme_col=theme_col, unit_ids=unit_ids,
+        max_fit_units=max_fit_units, random_state=random_state, min_df=min_df, max_df=max_df,
+        regions=regions, keep_numbers=keep_numbers, keep_places=keep_places,
+        keep_single_chars=keep_single_chars)
+    est = _fit(um.matrix, k, model, random_state,
+               minibatch=_minibatch(um.matrix.shape[0], minibatch_units))
+    with _workers_released(n_jobs):
+        return _topic_tables(est, um, tokens, units, per_unit, all_units, model=model, k=k,
+                             n_top_terms=n_top_terms, relevance_lambda=relevance_lambda,
+                             theme_col=theme_col, group_col=group_col, n_jobs=n_jobs)
+
+
+class TopicModels(NamedTuple):
+    """Every model's tables and their seed agreement (see :func:`topic_models`)."""
+
+    fits: dict[str, TopicTables]
+    seed_agreement: pd.DataFrame
+
+
+def topic_models(
+    tokens: pd.DataFrame, units: pd.DataFrame, *, k: int, models: Sequence[str] = MODELS,
+    seeds: Sequence[int] = DEFAULT_SEEDS, random_state: int = config.RANDOM_STATE,
+    top_n: int = 10, theme_col: str | None = "theme", n_top_terms: int = 15,
+    min_df: int | float = 2, max_df: int | float = 0.5, max_fit_units: int | None = 20_000,
+    relevance_lambda: float = RELEVANCE_LAMBDA, regions: pd.DataFrame | None = None,
+    keep_numbers: bool = False, keep_places: bool = False, keep_single_chars: bool = False,
+    minibatch_units: int = config.TOPICS_MINIBATCH_UNITS, n_jobs: int = 1,
+) -> TopicModels:
+    """:func:`fit_topics` and :func:`topic_seed_agreement` for several models, fitted together.
+
+    The same tables as calling, for each model, ``fit_topics(tokens, units,
+    k=k, model=model, random_state=random_state, ...)`` and
+    ``topic_seed_agreement(tokens, k=k, model=model, seeds=seeds,
+    random_state=random_state, top_n=top_n, ...)`` with the other arguments
+    alike -- for less work: both fit the same matrix (the same filter, pruning
+    and sample of units), so it is built once per model, the fit with seed
+    ``random_state`` serves both, and every model's seed fits share the
+    ``n_jobs`` processes at once (LDA's, the longest, first) instead of one
+    model after another.
+
+    Parameters
+    ----------
+    tokens, units, k : as in :func:`fit_topics`.
+    models : default ``MODELS`` (``"nmf", "lda"``) -- each once.
+    seeds : as in :func:`topic_seed_agreement` (default ``DEFAULT_SEEDS``).
+    random_state : int, default ``config.RANDOM_STATE`` -- the seed of the
+        fitted tables and of the sample of units beyond ``max_fit_units``.
+    top_n : int, default 10 -- terms per topic the seeds are compared by.
+    theme_col, n_top_terms, min_df, max_df, max_fit_units, relevance_lambda, regions,
+    keep_numbers, keep_places, keep_single_chars, minibatch_units :
+        as in :func:`fit_topics` (every unit, grouped by ``region_id``).
+    n_jobs : int, default 1 -- processes the fits, and LDA's weights of every
+        unit, are shared among (-1: every CPU); the tables are the same for any
+        ``n_jobs``.
+
+    Returns
+    -------
+    TopicModels with ``fits``, one :class:`TopicTables` per model (keyed by
+    model, in the order of ``models``), and ``seed_agreement``, the
+    :func:`topic_seed_agreement` tables of the models one after another
+    (``schema.TOPIC_SEED_AGREEMENT``).
+    """
+    if isinstance(models, str) or not models:
+        raise ValueError(f"models must be a non-empty sequence of {MODELS}, got {models!r}")
+    for model in models:
+        _check_allowed("models", model, MODELS)
+    if len(set(models)) != len(models):
+        raise ValueError(f"models must not repeat a model, got {models!r}")
+    _check_positive_int("k", k, 2)
+    _check_positive_int("top_n", top_n, 2)
+    _check_positive_int("n_top_terms", n_top_terms)
+    _check_positive_int("random_state", random_state, 0)
+    if max_fit_units is not None:
+        _check_positive_int("max_fit_units", max_fit_units, 2)
+    _check_positive_int("minibatch_units", minibatch_units)
+    _check_jobs(n_jobs)
+    topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
+    for seed in seeds:
+        _check_positive_int("seeds", seed, 0)
+    seeds = sorted({int(s) for s in seeds})
+    if len(seeds) < 2:
+        raise ValueError(f"seeds must hold at least two distinct integers, got {seeds!r}")
+    check_tokens(tokens)
+    if "region_id" in units.columns and units["region_id"].isna().any():
+        raise ValueError("units column 'region_id' has missing values")
+    inputs = {
+        model: _fit_input(tokens, units, model=model, k=k, theme_col=theme_col, unit_ids=None,
+                          max_fit_units=max_fit_units, random_state=random_state,
+                          min_df=min_df, max_df=max_df, regions=regions,
+                          keep_numbers=keep_numbers, keep_places=keep_places,
+                          keep_single_chars=keep_single_chars)
+        for model in models
+    }
+    # LDA's fits take ~50x NMF's: dispatched first, so no process is left with one at the end.
+    order = sorted(models, key=lambda m: m != "lda")
+    tasks = [(model, seed) for model in order for seed in sorted({*seeds, random_state})]
+    fits, agreement = {}, []
+    with _workers_released(n_jobs):
+        estimators = dict(zip(tasks, _fits(
+            [(inputs[model][3].matrix, k, model, seed,
+              _minibatch(inputs[model][3].matrix.shape[0], minibatch_units))
+             for model, seed in tasks], n_jobs=n_jobs, task=_fit_estimator), strict=True))
+        for model in models:
+            model_tokens, per_unit, all_units, um = inputs[model]
+            fits[model] = _topic_tables(
+                estimators[model, random_state], um, model_tokens, units, per_unit, all_units,
+                model=model, k=k, n_top_terms=n_top_terms, relevance_lambda=relevance_lambda,
+                theme_col=theme_col, group_col="region_id", n_jobs=n_jobs)
+            rankings = {seed: [um.terms[t].tolist()
+                               for t in _top_terms(estimators[model, seed].components_, top_n)]
+                        for seed in seeds}
+            agreement.append(_agreement_table(rankings, model=model, k=k, top_n=top_n, um=um))
+    return TopicModels(fits=fits, seed_agreement=pd.concat(agreement, ignore_index=True))
