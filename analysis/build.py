@@ -13,6 +13,7 @@ from the same inputs are byte-identical.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import shutil
@@ -330,7 +331,8 @@ def _build_tables(
         # neighbour_pairs: made by similarity beyond config.PAIRWISE_MAX_REGIONS plans only.
         Step("passage alignment", steps.alignment_step,
              ("content_tokens", "plan_units", "neighbour_pairs")),
-        Step("topics", lambda t: steps.topics_step(t, n_jobs=n_jobs),
+        # partial, not a lambda: the function is bound here, so a worker runs this very one.
+        Step("topics", functools.partial(steps.topics_step, n_jobs=n_jobs),
              ("content_tokens", "plan_units", "region_names")),
         # Last: its result is the largest table of a big corpus, and the tokens are gone by then.
         Step("text reuse", lambda t: steps.reuse_step(t, scheduler=scheduler),

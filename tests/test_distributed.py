@@ -400,7 +400,8 @@ TOPIC_TABLES = ("topic_k_selection", "topics_terms", "topics_units", "topics_reg
                 "topics_vs_themes", "topic_labels", "topic_seed_agreement")
 
 
-def _no_topics(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def _no_topics(tables: dict[str, pd.DataFrame], *,
+               n_jobs: int | None = None) -> dict[str, pd.DataFrame]:
     # Topics take two minutes at 40 plans on two cores; the five-plan build above
     # compares them.  Empty tables keep the rest of the build as it is.
     from analysis import schema
