@@ -176,6 +176,21 @@ def _check_positive_int(name: str, value: object, low: int = 1) -> None:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
 
 
+def _check_fit_options(*, k: int, n_top_terms: int, random_state: int,
+                       max_fit_units: int | None, minibatch_units: int, n_jobs: int,
+                       relevance_lambda: float) -> None:
+    """The checks fit_topics and topic_models share, before any fitting."""
+    _check_positive_int("k", k, 2)
+    _check_positive_int("n_top_terms", n_top_terms)
+    _check_positive_int("random_state", random_state, 0)
+    if max_fit_units is not None:
+        _check_positive_int("max_fit_units", max_fit_units, 2)
+    _check_positive_int("minibatch_units", minibatch_units)
+    _check_jobs(n_jobs)
+    # Checked here, before any fitting, not first inside topic_relevance.
+    topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
+
+
 def _check_jobs(n_jobs: object) -> None:
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1):
         raise ValueError(f"n_jobs must be a positive integer or -1 (every CPU), got {n_jobs!r}")
@@ -931,15 +946,9 @@ def fit_topics(
     Topics are numbered 1..k by decreasing total weight over the units.
     """
     _check_allowed("model", model, MODELS)
-    _check_positive_int("k", k, 2)
-    _check_positive_int("n_top_terms", n_top_terms)
-    _check_positive_int("random_state", random_state, 0)
-    if max_fit_units is not None:
-        _check_positive_int("max_fit_units", max_fit_units, 2)
-    _check_positive_int("minibatch_units", minibatch_units)
-    _check_jobs(n_jobs)
-    # Checked here, before any fitting, not first inside topic_relevance.
-    topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
+    _check_fit_options(k=k, n_top_terms=n_top_terms, random_state=random_state,
+                       max_fit_units=max_fit_units, minibatch_units=minibatch_units,
+                       n_jobs=n_jobs, relevance_lambda=relevance_lambda)
     if group_col not in units.columns:
         raise ValueError(f"units table has no group column {group_col!r} "
                          f"(columns: {list(units.columns)})")
@@ -1019,15 +1028,10 @@ def topic_models(
         _check_allowed("models", model, MODELS)
     if len(set(models)) != len(models):
         raise ValueError(f"models must not repeat a model, got {models!r}")
-    _check_positive_int("k", k, 2)
     _check_positive_int("top_n", top_n, 2)
-    _check_positive_int("n_top_terms", n_top_terms)
-    _check_positive_int("random_state", random_state, 0)
-    if max_fit_units is not None:
-        _check_positive_int("max_fit_units", max_fit_units, 2)
-    _check_positive_int("minibatch_units", minibatch_units)
-    _check_jobs(n_jobs)
-    topic_relevance(np.ones((1, 1)), np.ones(1), relevance_lambda=relevance_lambda)
+    _check_fit_options(k=k, n_top_terms=n_top_terms, random_state=random_state,
+                       max_fit_units=max_fit_units, minibatch_units=minibatch_units,
+                       n_jobs=n_jobs, relevance_lambda=relevance_lambda)
     for seed in seeds:
         _check_positive_int("seeds", seed, 0)
     seeds = sorted({int(s) for s in seeds})
