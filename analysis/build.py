@@ -39,6 +39,7 @@ from analysis.build_variants import (
 from analysis.coding.themes import Codebook
 from analysis.coding.validation import VALIDATION_DIR
 from analysis.corpus.load import load_corpus, read_manifest
+from analysis.distributed import run_on_worker
 from analysis.executors import bars_wanted, progress_bars
 from analysis.io import merge_table_notes, read_table, table_exists, write_json, write_table
 from analysis.memory import release_memory
@@ -269,14 +270,22 @@ def build(
     if not force and stamps.current_outputs(stamp, step, inputs) is not None:
         say(f"figures in {figures_dir} are up to date")
         return written
-    from analysis.figures import make_all_figures  # matplotlib only when drawing
-
     started = _started(say, "figures …")
-    manifest_rows = make_all_figures(out_dir, figures_dir)
+    # On one worker when a scheduler is given: it reads the tables from out_dir and
+    # writes figures_dir, so both must be visible to it at the same paths.
+    draw = functools.partial(_draw_figures, out_dir=Path(out_dir), figures_dir=Path(figures_dir))
+    manifest_rows = run_on_worker(draw, {}, needs=(), scheduler=scheduler)["figures"]
     stamps.record_step(stamp, step, inputs, _figure_files(manifest_rows, Path(figures_dir)))
     say(f"drew {len(manifest_rows)} figures into {figures_dir}")
     _done(say, "figures", started)
     return written
+
+
+def _draw_figures(tables: Tables, *, out_dir: Path, figures_dir: Path) -> Tables:
+    """Every figure from the tables in ``out_dir`` (a step's shape, for :func:`run_on_worker`)."""
+    from analysis.figures import make_all_figures  # matplotlib only when drawing
+
+    return {"figures": make_all_figures(out_dir, figures_dir)}
 
 
 def _figure_files(manifest_rows: pd.DataFrame, figures_dir: Path) -> list[Path]:

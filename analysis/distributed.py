@@ -287,7 +287,8 @@ def run_on_worker(
     if missing:
         raise ValueError(f"the step needs tables {missing}, which are not made yet")
     with cluster_client(scheduler) as client:
-        inputs = client.scatter({name: tables[name] for name in sorted(needs)})
+        # scatter({}) fails inside distributed; a step that reads no table sends nothing.
+        inputs = client.scatter({name: tables[name] for name in sorted(needs)}) if needs else {}
         return client.submit(_call_with_tables, func, inputs, pure=False).result()
 
 

@@ -22,6 +22,7 @@ see :func:`bars_wanted`), so a build into a log file or a test shows none.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -121,7 +122,13 @@ def _bar(iterable, *, total: int, desc: str, show: bool) -> tqdm:
 
 
 def default_jobs() -> int:
-    """The number of worker processes: the CPUs this process may use."""
+    """The number of worker processes: the CPUs this process may use; 1 in a daemonic process.
+
+    A daemonic process (a Dask worker, a multiprocessing pool's worker) may not
+    start child processes, so work asked of it runs in it.
+    """
+    if multiprocessing.current_process().daemon:
+        return 1
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

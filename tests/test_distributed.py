@@ -252,7 +252,10 @@ def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster
         # segmentation instead of segmenting on its own executor.
         monkeypatch.setitem(tokens_from_units.__kwdefaults__, "cache_dir", cache)
         out_dir = tmp_path / name
-        written = build(out_dir=out_dir, figures_dir=None, verbose=False, **options)
+        # The figures step too, on the cluster only: the local build's figures are the
+        # committed ones (bin/build reproduces them byte for byte).
+        figures_dir = tmp_path / "dask-figures" if name == "dask" else None
+        written = build(out_dir=out_dir, figures_dir=figures_dir, verbose=False, **options)
         assert written, f"the {name} build wrote nothing"
         outputs[name] = _files(out_dir)
 
@@ -260,6 +263,9 @@ def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster
     assert len(outputs["local"]) > 80  # every table as CSV and Parquet, and build_info.json
     differing = [f for f in outputs["local"] if outputs["dask"][f] != outputs["local"][f]]
     assert differing == [], f"outputs that differ between the Dask and the local build: {differing}"
+    drawn, shipped = _files(tmp_path / "dask-figures"), _files(config.FIGURES_DIR)
+    assert len(drawn) > 60 and sorted(drawn) == sorted(shipped)
+    assert [f for f in shipped if drawn[f] != shipped[f]] == []
 
 
 # --------------------------------------------------------------------------- per-plan stream

@@ -167,3 +167,19 @@ def test_in_this_process_runs_documents_here_even_with_a_scheduler_set(monkeypat
         assert executors.scheduler_from("tcp://10.0.0.1:8786") is None
         assert map_documents(len, ["ab", "c"], scheduler="tcp://127.0.0.1:1") == [2, 1]
     assert executors.scheduler_from(None) == "tcp://127.0.0.1:1"
+
+
+def _jobs_in_this_process(_: int) -> int:
+    from analysis.executors import default_jobs
+    return default_jobs()
+
+
+def test_default_jobs_is_one_in_a_daemonic_process():
+    # A pool's workers are daemonic and may not start processes of their own
+    # (the figures step on a Dask worker would fail otherwise).
+    import multiprocessing
+
+    from analysis.executors import default_jobs
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.map(_jobs_in_this_process, [0]) == [1]
+    assert default_jobs() >= 1
