@@ -346,9 +346,8 @@ def test_saving_twice_is_byte_identical(tmp_path, instruments, modality):
                 (tmp_path / "b" / f"{name}.{ext}").read_bytes()
 
 
-def test_make_policy_figures_writes_every_figure_with_manifest_rows(
-    tmp_path, units, instruments, modality
-):
+def _write_policy_tables(tmp_path, units, instruments, modality):
+    """The tables the policy figures read, as a build writes them; their folder."""
     processed = tmp_path / "processed"
     processed.mkdir()
     citations = NETWORK.loc[:, ["region_id", "title_norm", "level"]].assign(
@@ -360,6 +359,13 @@ def test_make_policy_figures_writes_every_figure_with_manifest_rows(
     }
     for stem, table in tables.items():
         table.to_parquet(processed / f"{stem}.parquet", index=False)
+    return processed
+
+
+def test_make_policy_figures_writes_every_figure_with_manifest_rows(
+    tmp_path, units, instruments, modality
+):
+    processed = _write_policy_tables(tmp_path, units, instruments, modality)
     rows = make_policy_figures(processed, tmp_path / "figs", lang="en")
     ids = [r["figure_id"] for r in rows]
     assert ids == [
@@ -395,17 +401,7 @@ def test_policy_figures_read_only_the_columns_and_rows_they_draw(
 ):
     from analysis.io import read_table
 
-    processed = tmp_path / "processed"
-    processed.mkdir()
-    citations = NETWORK.loc[:, ["region_id", "title_norm", "level"]].assign(
-        unit_id="u", title=NETWORK["title_norm"], level_evidence="")
-    tables = {
-        "instrument_table": instruments, "modality_table": modality, "units": units,
-        "citation_network": NETWORK, "citations": citations,
-        "regions": pd.DataFrame({"region_id": ["tonglu", "xinwu", "huangshi"]}),
-    }
-    for stem, table in tables.items():
-        table.to_parquet(processed / f"{stem}.parquet", index=False)
+    processed = _write_policy_tables(tmp_path, units, instruments, modality)
     reads = []
 
     def recording(stem, folder, *, columns=None, filters=None):

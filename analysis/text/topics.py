@@ -176,6 +176,16 @@ def _check_positive_int(name: str, value: object, low: int = 1) -> None:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
 
 
+def _checked_seeds(seeds: Sequence[int]) -> list[int]:
+    """The distinct seeds, sorted; at least two non-negative integers, else ValueError."""
+    for seed in seeds:
+        _check_positive_int("seeds", seed, 0)
+    distinct = sorted({int(s) for s in seeds})
+    if len(distinct) < 2:
+        raise ValueError(f"seeds must hold at least two distinct integers, got {distinct!r}")
+    return distinct
+
+
 def _check_fit_options(*, k: int, n_top_terms: int, random_state: int,
                        max_fit_units: int | None, minibatch_units: int, n_jobs: int,
                        relevance_lambda: float) -> None:
@@ -653,11 +663,7 @@ def topic_seed_agreement(
     _check_positive_int("random_state", random_state, 0)
     _check_positive_int("minibatch_units", minibatch_units)
     _check_jobs(n_jobs)
-    for seed in seeds:
-        _check_positive_int("seeds", seed, 0)
-    seeds = sorted({int(s) for s in seeds})
-    if len(seeds) < 2:
-        raise ValueError(f"seeds must hold at least two distinct integers, got {seeds!r}")
+    seeds = _checked_seeds(seeds)
     check_tokens(tokens)
     tokens = filter_terms(tokens, regions=regions, keep_numbers=keep_numbers,
                           keep_places=keep_places, keep_single_chars=keep_single_chars)
@@ -1032,11 +1038,7 @@ def topic_models(
     _check_fit_options(k=k, n_top_terms=n_top_terms, random_state=random_state,
                        max_fit_units=max_fit_units, minibatch_units=minibatch_units,
                        n_jobs=n_jobs, relevance_lambda=relevance_lambda)
-    for seed in seeds:
-        _check_positive_int("seeds", seed, 0)
-    seeds = sorted({int(s) for s in seeds})
-    if len(seeds) < 2:
-        raise ValueError(f"seeds must hold at least two distinct integers, got {seeds!r}")
+    seeds = _checked_seeds(seeds)
     check_tokens(tokens)
     if "region_id" in units.columns and units["region_id"].isna().any():
         raise ValueError("units column 'region_id' has missing values")
