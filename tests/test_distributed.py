@@ -227,6 +227,23 @@ def _files(directory: Path) -> dict[str, bytes]:
             for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
+def _use_cache(monkeypatch, cache: Path) -> None:
+    """Make ``cache`` the segmentation cache of the next build, here and on the workers.
+
+    A separate, empty cache for each build, so neither reads what the other
+    computed.  The variable reaches the Dask workers too, which started with
+    this process's environment.
+    """
+    from analysis.text.tokens import tokens_from_units
+
+    monkeypatch.setattr(config, "CACHE_DIR", cache)
+    monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(cache))
+    # tokens_from_units took config.CACHE_DIR as its default when it was imported;
+    # without this the second build would read the first one's segmentation
+    # instead of segmenting on its own executor.
+    monkeypatch.setitem(tokens_from_units.__kwdefaults__, "cache_dir", cache)
+
+
 def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster, tmp_path,
                                                                     monkeypatch):
     """Every table file and build_info.json of the five seed plans, byte for byte.
@@ -236,21 +253,11 @@ def test_build_on_a_dask_cluster_is_byte_identical_to_a_local_build(dask_cluster
     same seed on one worker), so no tolerance is needed.
     """
     from analysis.build import build
-    from analysis.text.tokens import tokens_from_units
 
     outputs = {}
     for name, options in (("dask", {"scheduler": dask_cluster.scheduler_address}),
                           ("local", {"n_jobs": 1})):
-        # A separate, empty cache for each build, so neither reads what the
-        # other computed.  The variable reaches the Dask workers too, which
-        # started with this process's environment.
-        cache = tmp_path / f"cache-{name}"
-        monkeypatch.setattr(config, "CACHE_DIR", cache)
-        monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(cache))
-        # tokens_from_units took config.CACHE_DIR as its default when it was
-        # imported; without this the second build would read the first one's
-        # segmentation instead of segmenting on its own executor.
-        monkeypatch.setitem(tokens_from_units.__kwdefaults__, "cache_dir", cache)
+        _use_cache(monkeypatch, tmp_path / f"cache-{name}")
         out_dir = tmp_path / name
         # The figures step too, on the cluster only: the local build's figures are the
         # committed ones (bin/build reproduces them byte for byte).
@@ -424,17 +431,12 @@ def test_build_of_40_generated_plans_on_a_dask_cluster_is_byte_identical(dask_cl
     """
     from analysis import steps
     from analysis.build import build
-    from analysis.text.tokens import tokens_from_units
 
     monkeypatch.setattr(steps, "topics_step", _no_topics)
     outputs = {}
     for name, options in (("dask", {"scheduler": dask_cluster.scheduler_address}),
                           ("local", {"n_jobs": 1})):
-        # Separate, empty caches, as in the five-plan test above.
-        cache = tmp_path / f"cache-{name}"
-        monkeypatch.setattr(config, "CACHE_DIR", cache)
-        monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(cache))
-        monkeypatch.setitem(tokens_from_units.__kwdefaults__, "cache_dir", cache)
+        _use_cache(monkeypatch, tmp_path / f"cache-{name}")
         build(raw_dir=corpus40, out_dir=tmp_path / name, figures_dir=None, verbose=False,
               **options)
         outputs[name] = _files(tmp_path / name)
