@@ -26,7 +26,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from analysis import config, schema
-from analysis.text.plan_pairs import pair_codes
+from analysis.text.plan_pairs import check_pairs, pair_codes, partner_rows, region_bounds
 from analysis.text.similarity import (
     SCORE_DECIMALS,
     _check_columns,
@@ -131,22 +131,6 @@ def _row_blocks(cost: np.ndarray, budget: int) -> list[tuple[int, int]]:
     return blocks
 
 
-def _region_bounds(region_codes: np.ndarray, n_regions: int) -> np.ndarray:
-    """Row ranges of the regions: region ``r``'s rows are ``bounds[r]:bounds[r + 1]``."""
-    return np.searchsorted(region_codes, np.arange(n_regions + 1), side="left")
-
-
-def _partner_rows(partners: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """The rows of the regions ``partners`` (sorted codes), ascending."""
-    if len(partners) == 0:
-        return np.zeros(0, dtype=np.int64)
-    lengths = bounds[partners + 1] - bounds[partners]
-    total = int(lengths.sum())
-    return np.repeat(bounds[partners], lengths) + (
-        np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    )
-
-
 def _candidate_blocks(
     stacked_rows: sp.csr_matrix, stacked_t: sp.csr_matrix, matrix: sp.csr_matrix,
     indexed: sp.csr_matrix, cost: np.ndarray, query_rows: np.ndarray, region_codes: np.ndarray,
@@ -164,13 +148,13 @@ def _candidate_blocks(
             rows_here = query_rows[start:stop]
             yield rows_here, (stacked_rows[rows_here] @ stacked_t).tocoo()
         return
-    bounds = _region_bounds(region_codes, len(partners))
+    bounds = region_bounds(region_codes, len(partners))
     # Row u of [X | I] is column u of the stacked index [X ; I]^T: a region's partner
     # columns are cut as rows of this matrix, which CSR does cheaply.
     index_rows = sp.hstack([matrix, indexed], format="csr")
     is_term = (stacked_rows != 0).astype(np.float64).tocsr()
     for region in np.unique(region_codes[query_rows]):
-        columns = _partner_rows(partners[region], bounds)
+        columns = partner_rows(partners[region], bounds)
         rows = query_rows[region_codes[query_rows] == region]
         if len(columns) == 0 or len(rows) == 0:
             continue
@@ -338,8 +322,7 @@ def passage_alignment(
             f"{len(unknown)} unit_id(s) in tokens are not in units, e.g. {sorted(unknown)[0]!r}"
         )
     unit_regions = units["region_id"].astype(str).to_numpy(dtype=object)
-    if pairs is not None and not isinstance(pairs, pd.DataFrame):
-        raise ValueError(f"pairs must be None or a DataFrame, got {type(pairs).__name__}")
+    check_pairs(pairs)
     if regions is not None:
         regions = [str(r) for r in regions]
         absent = sorted(set(regions) - set(unit_regions))

@@ -5,7 +5,8 @@ which grows with the square of the collection.  Given a table of candidate
 pairs -- usually each plan's nearest plans, the ``similarity_neighbours``
 table (:func:`analysis.text.neighbours.similarity_neighbours`) -- they compare
 only the listed pairs, in time and memory about linear in plans x pairs per plan.
-This module turns such a table into region codes; it has no other job.
+This module turns such a table into region codes, and a region's partners
+into row positions; it has no other job.
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["PAIR_COLUMNS", "pair_codes"]
+__all__ = ["PAIR_COLUMNS", "check_pairs", "pair_codes", "region_bounds", "partner_rows"]
 
 #: The columns a table of candidate pairs must have: one plan and another plan to
 #: compare it with (those of ``similarity_neighbours``; any other columns are ignored).
 PAIR_COLUMNS: tuple[str, str] = ("region_id", "neighbour")
+
+
+def check_pairs(pairs: object) -> None:
+    """Refuse a ``pairs=`` argument that is neither None nor a DataFrame (ValueError)."""
+    if pairs is not None and not isinstance(pairs, pd.DataFrame):
+        raise ValueError(f"pairs must be None or a DataFrame, got {type(pairs).__name__}")
 
 
 def pair_codes(
@@ -61,3 +68,22 @@ def pair_codes(
     high = np.maximum(a[keep], b[keep]).astype(np.int64)
     key = np.unique(low * max(len(names), 1) + high)
     return key // max(len(names), 1), key % max(len(names), 1)
+
+
+def region_bounds(region_codes: np.ndarray, n_regions: int) -> np.ndarray:
+    """Row ranges of rows sorted by region: region ``r``'s rows are ``bounds[r]:bounds[r + 1]``."""
+    return np.searchsorted(region_codes, np.arange(n_regions + 1), side="left")
+
+
+def partner_rows(partners: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """The rows of the regions ``partners`` (sorted codes), ascending.
+
+    ``bounds`` is :func:`region_bounds` of the rows' region codes.
+    """
+    if len(partners) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lengths = bounds[partners + 1] - bounds[partners]
+    total = int(lengths.sum())
+    return np.repeat(bounds[partners], lengths) + (
+        np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )

@@ -98,7 +98,7 @@ import pyarrow as pa
 
 from analysis import schema
 from analysis.text.lsh import candidate_pairs, minhash_signatures
-from analysis.text.plan_pairs import pair_codes
+from analysis.text.plan_pairs import check_pairs, pair_codes, partner_rows, region_bounds
 
 __all__ = [
     "LSH_BANDS", "LSH_ROWS", "METHODS", "stock_threshold", "text_reuse",
@@ -371,18 +371,14 @@ def _listed_seed_pairs(
     order = np.lexsort((occ_pos, occ_group, occ_region))
     pos, grp, reg, unit = occ_pos[order], occ_group[order], occ_region[order], occ_unit[order]
     del order, occ_pos, occ_group, occ_region, occ_unit
-    bounds = np.searchsorted(reg, np.arange(n_regions + 1))
+    bounds = region_bounds(reg, n_regions)
     split = np.searchsorted(pair_a, np.arange(n_regions + 1))
     buffered, held = [], 0
     for region in np.unique(pair_a):
         a_index = np.arange(bounds[region], bounds[region + 1])
-        partners = pair_b[split[region]:split[region + 1]]
-        lengths = bounds[partners + 1] - bounds[partners]
-        total = int(lengths.sum())
-        if len(a_index) == 0 or total == 0:
+        b_index = partner_rows(pair_b[split[region]:split[region + 1]], bounds)
+        if len(a_index) == 0 or len(b_index) == 0:
             continue
-        b_index = np.repeat(bounds[partners], lengths) + (
-            np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths))
         b_index = b_index[np.argsort(grp[b_index], kind="stable")]
         b_group = grp[b_index]
         # a-side in text order, so that a block can end between units.
@@ -545,8 +541,7 @@ def text_reuse(
     order, start_b.
     """
     _check_columns(units, ["region_id", "unit_id", "text"], "units")
-    if pairs is not None and not isinstance(pairs, pd.DataFrame):
-        raise ValueError(f"pairs must be None or a DataFrame, got {type(pairs).__name__}")
+    check_pairs(pairs)
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     for name, value, low in (("n", n, 2), ("min_chars", min_chars, 1), ("max_gap", max_gap, 0),
