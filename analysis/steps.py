@@ -56,6 +56,7 @@ from analysis.text.keyness import (
 )
 from analysis.text.neighbours import similarity_neighbours, similarity_neighbours_by_theme
 from analysis.text.new_words import candidate_terms
+from analysis.text.plan_pairs import PAIR_COLUMNS
 from analysis.text.reuse import text_reuse
 from analysis.text.similarity import similarity_by_theme, similarity_regions
 from analysis.text.term_filters import filter_terms
@@ -183,8 +184,7 @@ def _citation_pairs(citations: pd.DataFrame, regions: list[str]) -> Tables:
             f"region id), not every pair")
     return {"citation_pairs": shared_citations(citations, regions=regions,
                                                top_k=config.NEIGHBOURS_K),
-            "table_notes": pd.DataFrame([{"table": "citation_pairs", "column": "",
-                                          "value": note}], columns=schema.TABLES["table_notes"])}
+            "table_notes": table_notes([("citation_pairs", note)])}
 
 
 # Columns of the plan-part units the similarity, reuse and topic steps read; the
@@ -297,8 +297,7 @@ def similarity_step(tables: Tables) -> Tables:
         skipped += [(stem, f"not built: {n_regions} plans > config.LINKAGE_MAX_REGIONS "
                            f"({config.LINKAGE_MAX_REGIONS}); the clustering needs every pair")
                     for stem in ("region_linkage", "region_linkage_leaves")]
-    notes = [pd.DataFrame([{"table": stem, "column": "", "value": why} for stem, why in skipped],
-                          columns=schema.TABLES["table_notes"])]
+    notes = [table_notes(skipped)]
     for stem in [stem for stem in made if stem in schema.TABLES]:
         made[stem], moved = split_note_columns(made[stem], stem)
         notes.append(moved)
@@ -328,7 +327,13 @@ def alignment_step(tables: Tables) -> Tables:
 
 def neighbour_pairs(neighbours: pd.DataFrame) -> pd.DataFrame:
     """The plan pairs of a ``similarity_neighbours`` table: ``region_id, neighbour``."""
-    return neighbours.loc[:, ["region_id", "neighbour"]].reset_index(drop=True)
+    return neighbours.loc[:, list(PAIR_COLUMNS)].reset_index(drop=True)
+
+
+def table_notes(rows: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """``table_notes`` rows saying why a whole table is as it is: (table, why) pairs."""
+    return pd.DataFrame([{"table": stem, "column": "", "value": why} for stem, why in rows],
+                        columns=schema.TABLES["table_notes"])
 
 
 def _pairs_notes(stems: Sequence[str], n_regions: int) -> pd.DataFrame:
@@ -337,8 +342,7 @@ def _pairs_notes(stems: Sequence[str], n_regions: int) -> pd.DataFrame:
            f"plans (the pairs of similarity_neighbours, either direction): {n_regions} plans "
            f"> config.PAIRWISE_MAX_REGIONS ({config.PAIRWISE_MAX_REGIONS}); plans further "
            "apart were not compared")
-    return pd.DataFrame([{"table": stem, "column": "", "value": why} for stem in sorted(stems)],
-                        columns=schema.TABLES["table_notes"])
+    return table_notes([(stem, why) for stem in sorted(stems)])
 
 
 def reuse_step(tables: Tables, *, scheduler: str | None = None) -> Tables:
