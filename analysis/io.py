@@ -16,7 +16,7 @@ import json
 import re
 import urllib.parse
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -302,6 +302,33 @@ def split_note_columns(
             rows.append({"table": stem, "column": column, "value": str(values[0])})
     notes = pd.DataFrame(rows, columns=TABLE_NOTES)
     return table.drop(columns=columns), notes
+
+
+def tables_in_turn(
+    reads: Sequence[Mapping[str, tuple[Sequence[str] | None, list | None]]], out_dir: Path,
+) -> Iterator[dict[str, pd.DataFrame]]:
+    """For each of several readers in turn (e.g. figures), the tables it reads.
+
+    ``reads`` gives each reader's tables as ``{stem: (columns, filters)}``
+    (:func:`read_table`'s arguments; None for all).  A table read the same way
+    by a later reader is read once and kept until its last reader has had it;
+    any other is let go as soon as no later reader wants it, so at most the
+    tables still wanted are held (a thousand plans' ``units`` or ``keyness``
+    take hundreds of MiB each).
+    """
+    keys = [{stem: (stem, repr(how)) for stem, how in reader.items()} for reader in reads]
+    held: dict[tuple[str, str], pd.DataFrame] = {}
+    for index, reader in enumerate(reads):
+        wanted = {key for later in keys[index:] for key in later.values()}
+        for key in [key for key in held if key not in wanted]:
+            del held[key]
+        tables = {}
+        for stem, (columns, filters) in reader.items():
+            key = keys[index][stem]
+            if key not in held:
+                held[key] = read_table(stem, out_dir, columns=columns, filters=filters)
+            tables[stem] = held[key]
+        yield tables
 
 
 def merge_table_notes(*notes: pd.DataFrame) -> pd.DataFrame:

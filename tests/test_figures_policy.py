@@ -15,6 +15,7 @@ import pytest
 from matplotlib.collections import LineCollection, QuadMesh
 from matplotlib.patches import Rectangle
 
+import analysis.io
 from analysis import schema
 from analysis.coding.instruments import instrument_table, load_instrument_scheme
 from analysis.coding.modality import modality_table
@@ -409,7 +410,8 @@ def test_policy_figures_read_only_the_columns_and_rows_they_draw(
         reads.append((stem, columns, len(out)))
         return out
 
-    monkeypatch.setattr(policy, "read_table", recording)
+    # The figures read through analysis.io.tables_in_turn, which calls this.
+    monkeypatch.setattr(analysis.io, "read_table", recording)
     make_policy_figures(processed, tmp_path / "figs", lang="en")
     read_units = [(columns, n) for stem, columns, n in reads if stem == "units"]
     plan_sentences = units.loc[(units["part"] == "plan") & (units["unit_kind"] == "sentence")]

@@ -256,3 +256,36 @@ def test_merge_table_notes_keeps_every_steps_notes_and_the_later_of_a_repeat():
         {"table": "passage_alignment", "column": "", "value": "neighbours only"},
         {"table": "similarity_regions", "column": "", "value": "not built"}]
     assert first["value"].tolist() == ["not built", "old"]  # inputs left as they were
+
+
+def test_tables_in_turn_reads_each_way_once_and_lets_go_after_its_last_reader(
+    tmp_path, monkeypatch
+):
+    import analysis.io
+
+    table = pd.DataFrame({"region_id": ["a", "b"], "n": [1, 2]})
+    write_table(table, "t", tmp_path, columns=["region_id", "n"])
+    write_table(table, "u", tmp_path, columns=["region_id", "n"])
+    original, reads = analysis.io.read_table, []
+
+    def recording(stem, folder, *, columns=None, filters=None):
+        reads.append((stem, None if columns is None else tuple(columns)))
+        return original(stem, folder, columns=columns, filters=filters)
+
+    monkeypatch.setattr(analysis.io, "read_table", recording)
+    readers = [{"t": (None, None)}, {"t": (None, None), "u": (["n"], None)},
+               {"u": (["n"], None)}, {"t": (None, None)}]
+    held = []
+    for tables in analysis.io.tables_in_turn(readers, tmp_path):
+        held.append({stem: id(frame) for stem, frame in tables.items()})
+    # t is wanted by readers 1, 2 and 4: read once; u (one column) once for readers 2 and 3.
+    assert reads == [("t", None), ("u", ("n",))]
+    assert held[0]["t"] == held[1]["t"] == held[3]["t"] and held[1]["u"] == held[2]["u"]
+    # A table no later reader wants is let go as soon as the next reader starts.
+    import gc
+    import weakref
+    turns = analysis.io.tables_in_turn([{"u": (["n"], None)}, {"t": (None, None)}], tmp_path)
+    first = weakref.ref(next(turns)["u"])
+    next(turns)
+    gc.collect()
+    assert first() is None

@@ -38,7 +38,7 @@ from analysis.figures.save import (
     save_figure,
     write_manifest,
 )
-from analysis.io import read_table, table_exists, table_num_rows
+from analysis.io import read_table, table_exists, table_num_rows, tables_in_turn
 
 __all__ = [
     "CLOUD_WORDS", "COMMAND", "CONFUSION_HALF", "draw_language", "DrawTask", "figure_id",
@@ -305,25 +305,14 @@ def draw_language(task: DrawTask) -> list[dict[str, str]]:
 
 def _draw_language(processed_dir: Path, out_dir: Path, one_lang: str, svg: bool,
                    numbers: tuple[int, ...], with_policy: bool) -> list[dict[str, str]]:
-    # Tables read, by stem and the columns read (None: all); a later figure
-    # reading the same stem and columns takes the same frame.
-    held: dict[tuple[str, tuple[str, ...] | None], pd.DataFrame] = {}
     sizes = read_sizes(processed_dir)
     rows = []
-    for index, number in enumerate(numbers):
-        spec = FIGURES[number - 1]
-        # Keep only the tables this or a later figure reads: with a thousand plans
-        # some tables take hundreds of MiB each.
-        later = {_read_key(FIGURES[n - 1], stem) for n in numbers[index:]
-                 for stem in FIGURES[n - 1].sources}
-        for key in [key for key in held if key not in later]:
-            del held[key]
-        tables = {}
-        for stem in spec.sources:
-            key = _read_key(spec, stem)
-            if key not in held:
-                held[key] = read_table(stem, processed_dir, columns=key[1])
-            tables[stem] = held[key]
+    specs = [FIGURES[number - 1] for number in numbers]
+    # Each figure reads only its columns; a later figure reading a table the same
+    # way takes the same frame.
+    reads = [{stem: (spec.columns.get(stem), None) for stem in spec.sources} for spec in specs]
+    for number, spec, tables in zip(numbers, specs, tables_in_turn(reads, processed_dir),
+                                    strict=True):
         fields = spec.fields(tables, one_lang)
         fig = spec.draw(tables, one_lang, sizes)
         subsets = figure_subsets(fig)
@@ -342,11 +331,6 @@ def _draw_language(processed_dir: Path, out_dir: Path, one_lang: str, svg: bool,
     if with_policy:
         rows.extend(policy.make_policy_figures(processed_dir, out_dir, lang=one_lang))
     return rows
-
-
-def _read_key(spec: FigureSpec, stem: str) -> tuple[str, tuple[str, ...] | None]:
-    columns = spec.columns.get(stem)
-    return stem, None if columns is None else tuple(columns)
 
 
 def _n_regions(processed_dir: Path) -> int:

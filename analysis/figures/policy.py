@@ -102,7 +102,7 @@ from analysis.figures.style import (
     sequential_norm,
     text_color_on,
 )
-from analysis.io import read_table
+from analysis.io import tables_in_turn
 
 __all__ = [
     "AREA_LEVELS", "cap_documents", "citation_layout", "COMMAND", "make_policy_figures",
@@ -1136,20 +1136,10 @@ def make_policy_figures(
     # "regions" gives the plan sizes by which a subset is chosen (region_sizes).
     # Each figure reads only its columns and rows; a table read is kept while a
     # later figure reads it the same way.
-    held: dict[tuple[str, str], pd.DataFrame] = {}
     rows = []
-    for index, spec in enumerate(POLICY_FIGURES):
-        later = {_read_key(other, stem) for other in POLICY_FIGURES[index:]
-                 for stem in (*other.sources, "regions")}
-        for key in [key for key in held if key not in later]:
-            del held[key]
-        tables = {}
-        for stem in dict.fromkeys((*spec.sources, "regions")):
-            key = _read_key(spec, stem)
-            if key not in held:
-                held[key] = read_table(stem, processed_dir, columns=spec.columns.get(stem),
-                                       filters=spec.filters.get(stem))
-            tables[stem] = held[key]
+    reads = [{stem: (spec.columns.get(stem), spec.filters.get(stem))
+              for stem in dict.fromkeys((*spec.sources, "regions"))} for spec in POLICY_FIGURES]
+    for spec, tables in zip(POLICY_FIGURES, tables_in_turn(reads, processed_dir), strict=True):
         fields = spec.fields(tables, lang)
         fig = spec.draw(tables, lang)
         subsets = figure_subsets(fig)
@@ -1163,11 +1153,6 @@ def make_policy_figures(
             sources=sources, command=COMMAND,
         ))
     return rows
-
-
-def _read_key(spec: PolicyFigure, stem: str) -> tuple[str, str]:
-    # How a figure reads a table: the same key, the same frame.
-    return stem, repr((spec.columns.get(stem), spec.filters.get(stem)))
 
 
 def region_sizes(regions: pd.DataFrame) -> dict[str, float]:
