@@ -89,6 +89,8 @@ UNITS: list[str] = [
 NULLABLE_INT_COLUMNS: dict[str, tuple[str, ...]] = {
     "regions": ("plan_year", "page_views"),
     "units": ("section_no", "item_no", "subitem_no"),
+    # Empty for a stock phrase (one plan's span, no second side).
+    "text_reuse": ("start_b", "end_b"),
 }
 
 # unit_kind values: what a row is in the document's hierarchy.
